@@ -1,0 +1,3 @@
+from citizen_center.cli import main
+
+main()

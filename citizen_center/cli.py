@@ -1,0 +1,218 @@
+"""The ``central156`` command line.
+
+The domain's own commands live here (``db``, ``demo-data``, ``request``). The other sides add their
+command groups through the ``central156.commands`` entry point group in ``setup.cfg``, so the domain
+never imports telephony or UI code.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from sqlalchemy.exc import OperationalError
+
+from citizen_center import migrate
+from citizen_center.catalogue import load_catalogue_file
+from citizen_center.config import load_settings
+from citizen_center.db import Database
+from citizen_center.domain.protocol import format_protocol_number
+from citizen_center.domain.workflow import Role
+from citizen_center.errors import DatabaseUnavailableError, NotFoundError, ValidationError
+from citizen_center.models import ServiceRequest
+from citizen_center.services import requests, statistics, users
+from citizen_center.services.catalogue import load_catalogue
+from citizen_center.services.common import DEFAULT_POLICY, Policy
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
+def main(verbose: bool) -> None:
+    """Central 156: Porto Alegre's citizen-service line."""
+    from citizen_center.logs import configure_logging
+
+    configure_logging(logging.DEBUG if verbose else logging.INFO)
+
+
+def _register_plugins() -> None:
+    for entry in entry_points(group="central156.commands"):
+        command = entry.load()
+        main.add_command(command, name=entry.name)
+
+
+_register_plugins()
+
+
+def _database() -> Database:
+    return Database.from_settings(load_settings())
+
+
+def _fail(message: str) -> NoReturn:
+    raise click.ClickException(message)
+
+
+@main.group()
+def db() -> None:
+    """Database: migrations and reference data."""
+
+
+@db.command()
+@click.option("--revision", default="head", show_default=True)
+def upgrade(revision: str) -> None:
+    """Apply the migrations (creates the embedded SQLite database if needed)."""
+    database = _database()
+    try:
+        migrate.upgrade(database.engine, revision)
+    except OperationalError as exc:
+        _fail(f"cannot reach the database: {exc.orig}")
+    click.echo(
+        f"database at revision {migrate.current_revision(database.engine)} "
+        f"({database.engine.url.render_as_string(hide_password=True)})"
+    )
+
+
+@db.command()
+@click.option("--revision", default="base", show_default=True)
+def downgrade(revision: str) -> None:
+    """Undo migrations down to REVISION."""
+    database = _database()
+    migrate.downgrade(database.engine, revision)
+    click.echo(f"database at revision {migrate.current_revision(database.engine)}")
+
+
+@db.command()
+@click.option(
+    "--catalogue",
+    "catalogue_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A catalogue JSON file instead of the shipped one.",
+)
+def seed(catalogue_path: Path | None) -> None:
+    """Load secretariats, focal points and the service catalogue; create the admin user.
+
+    The admin comes from CENTRAL156_ADMIN_USER and CENTRAL156_ADMIN_PASSWORD (skipped if unset).
+    """
+    settings = load_settings()
+    database = Database.from_settings(settings)
+    catalogue = load_catalogue_file(catalogue_path)
+    with database.transaction() as session:
+        summary = load_catalogue(session, catalogue)
+    click.echo(
+        f"catalogue {summary.version}: {summary.secretariats} secretariats, "
+        f"{summary.focal_points} new focal points, {summary.service_types} service types"
+    )
+    username = os.environ.get("CENTRAL156_ADMIN_USER", "")
+    password = os.environ.get("CENTRAL156_ADMIN_PASSWORD", "")
+    if not username or not password:
+        click.echo(
+            "no admin user created (set CENTRAL156_ADMIN_USER and CENTRAL156_ADMIN_PASSWORD)"
+        )
+        return
+    try:
+        with database.transaction() as session:
+            users.create_user(
+                session,
+                username=username,
+                full_name="Administrador",
+                role=Role.ADMIN,
+                password=password,
+            )
+        click.echo(f"admin user {username!r} created")
+    except ValidationError as exc:
+        click.echo(f"admin user not created: {exc}")
+
+
+@db.command()
+def status() -> None:
+    """What the database holds: revision, citizens, requests by status, late requests."""
+    database = _database()
+    try:
+        click.echo(f"database: {database.engine.url.render_as_string(hide_password=True)}")
+        click.echo(
+            f"revision: {migrate.current_revision(database.engine) or 'none (run db upgrade)'}"
+        )
+        click.echo(statistics.describe_overview(statistics.overview(database)))
+    except (OperationalError, DatabaseUnavailableError) as exc:
+        _fail(f"cannot reach the database: {exc}")
+
+
+@main.group()
+def request() -> None:
+    """Service requests (protocolos)."""
+
+
+@request.command("show")
+@click.argument("number")
+def request_show(number: str) -> None:
+    """Show a request, its deadline and its whole history."""
+    database = _database()
+    try:
+        with database.transaction() as session:
+            item = requests.get_request(session, number)
+            click.echo(describe_request(item))
+    except (NotFoundError, ValidationError, DatabaseUnavailableError) as exc:
+        _fail(str(exc))
+
+
+def describe_request(item: ServiceRequest) -> str:
+    tz = DEFAULT_POLICY.tz
+    late = " — EM ATRASO" if requests.is_late(item) else ""
+    lines = [
+        f"Protocolo {format_protocol_number(item.number)}",
+        f"  Serviço:    {item.service_type.name} ({item.service_type.code})",
+        f"  Situação:   {item.status.label_pt}{late}",
+        f"  Secretaria: {item.secretariat.code}"
+        + (f" — {item.focal_point.name}" if item.focal_point else ""),
+        f"  Canal:      {item.channel.value}",
+        f"  Aberto em:  {item.created_at.astimezone(tz):%d/%m/%Y %H:%M}",
+        f"  Previsão:   {item.expected_at.astimezone(tz):%d/%m/%Y}",
+    ]
+    if item.street:
+        lines.append(f"  Endereço:   {item.street}, {item.house_number} — {item.neighbourhood}")
+    if item.description:
+        lines.append(f"  Descrição:  {item.description}")
+    lines.append("  Histórico:")
+    for event in item.events:
+        source = event.from_status.label_pt if event.from_status else "—"
+        who = event.actor_label or (f"usuário {event.actor_id}" if event.actor_id else "sistema")
+        lines.append(
+            f"    {event.at.astimezone(tz):%d/%m/%Y %H:%M}  {source} → "
+            f"{event.to_status.label_pt}  ({who}) {event.note}"
+        )
+    return "\n".join(lines)
+
+
+@main.command("demo-data")
+@click.option("--citizens", default=1000, show_default=True, type=click.IntRange(0))
+@click.option(
+    "--requests", "request_count", default=3000, show_default=True, type=click.IntRange(0)
+)
+@click.option("--calls", default=2000, show_default=True, type=click.IntRange(0))
+@click.option(
+    "--seed", "random_seed", default=156, show_default=True, help="Random seed (repeatable data)."
+)
+@click.option("--if-empty", is_flag=True, help="Do nothing if the database already has requests.")
+def demo_data(
+    citizens: int, request_count: int, calls: int, random_seed: int, if_empty: bool
+) -> None:
+    """Generate realistic synthetic citizens, requests, calls and surveys."""
+    from citizen_center.demo_data import generate
+
+    settings = load_settings()
+    database = Database.from_settings(settings)
+    if if_empty and statistics.count_requests(database) > 0:
+        click.echo("the database already has requests: no demo data added")
+        return
+    summary = generate(
+        database,
+        citizens=citizens,
+        requests=request_count,
+        calls=calls,
+        seed=random_seed,
+        policy=Policy.from_settings(settings.catalogue),
+    )
+    click.echo(summary.describe())

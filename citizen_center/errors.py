@@ -1,0 +1,23 @@
+"""Errors the domain raises, each with a message fit to show an agent or to log."""
+
+from __future__ import annotations
+
+
+class CitizenCenterError(Exception):
+    """Base class: something the caller of the domain can report clearly."""
+
+
+class ValidationError(CitizenCenterError, ValueError):
+    """Input that cannot be accepted (an invalid CPF, a malformed phone, a missing address)."""
+
+
+class NotFoundError(CitizenCenterError, LookupError):
+    """A protocol number, citizen or user that does not exist."""
+
+
+class InvalidTransitionError(CitizenCenterError):
+    """A status change the request workflow does not allow."""
+
+
+class DatabaseUnavailableError(CitizenCenterError):
+    """The database cannot be reached or answered too slowly."""

@@ -1,0 +1,373 @@
+"""The persistent domain: SQLAlchemy 2 typed ORM models.
+
+Schema changes go through Alembic (``citizen_center/migrations``); ``create_all`` is used only by
+tests that compare the models with the migrations.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from citizen_center.domain.deadlines import DeadlineKind
+from citizen_center.domain.workflow import Channel, Role, Status
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in UTC on both engines (SQLite would otherwise hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def str_enum(kind: type[enum.StrEnum], name: str) -> Enum:
+    """Enums stored as their values in a VARCHAR with a CHECK constraint (portable, readable)."""
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class Secretariat(Base):
+    __tablename__ = "secretariat"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    focal_points: Mapped[list[FocalPoint]] = relationship(back_populates="secretariat")
+
+
+class FocalPoint(Base):
+    """The person in a secretariat who receives forwarded requests."""
+
+    __tablename__ = "focal_point"
+    __table_args__ = (
+        # At most one primary focal point per secretariat.
+        Index(
+            "uq_focal_point_primary",
+            "secretariat_id",
+            unique=True,
+            sqlite_where=text("is_primary"),
+            postgresql_where=text("is_primary"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    secretariat_id: Mapped[int] = mapped_column(ForeignKey("secretariat.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    secretariat: Mapped[Secretariat] = relationship(back_populates="focal_points")
+
+
+class ServiceType(Base):
+    __tablename__ = "service_type"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    group_name: Mapped[str] = mapped_column(String(100))
+    queue: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    secretariat_id: Mapped[int] = mapped_column(ForeignKey("secretariat.id"))
+    # NULL kind: no published deadline, the configured default applies.
+    deadline_kind: Mapped[DeadlineKind | None] = mapped_column(
+        str_enum(DeadlineKind, "deadline_kind")
+    )
+    deadline_days: Mapped[int | None] = mapped_column(Integer)
+    requires_address: Mapped[bool] = mapped_column(Boolean, default=True)
+    allows_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    catalogue_version: Mapped[str] = mapped_column(String(20), default="")
+
+    secretariat: Mapped[Secretariat] = relationship()
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    secretariat_id: Mapped[int | None] = mapped_column(ForeignKey("secretariat.id"))
+    # The agent's phone, e.g. PJSIP/agent1001, used as the queue member interface.
+    phone_interface: Mapped[str] = mapped_column(String(80), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Citizen(Base):
+    __tablename__ = "citizen"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    cpf: Mapped[str | None] = mapped_column(String(11), unique=True)
+    email: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    phones: Mapped[list[CitizenPhone]] = relationship(
+        back_populates="citizen", cascade="all, delete-orphan", order_by="CitizenPhone.id"
+    )
+    addresses: Mapped[list[CitizenAddress]] = relationship(
+        back_populates="citizen", cascade="all, delete-orphan", order_by="CitizenAddress.id"
+    )
+
+
+class CitizenPhone(Base):
+    __tablename__ = "citizen_phone"
+    __table_args__ = (UniqueConstraint("citizen_id", "e164", name="uq_citizen_phone_citizen_e164"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen.id", ondelete="CASCADE"))
+    # Several citizens may share a phone (a family's landline), so not unique on its own.
+    e164: Mapped[str] = mapped_column(String(20), index=True)
+    label: Mapped[str] = mapped_column(String(40), default="")
+
+    citizen: Mapped[Citizen] = relationship(back_populates="phones")
+
+
+class AddressFields:
+    """Columns an address has, on a citizen's address book and on a request."""
+
+    street: Mapped[str] = mapped_column(String(200), default="")
+    house_number: Mapped[str] = mapped_column(String(20), default="")
+    complement: Mapped[str] = mapped_column(String(100), default="")
+    neighbourhood: Mapped[str] = mapped_column(String(100), default="")
+    city: Mapped[str] = mapped_column(String(100), default="Porto Alegre")
+    zipcode: Mapped[str] = mapped_column(String(8), default="")
+    reference: Mapped[str] = mapped_column(String(200), default="")
+
+
+class CitizenAddress(AddressFields, Base):
+    __tablename__ = "citizen_address"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("citizen.id", ondelete="CASCADE"), index=True
+    )
+
+    citizen: Mapped[Citizen] = relationship(back_populates="addresses")
+
+
+class ProtocolCounter(Base):
+    """The last protocol sequence issued in a year; its row lock serialises concurrent writers."""
+
+    __tablename__ = "protocol_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ServiceRequest(AddressFields, Base):
+    """A citizen's request ("protocolo")."""
+
+    __tablename__ = "service_request"
+    __table_args__ = (
+        Index("ix_service_request_pending_due", "status", "expected_at"),
+        Index("ix_service_request_secretariat_status", "secretariat_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(12), unique=True)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
+    service_type_id: Mapped[int] = mapped_column(ForeignKey("service_type.id"), index=True)
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizen.id"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[Status] = mapped_column(str_enum(Status, "status"), default=Status.OPEN)
+    secretariat_id: Mapped[int] = mapped_column(ForeignKey("secretariat.id"))
+    focal_point_id: Mapped[int | None] = mapped_column(ForeignKey("focal_point.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expected_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    service_type: Mapped[ServiceType] = relationship()
+    citizen: Mapped[Citizen | None] = relationship()
+    secretariat: Mapped[Secretariat] = relationship()
+    focal_point: Mapped[FocalPoint | None] = relationship()
+    events: Mapped[list[RequestEvent]] = relationship(
+        back_populates="request", order_by="RequestEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class RequestEvent(Base):
+    """One change of a request: who, when, from which status to which, and why."""
+
+    __tablename__ = "request_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("service_request.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # Who acted when no user did: "ivr", "system", "citizen".
+    actor_label: Mapped[str] = mapped_column(String(60), default="")
+    from_status: Mapped[Status | None] = mapped_column(str_enum(Status, "from_status"))
+    to_status: Mapped[Status] = mapped_column(str_enum(Status, "to_status"))
+    secretariat_id: Mapped[int | None] = mapped_column(ForeignKey("secretariat.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    request: Mapped[ServiceRequest] = relationship(back_populates="events")
+
+
+class Call(Base):
+    """A phone call to 156, from the PBX's point of view and the IVR's."""
+
+    __tablename__ = "call"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uniqueid: Mapped[str] = mapped_column(String(64), unique=True)
+    linkedid: Mapped[str] = mapped_column(String(64), default="", index=True)
+    caller_number: Mapped[str] = mapped_column(String(32), default="", index=True)
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizen.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    queue: Mapped[str] = mapped_column(String(40), default="")
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    agent_interface: Mapped[str] = mapped_column(String(80), default="")
+    wrapup_code: Mapped[str] = mapped_column(String(40), default="")
+    # How the call ended: self_service, queued, answered, abandoned, hangup_in_ivr, failed...
+    outcome: Mapped[str] = mapped_column(String(40), default="")
+
+    steps: Mapped[list[CallStep]] = relationship(
+        back_populates="call", order_by="CallStep.seq", cascade="all, delete-orphan"
+    )
+    request_links: Mapped[list[CallRequest]] = relationship(
+        back_populates="call", cascade="all, delete-orphan"
+    )
+
+
+class CallStep(Base):
+    """One step of the IVR path: a menu, what was recognised or keyed, the decision."""
+
+    __tablename__ = "call_step"
+    __table_args__ = (UniqueConstraint("call_id", "seq", name="uq_call_step_call_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    step: Mapped[str] = mapped_column(String(60))
+    recognised_text: Mapped[str] = mapped_column(Text, default="")
+    intent: Mapped[str] = mapped_column(String(60), default="")
+    confidence: Mapped[float | None] = mapped_column(Float)
+    keys: Mapped[str] = mapped_column(String(40), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    call: Mapped[Call] = relationship(back_populates="steps")
+
+
+class CallRequest(Base):
+    """A request a call created or consulted."""
+
+    __tablename__ = "call_request"
+
+    call_id: Mapped[int] = mapped_column(
+        ForeignKey("call.id", ondelete="CASCADE"), primary_key=True
+    )
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("service_request.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # created | consulted
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    call: Mapped[Call] = relationship(back_populates="request_links")
+    request: Mapped[ServiceRequest] = relationship()
+
+
+class SurveyResponse(Base):
+    __tablename__ = "survey_response"
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"), unique=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    agent_interface: Mapped[str] = mapped_column(String(80), default="")
+    service_type_id: Mapped[int | None] = mapped_column(ForeignKey("service_type.id"))
+    score: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "survey_channel"))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class AuditLog(Base):
+    """LGPD: who read or changed which citizen's data, and when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    actor_label: Mapped[str] = mapped_column(String(60), default="")
+    action: Mapped[str] = mapped_column(String(20))  # read | create | update
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizen.id"), index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,1 @@
+"""The operations both sides call. Each takes the ``Session`` of a ``Database.transaction()``."""

@@ -1,0 +1,128 @@
+"""Phone calls: the record the IVR and the desktop build up as a call goes along."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from citizen_center.errors import NotFoundError, ValidationError
+from citizen_center.models import Call, CallRequest, CallStep, ServiceRequest, User, utcnow
+
+
+def start_call(
+    session: Session,
+    *,
+    uniqueid: str,
+    caller_number: str,
+    linkedid: str = "",
+    citizen_id: int | None = None,
+    started_at: datetime | None = None,
+) -> Call:
+    """The call with this Asterisk uniqueid, created on first sight (a retried AGI reuses it)."""
+    if not uniqueid.strip():
+        raise ValidationError("Chamada sem uniqueid.")
+    call = session.scalar(select(Call).where(Call.uniqueid == uniqueid))
+    if call is None:
+        call = Call(
+            uniqueid=uniqueid,
+            linkedid=linkedid or uniqueid,
+            caller_number=caller_number,
+            citizen_id=citizen_id,
+            started_at=started_at or utcnow(),
+        )
+        session.add(call)
+        session.flush()
+    elif citizen_id is not None and call.citizen_id is None:
+        call.citizen_id = citizen_id
+    return call
+
+
+def get_call(session: Session, uniqueid: str) -> Call:
+    call = session.scalar(
+        select(Call)
+        .where(Call.uniqueid == uniqueid)
+        .options(selectinload(Call.steps), selectinload(Call.request_links))
+    )
+    if call is None:
+        raise NotFoundError(f"Chamada {uniqueid} não encontrada.")
+    return call
+
+
+@dataclass(frozen=True)
+class StepInput:
+    step: str
+    recognised_text: str = ""
+    intent: str = ""
+    confidence: float | None = None
+    keys: str = ""
+    detail: dict[str, Any] | None = None
+
+
+def record_step(
+    session: Session, call: Call, data: StepInput, at: datetime | None = None
+) -> CallStep:
+    """Append one IVR step to the call's path."""
+    next_seq = (
+        session.scalar(select(func.max(CallStep.seq)).where(CallStep.call_id == call.id)) or 0
+    ) + 1
+    step = CallStep(
+        call_id=call.id,
+        seq=next_seq,
+        at=at or utcnow(),
+        step=data.step,
+        recognised_text=data.recognised_text,
+        intent=data.intent,
+        confidence=data.confidence,
+        keys=data.keys[:40],
+        detail=data.detail or {},
+    )
+    session.add(step)
+    session.flush()
+    return step
+
+
+def link_request(session: Session, call: Call, request: ServiceRequest, kind: str) -> None:
+    """Note that the call created or consulted a request (once per kind)."""
+    if kind not in ("created", "consulted"):
+        raise ValueError(f"unknown link kind {kind!r}")
+    exists = session.get(CallRequest, (call.id, request.id, kind))
+    if exists is None:
+        session.add(CallRequest(call_id=call.id, request_id=request.id, kind=kind))
+
+
+def set_queue(session: Session, call: Call, queue: str) -> None:
+    call.queue = queue
+
+
+def mark_answered(
+    session: Session,
+    call: Call,
+    *,
+    queue: str,
+    agent_interface: str,
+    agent_id: int | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Note the agent who answered (found by the phone interface when no id is given)."""
+    call.queue = queue or call.queue
+    call.agent_interface = agent_interface or call.agent_interface
+    if agent_id is None and agent_interface:
+        agent_id = session.scalar(select(User.id).where(User.phone_interface == agent_interface))
+    call.agent_id = agent_id or call.agent_id
+    call.answered_at = call.answered_at or at or utcnow()
+
+
+def set_wrapup(session: Session, call: Call, wrapup_code: str) -> None:
+    if not wrapup_code.strip():
+        raise ValidationError("Escolha um código de encerramento.")
+    call.wrapup_code = wrapup_code.strip()
+
+
+def finish_call(session: Session, call: Call, outcome: str, at: datetime | None = None) -> None:
+    """Close the record; a later outcome (e.g. after the survey) does not overwrite the end time."""
+    call.outcome = outcome
+    call.ended_at = call.ended_at or at or utcnow()

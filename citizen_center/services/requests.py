@@ -1,0 +1,308 @@
+"""Service requests ("protocolos"): opening, forwarding, status changes, lookups, late ones."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload
+
+from citizen_center.domain.deadlines import Deadline, expected_at
+from citizen_center.domain.protocol import make_protocol_number, parse_protocol_number
+from citizen_center.domain.workflow import PENDING, Channel, Status, check_transition
+from citizen_center.errors import NotFoundError, ValidationError
+from citizen_center.models import (
+    CallRequest,
+    FocalPoint,
+    ProtocolCounter,
+    RequestEvent,
+    Secretariat,
+    ServiceRequest,
+    ServiceType,
+    utcnow,
+)
+from citizen_center.services.catalogue import (
+    primary_focal_point,
+    secretariat_by_code,
+    service_type_by_code,
+)
+from citizen_center.services.citizens import AddressInput
+from citizen_center.services.common import DEFAULT_POLICY, Actor, Policy
+
+
+def reserve_protocol_sequences(session: Session, year: int, count: int = 1) -> range:
+    """Reserve ``count`` consecutive sequence numbers for ``year``; unique across writers.
+
+    One upsert that increments the year's counter and returns the new value: the row lock it
+    takes (PostgreSQL) or the database write lock (SQLite, taken at BEGIN IMMEDIATE) makes
+    concurrent transactions wait for each other until commit, so no two get the same numbers.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    upsert = insert(ProtocolCounter).values(year=year, last_value=count)
+    statement = upsert.on_conflict_do_update(
+        index_elements=[ProtocolCounter.year],
+        set_={"last_value": ProtocolCounter.last_value + count},
+    ).returning(ProtocolCounter.last_value)
+    last = int(session.execute(statement).scalar_one())
+    return range(last - count + 1, last + 1)
+
+
+def issue_protocol_number(session: Session, when: datetime, policy: Policy = DEFAULT_POLICY) -> str:
+    year = when.astimezone(policy.tz).year
+    (sequence,) = reserve_protocol_sequences(session, year, 1)
+    return make_protocol_number(year, sequence)
+
+
+def deadline_of(service: ServiceType, policy: Policy) -> Deadline:
+    return Deadline.of(service.deadline_kind, service.deadline_days, policy.default_deadline)
+
+
+def open_request(
+    session: Session,
+    *,
+    service_code: str,
+    channel: Channel | str,
+    actor: Actor,
+    citizen_id: int | None = None,
+    address: AddressInput | None = None,
+    description: str = "",
+    call_id: int | None = None,
+    forward: bool = True,
+    policy: Policy = DEFAULT_POLICY,
+    now: datetime | None = None,
+) -> ServiceRequest:
+    """Open a request, issue its protocol number and (by default) forward it to the focal point
+    of the secretariat responsible for the service."""
+    service = service_type_by_code(session, service_code)
+    if not service.active:
+        raise ValidationError(f"O serviço {service.name!r} não está mais disponível.")
+    if citizen_id is None and not service.allows_anonymous:
+        raise ValidationError(f"O serviço {service.name!r} exige a identificação do cidadão.")
+    place = (address or AddressInput()).normalized()
+    if service.requires_address and place.is_empty:
+        raise ValidationError(f"O serviço {service.name!r} exige o endereço (logradouro).")
+    created = now or utcnow()
+    request = ServiceRequest(
+        number=issue_protocol_number(session, created, policy),
+        channel=Channel(channel),
+        service_type=service,
+        citizen_id=citizen_id,
+        description=description.strip(),
+        status=Status.OPEN,
+        secretariat_id=service.secretariat_id,
+        created_at=created,
+        updated_at=created,
+        expected_at=expected_at(created, deadline_of(service, policy), policy.tz),
+        created_by_id=actor.user_id,
+        **place.as_columns(),
+    )
+    session.add(request)
+    _record_event(session, request, actor, None, Status.OPEN, "Solicitação registrada.", created)
+    if call_id is not None:
+        session.add(CallRequest(call_id=call_id, request=request, kind="created", at=created))
+    if forward:
+        forward_request(session, request, actor, now=created)
+    session.flush()
+    return request
+
+
+def forward_request(
+    session: Session,
+    request: ServiceRequest,
+    actor: Actor,
+    *,
+    secretariat_code: str | None = None,
+    focal_point_id: int | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> ServiceRequest:
+    """Hand the request to a secretariat's focal point (the responsible one unless told).
+
+    Sending it anywhere but the service's own secretariat, or to a non-primary focal point,
+    needs a reason: the secretariat that receives it must know why.
+    """
+    service = request.service_type
+    target = (
+        secretariat_by_code(session, secretariat_code)
+        if secretariat_code
+        else session.get_one(Secretariat, service.secretariat_id)
+    )
+    focal_point = _choose_focal_point(session, target, focal_point_id)
+    unusual = target.id != service.secretariat_id or (
+        focal_point_id is not None and not focal_point.is_primary
+    )
+    if unusual and not reason.strip():
+        raise ValidationError("Informe o motivo do encaminhamento para outro destino.")
+    note = reason.strip() or f"Encaminhado para {target.code} ({focal_point.name})."
+    _transition(session, request, Status.FORWARDED, actor, note, now, secretariat_id=target.id)
+    request.secretariat_id = target.id
+    request.focal_point_id = focal_point.id
+    return request
+
+
+def _choose_focal_point(
+    session: Session, secretariat: Secretariat, focal_point_id: int | None
+) -> FocalPoint:
+    if focal_point_id is None:
+        primary = primary_focal_point(session, secretariat.id)
+        if primary is None:
+            raise ValidationError(f"A secretaria {secretariat.code} não tem ponto focal principal.")
+        return primary
+    chosen = session.get(FocalPoint, focal_point_id)
+    if chosen is None or chosen.secretariat_id != secretariat.id:
+        raise ValidationError(
+            f"Ponto focal {focal_point_id} não pertence à secretaria {secretariat.code}."
+        )
+    return chosen
+
+
+def change_status(
+    session: Session,
+    request: ServiceRequest,
+    target: Status | str,
+    actor: Actor,
+    note: str = "",
+    now: datetime | None = None,
+) -> ServiceRequest:
+    """Move the request along its workflow; an invalid change raises and writes nothing."""
+    target = Status(target)
+    if target is Status.FORWARDED:
+        return forward_request(session, request, actor, reason=note, now=now)
+    if target in (Status.REOPENED, Status.CANCELLED) and not note.strip():
+        raise ValidationError("Informe o motivo.")
+    _transition(session, request, target, actor, note, now)
+    return request
+
+
+def add_note(session: Session, request: ServiceRequest, actor: Actor, note: str) -> RequestEvent:
+    """A note that does not change the status (recorded as an event from and to the same status)."""
+    if not note.strip():
+        raise ValidationError("A observação está vazia.")
+    return _record_event(
+        session, request, actor, request.status, request.status, note.strip(), utcnow()
+    )
+
+
+def _transition(
+    session: Session,
+    request: ServiceRequest,
+    target: Status,
+    actor: Actor,
+    note: str,
+    now: datetime | None,
+    secretariat_id: int | None = None,
+) -> None:
+    check_transition(request.status, target)
+    moment = now or utcnow()
+    previous = request.status
+    request.status = target
+    request.updated_at = moment
+    if target is Status.RESOLVED:
+        request.resolved_at = moment
+    elif target is Status.CLOSED:
+        request.closed_at = moment
+    elif target is Status.REOPENED:
+        request.reopen_count += 1
+        request.resolved_at = None
+        request.closed_at = None
+    _record_event(session, request, actor, previous, target, note.strip(), moment, secretariat_id)
+
+
+def _record_event(
+    session: Session,
+    request: ServiceRequest,
+    actor: Actor,
+    from_status: Status | None,
+    to_status: Status,
+    note: str,
+    at: datetime,
+    secretariat_id: int | None = None,
+) -> RequestEvent:
+    event = RequestEvent(
+        request=request,
+        at=at,
+        actor_id=actor.user_id,
+        actor_label=actor.label,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        secretariat_id=secretariat_id,
+    )
+    session.add(event)
+    return event
+
+
+def _with_details(statement: Select[ServiceRequest]) -> Select[ServiceRequest]:
+    return statement.options(
+        selectinload(ServiceRequest.events),
+        selectinload(ServiceRequest.service_type),
+        selectinload(ServiceRequest.secretariat),
+        selectinload(ServiceRequest.focal_point),
+    )
+
+
+def get_request(session: Session, number: str) -> ServiceRequest:
+    """The request with this protocol number (typed with or without separators)."""
+    digits = parse_protocol_number(number)
+    request = session.scalar(
+        _with_details(select(ServiceRequest).where(ServiceRequest.number == digits))
+    )
+    if request is None:
+        raise NotFoundError(f"Protocolo {number} não encontrado.")
+    return request
+
+
+def requests_of_citizen(session: Session, citizen_id: int) -> Sequence[ServiceRequest]:
+    return session.scalars(
+        _with_details(
+            select(ServiceRequest).where(ServiceRequest.citizen_id == citizen_id)
+        ).order_by(ServiceRequest.created_at.desc())
+    ).all()
+
+
+def is_late(request: ServiceRequest, now: datetime | None = None) -> bool:
+    return request.status in PENDING and request.expected_at < (now or utcnow())
+
+
+def late_requests_query(
+    now: datetime | None = None, secretariat_code: str | None = None
+) -> Select[ServiceRequest]:
+    """Pending requests past their expected date, oldest deadline first."""
+    statement = (
+        select(ServiceRequest)
+        .where(
+            ServiceRequest.status.in_(sorted(PENDING)),
+            ServiceRequest.expected_at < (now or utcnow()),
+        )
+        .order_by(ServiceRequest.expected_at)
+    )
+    if secretariat_code is not None:
+        statement = statement.join(
+            Secretariat, ServiceRequest.secretariat_id == Secretariat.id
+        ).where(Secretariat.code == secretariat_code)
+    return statement
+
+
+def late_requests(
+    session: Session,
+    now: datetime | None = None,
+    secretariat_code: str | None = None,
+    limit: int = 500,
+) -> Sequence[ServiceRequest]:
+    return session.scalars(late_requests_query(now, secretariat_code).limit(limit)).all()
+
+
+def count_late_by_secretariat(session: Session, now: datetime | None = None) -> dict[str, int]:
+    rows = session.execute(
+        select(Secretariat.code, func.count(ServiceRequest.id))
+        .join(ServiceRequest, ServiceRequest.secretariat_id == Secretariat.id)
+        .where(
+            ServiceRequest.status.in_(sorted(PENDING)),
+            ServiceRequest.expected_at < (now or utcnow()),
+        )
+        .group_by(Secretariat.code)
+    ).all()
+    return {code: count for code, count in rows}

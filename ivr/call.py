@@ -1,0 +1,255 @@
+"""One call as the flow sees it: play prompts, collect keys or speech, keep the call record.
+
+``AgiCall`` wraps the AGI channel with what the 156 menus need:
+
+- ``play`` streams prompt keys; any key pressed interrupts at once and is returned (barge-in).
+- ``ask`` plays a question and returns the caller's ``Answer``: keys if they pressed any (during
+  the prompt or the recording), else what the recogniser heard in the recording, which stops on
+  silence.
+- ``step`` appends one step to the call's IVR path in the database, in its own short
+  transaction, so a hang-up or a crash later loses nothing already recorded.
+
+Used by one thread (the call's) only.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from citizen_center.domain.identifiers import normalize_phone
+from citizen_center.errors import DatabaseUnavailableError, ValidationError
+from citizen_center.services import calls
+from citizen_center.services.calls import StepInput
+from citizen_center.services.common import Actor
+from ivr.agi import FastAgiChannel
+from ivr.intent import Intent, IntentKind, MenuContext
+from ivr.runtime import IvrRuntime
+from ivr.speech.base import read_wav
+
+log = logging.getLogger(__name__)
+
+ALL_KEYS = "0123456789*#"
+IVR_ACTOR = Actor.system("ivr")
+# A recording quieter than this (RMS of 16-bit samples) holds no speech worth recognising.
+SPEECH_RMS_FLOOR = 120.0
+MAX_VARIABLE_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the caller did when asked: pressed ``keys``, or said something (``intent``)."""
+
+    keys: str = ""
+    intent: Intent | None = None
+    recognised_text: str = ""
+    confidence: float | None = None
+    seconds: float = 0.0
+
+    @property
+    def silent(self) -> bool:
+        return not self.keys and self.intent is None
+
+
+def clean_variable(value: object) -> str:
+    """A value safe inside a quoted AGI argument and a dialplan variable."""
+    text = re.sub(r'["\\\r\n;]', " ", str(value))
+    return " ".join(text.split())[:MAX_VARIABLE_LENGTH]
+
+
+class AgiCall:
+    """The call being served: its channel, the runtime it started with, and its record."""
+
+    def __init__(self, channel: FastAgiChannel, runtime: IvrRuntime) -> None:
+        self.channel = channel
+        self.runtime = runtime
+        self.env = channel.env
+        self.uniqueid = channel.env.get("agi_uniqueid", "")
+        self.call_id: int | None = None
+        self._record_seq = 0
+
+    # --- who is calling ---------------------------------------------------------------------
+    @property
+    def caller_number(self) -> str:
+        """The caller's number in E.164 when it is a valid one, else as Asterisk gave it."""
+        raw = self.env.get("agi_callerid", "")
+        try:
+            return normalize_phone(raw, self.runtime.policy.default_area_code)
+        except ValidationError:
+            return raw if raw not in ("", "unknown") else ""
+
+    def argument(self, index: int) -> str:
+        """The ``index``-th AGI argument (1-based) given in the dialplan."""
+        return self.env.get(f"agi_arg_{index}", "").strip()
+
+    # --- the call record ----------------------------------------------------------------------
+    def open_record(self, citizen_id: int | None = None) -> int:
+        with self.runtime.database.transaction() as session:
+            linkedid = self.get_variable("CHANNEL(linkedid)")
+            call = calls.start_call(
+                session,
+                uniqueid=self.uniqueid,
+                caller_number=self.caller_number,
+                linkedid=linkedid,
+                citizen_id=citizen_id,
+            )
+            self.call_id = call.id
+            return call.id
+
+    def step(self, name: str, **fields: Any) -> None:
+        """Record one step of the IVR path; a database failure here is logged, not fatal."""
+        if self.call_id is None:
+            return
+        try:
+            with self.runtime.database.transaction() as session:
+                call = calls.get_call(session, self.uniqueid)
+                calls.record_step(session, call, StepInput(step=name, **fields))
+        except DatabaseUnavailableError as exc:
+            log.warning("step %s not recorded: %s", name, exc)
+
+    def finish(self, outcome: str) -> None:
+        """Complete the call record (also after a hang-up); never raises."""
+        if self.call_id is None:
+            return
+        try:
+            with self.runtime.database.transaction() as session:
+                calls.finish_call(session, calls.get_call(session, self.uniqueid), outcome)
+        except Exception as exc:
+            log.warning("call record not completed (%s): %s", outcome, exc)
+
+    # --- channel variables ----------------------------------------------------------------------
+    def set_variable(self, name: str, value: object) -> None:
+        self.channel.set_variable(name, clean_variable(value))
+
+    def set_inherited(self, name: str, value: object) -> None:
+        """Set a variable that reaches the agent's channel (the ``__`` prefix)."""
+        self.set_variable(f"__{name}", value)
+
+    def get_variable(self, name: str) -> str:
+        return str(self.channel.get_variable(name) or "")
+
+    # --- audio out ------------------------------------------------------------------------------
+    def play(self, keys: list[str], escape_digits: str = ALL_KEYS) -> str:
+        """Stream prompt keys in order; return the key that interrupted them ('' if none)."""
+        for key in keys:
+            path = self.runtime.prompt_path(key)
+            if not Path(path + ".wav").exists():
+                # A missing prompt must not cost the caller the call: skip it, loudly.
+                log.error("prompt %s missing (%s.wav): run `central156 prompts build`", key, path)
+                continue
+            pressed = self.channel.stream_file(path, escape_digits)
+            if pressed:
+                return str(pressed)
+        return ""
+
+    def hang_up(self) -> None:
+        self.channel.hangup()
+
+    # --- input ------------------------------------------------------------------------------------
+    def collect_keys(self, first: str, max_digits: int, timeout_ms: int = 4000) -> str:
+        """More keys after ``first`` (for numbers), ending at ``#``, a pause or ``max_digits``."""
+        keys = first
+        while len(keys) < max_digits and not keys.endswith("#"):
+            digit = self.channel.wait_for_digit(timeout_ms)
+            if not digit:
+                break
+            keys += str(digit)
+        return keys.rstrip("#")
+
+    def ask_keys(self, prompt: list[str], max_digits: int = 1, timeout_ms: int = 5000) -> str:
+        """Keys only: play ``prompt`` and wait for up to ``max_digits`` keys."""
+        first = self.play(prompt) or str(self.channel.wait_for_digit(timeout_ms) or "")
+        if not first or max_digits == 1:
+            return first
+        return self.collect_keys(first, max_digits)
+
+    def ask(
+        self, prompt: list[str], context: MenuContext, *, max_digits: int = 1, speech: bool = True
+    ) -> Answer:
+        """Ask a question; keys win over speech, and speech is skipped when it is off."""
+        pressed = self.play(prompt)
+        if pressed:
+            return Answer(
+                keys=self.collect_keys(pressed, max_digits) if max_digits > 1 else pressed
+            )
+        if not speech or self.runtime.recognizer is None:
+            return Answer(keys=self.ask_keys([], max_digits))
+        return self._listen(context, max_digits)
+
+    def _listen(self, context: MenuContext, max_digits: int) -> Answer:
+        ivr = self.runtime.settings.ivr
+        self._record_seq += 1
+        path = self.runtime.recordings_dir / f"{self.uniqueid}-{self._record_seq}"
+        pressed = self.channel.record(
+            str(path), "wav", ALL_KEYS, ivr.record_max_ms, ivr.record_silence_s
+        )
+        if pressed:
+            keys = self.collect_keys(pressed, max_digits) if max_digits > 1 else pressed
+            return Answer(keys=keys)
+        return self._recognise(path.with_suffix(".wav"), context)
+
+    def _recognise(self, wav: Path, context: MenuContext) -> Answer:
+        recognizer = self.runtime.recognizer
+        if recognizer is None or not wav.exists() or not has_speech(wav):
+            return Answer()
+        started = time.monotonic()
+        heard = recognizer.recognize(wav, self.runtime.matcher.phrases(context))
+        intent = self.runtime.matcher.match(heard.text, context)
+        log.info(
+            "heard %r (%s, %.2f) → %s %.2f in %.2fs",
+            heard.text,
+            heard.engine,
+            heard.confidence,
+            intent.kind.value,
+            intent.confidence,
+            time.monotonic() - started,
+        )
+        return Answer(
+            intent=intent,
+            recognised_text=heard.text,
+            confidence=intent.confidence,
+            seconds=heard.seconds,
+        )
+
+    def understand(self, answer: Answer, context: MenuContext) -> Intent | None:
+        """What the answer means: the recognised speech's intent, or the keys' (None: silence)."""
+        if answer.intent is not None:
+            return answer.intent
+        return self.runtime.matcher.match_key(answer.keys, context) if answer.keys else None
+
+    def step_answer(
+        self, name: str, answer: Answer, intent: Intent | None, **detail: Any
+    ) -> None:
+        """Record a step in which the caller answered a question."""
+        self.step(
+            name,
+            recognised_text=answer.recognised_text,
+            keys=answer.keys,
+            intent=intent_label(intent) if intent else "",
+            confidence=intent.confidence if intent else None,
+            detail=detail or None,
+        )
+
+
+def has_speech(wav: Path) -> bool:
+    """False for a recording of silence or line noise (nothing to recognise)."""
+    try:
+        pcm = read_wav(wav)
+    except (OSError, ValueError, EOFError):
+        return False
+    if len(pcm.samples) == 0:
+        return False
+    rms = float(np.sqrt(np.mean(pcm.samples.astype(np.float64) ** 2)))
+    return rms >= SPEECH_RMS_FLOOR
+
+
+def intent_label(intent: Intent) -> str:
+    if intent.kind is IntentKind.SERVICE:
+        return intent.service_code or f"queue:{intent.queue_code}"
+    return intent.kind.value

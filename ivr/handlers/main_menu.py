@@ -1,0 +1,226 @@
+"""``main-menu``: the 156 IVR from welcome to hand-off.
+
+Welcome → the caller identified by number (and told of open requests) → "say the reason of your
+call" or keys → confirm when unsure → after two failures, the key menu → self-service status of a
+protocol, or the queue of the recognised service with what the IVR learned set on the channel
+(``__C156_*`` variables reach the agent's desktop). "Atendente" or key 0 goes to an agent at any
+point. With the database down the caller hears an apology and goes to the general queue.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from citizen_center.errors import DatabaseUnavailableError
+from citizen_center.services import calls, citizens
+from citizen_center.services.citizens import CitizenHistory
+from ivr.call import IVR_ACTOR, AgiCall, Answer, intent_label
+from ivr.handlers.consult import consult_protocol
+from ivr.intent import Decision, Intent, IntentKind, MenuContext
+from ivr.intent.actions import KEY_AGENT, KEY_CONSULT_PROTOCOL
+from ivr.prompts import confirm_service_keys, open_requests_keys, transfer_keys
+from ivr.registry import handlers
+
+log = logging.getLogger(__name__)
+
+GENERAL_QUEUE = "geral"
+MAIN_PROMPT = ["menu/ask_reason", "menu/or_keys", "menu/keys"]
+KEY_PROMPT = ["menu/keys"]
+# Turns without a usable answer before the caller is sent to an agent anyway.
+MAX_TURNS = 5
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where the call goes and what the IVR learned on the way."""
+
+    queue: str
+    intent: str = ""
+    service_code: str = ""
+    text: str = ""
+    confidence: float | None = None
+    reason: str = ""
+
+
+SELF_SERVICE_DONE = Route(queue="")
+
+
+@handlers.register("main-menu")
+def main_menu(call: AgiCall) -> None:
+    outcome = "hangup_in_ivr"
+    try:
+        route = MainMenu(call).run()
+        outcome = "self_service" if route is SELF_SERVICE_DONE else "queued"
+    except DatabaseUnavailableError as exc:
+        log.warning("database unavailable, general queue: %s", exc)
+        call.play(["failure/apology", "failure/general_queue"], escape_digits="")
+        call.set_inherited("C156_ROUTE_REASON", "database-unavailable")
+        call.set_variable("C156_ROUTE", GENERAL_QUEUE)
+        outcome = "queued"
+    finally:
+        call.finish(outcome)
+
+
+class MainMenu:
+    """The conversation of one call; ``run`` returns where it ends."""
+
+    def __init__(self, call: AgiCall) -> None:
+        self.call = call
+        self.failures = 0
+        self.protocol = ""
+        self.citizen_id: int | None = None
+
+    def run(self) -> Route:
+        history = self._identify_caller()
+        self.call.open_record(self.citizen_id)
+        pending = self._welcome(history)
+        for _ in range(MAX_TURNS):
+            answer = Answer(keys=pending) if pending else self._ask()
+            pending = ""
+            route = self._handle(answer)
+            if route is not None:
+                return self._finish(route)
+        return self._finish(Route(GENERAL_QUEUE, reason="no-answer"))
+
+    # --- steps ------------------------------------------------------------------------------
+    def _identify_caller(self) -> CitizenHistory | None:
+        number = self.call.caller_number
+        if not number.startswith("+"):
+            return None
+        with self.call.runtime.database.transaction() as session:
+            found = citizens.find_citizens_by_phone(
+                session, number, IVR_ACTOR, self.call.runtime.policy
+            )
+            if len(found) != 1:  # unknown, or a shared phone: the agent will ask
+                return None
+            self.citizen_id = found[0].id
+            return citizens.citizen_history(session, found[0].id, IVR_ACTOR)
+
+    def _welcome(self, history: CitizenHistory | None) -> str:
+        open_count = len(history.open_requests) if history else 0
+        if self.citizen_id is not None:
+            self.call.set_inherited("C156_CITIZEN_ID", self.citizen_id)
+        keys = self.call.play(["welcome"])
+        if not keys and open_count:
+            keys = self.call.play([*open_requests_keys(open_count), "open_requests/offer"])
+        self.call.step(
+            "welcome",
+            keys=keys,
+            detail={"citizen_id": self.citizen_id, "open_requests": open_count},
+        )
+        return keys
+
+    def _ask(self) -> Answer:
+        speech = self.failures < self.call.runtime.settings.ivr.speech_max_failures
+        if not speech and self.failures == self.call.runtime.settings.ivr.speech_max_failures:
+            self.call.play(["menu/fallback_keys"])
+        prompt = MAIN_PROMPT if speech and self.call.runtime.recognizer else KEY_PROMPT
+        return self.call.ask(prompt, MenuContext.MAIN, speech=speech)
+
+    def _handle(self, answer: Answer) -> Route | None:
+        intent = self.call.understand(answer, MenuContext.MAIN)
+        self.call.step_answer("main-menu", answer, intent)
+        if intent is None:
+            return self._not_understood(["menu/no_input"])
+        if intent.kind is IntentKind.AGENT:
+            return Route(
+                GENERAL_QUEUE, "agent", text=answer.recognised_text, confidence=intent.confidence
+            )
+        if intent.kind is IntentKind.REPEAT:
+            return None
+        if intent.kind is IntentKind.CONSULT_PROTOCOL:
+            return self._consult()
+        if intent.kind is IntentKind.SERVICE:
+            return self._service(intent, answer)
+        return self._not_understood(
+            ["menu/invalid_key"] if answer.keys else ["menu/not_understood"]
+        )
+
+    def _not_understood(self, prompt: list[str]) -> Route | None:
+        """Count a failed turn and say so; the menu asks again (``None``: no route yet)."""
+        self.failures += 1
+        self.call.play(prompt)
+        return None
+
+    def _service(self, intent: Intent, answer: Answer) -> Route | None:
+        decision: Decision | None = intent.decision(self.call.runtime.settings.ivr)
+        if decision is Decision.CONFIRM:
+            decision = self._confirm(intent)
+            if decision is None:  # asked for an agent while confirming
+                return Route(GENERAL_QUEUE, "agent", text=answer.recognised_text)
+        if decision is not Decision.ACCEPT:
+            return self._not_understood(["menu/not_understood"])
+        service = (
+            self.call.runtime.catalogue.service(intent.service_code)
+            if intent.service_code
+            else None
+        )
+        queue = service.queue if service else (intent.queue_code or GENERAL_QUEUE)
+        return Route(
+            queue,
+            intent_label(intent),
+            intent.service_code or "",
+            answer.recognised_text,
+            intent.confidence,
+        )
+
+    def _confirm(self, intent: Intent) -> Decision | None:
+        answer = self.call.ask(
+            confirm_service_keys(intent.service_code, intent.queue_code), MenuContext.CONFIRM
+        )
+        reply = self.call.understand(answer, MenuContext.CONFIRM)
+        self.call.step_answer("confirm", answer, reply, proposed=intent_label(intent))
+        if reply is not None and reply.kind is IntentKind.AGENT:
+            return None
+        return (
+            Decision.ACCEPT
+            if reply is not None and reply.kind is IntentKind.YES
+            else Decision.REJECT
+        )
+
+    def _consult(self) -> Route | None:
+        while True:
+            result = consult_protocol(self.call)
+            self.protocol = result.number or self.protocol
+            if result.wants_agent:
+                return Route(GENERAL_QUEUE, "agent", reason="after-consult")
+            if not result.number:
+                self.failures += 1
+                return None
+            key = self.call.ask_keys(["protocol/another"])
+            self.call.step("after-consult", keys=key)
+            if key == KEY_CONSULT_PROTOCOL:
+                continue
+            if key == KEY_AGENT:
+                return Route(GENERAL_QUEUE, "consult_protocol", reason="after-consult")
+            self.call.play(["goodbye"], escape_digits="")
+            self.call.hang_up()
+            return SELF_SERVICE_DONE
+
+    # --- hand-off ----------------------------------------------------------------------------
+    def _finish(self, route: Route) -> Route:
+        if route is SELF_SERVICE_DONE:
+            return route
+        call = self.call
+        call.set_inherited("C156_INTENT", route.intent)
+        call.set_inherited("C156_SERVICE", route.service_code)
+        call.set_inherited("C156_TEXT", route.text)
+        call.set_inherited(
+            "C156_CONFIDENCE", f"{route.confidence:.2f}" if route.confidence is not None else ""
+        )
+        if route.reason:
+            call.set_inherited("C156_ROUTE_REASON", route.reason)
+        with call.runtime.database.transaction() as session:
+            calls.set_queue(session, calls.get_call(session, call.uniqueid), route.queue)
+        call.step(
+            "route",
+            intent=route.intent,
+            detail={"queue": route.queue, "service": route.service_code},
+        )
+        call.play(
+            ["transfer/agent"] if route.queue == GENERAL_QUEUE else transfer_keys(route.queue),
+            escape_digits="",
+        )
+        call.set_variable("C156_ROUTE", route.queue)
+        return route

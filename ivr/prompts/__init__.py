@@ -1,0 +1,32 @@
+"""The IVR's pt-BR prompt catalogue, its renderer and the key-sequence builders."""
+
+from ivr.prompts.build import LANGUAGE_DIR, PromptBuilder
+from ivr.prompts.catalogue import all_prompts
+from ivr.prompts.sequences import (
+    PAUSE,
+    confirm_service_keys,
+    date_keys,
+    digit_keys,
+    number_keys,
+    open_requests_keys,
+    protocol_keys,
+    status_key,
+    status_readback_keys,
+    transfer_keys,
+)
+
+__all__ = [
+    "LANGUAGE_DIR",
+    "PAUSE",
+    "PromptBuilder",
+    "all_prompts",
+    "confirm_service_keys",
+    "date_keys",
+    "digit_keys",
+    "number_keys",
+    "open_requests_keys",
+    "protocol_keys",
+    "status_key",
+    "status_readback_keys",
+    "transfer_keys",
+]

@@ -1,0 +1,120 @@
+"""What every call needs and a reload replaces: settings, database, catalogue, speech, prompts.
+
+An ``IvrRuntime`` is immutable; ``RuntimeFactory.build()`` makes a new one (on start and on
+SIGHUP) while calls in progress keep using the one they started with. The speech recogniser is
+expensive to load, so the factory keeps it across reloads unless the engine setting changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from citizen_center.catalogue import Catalogue, shipped_catalogue
+from citizen_center.config import Settings, load_settings, user_data_dir
+from citizen_center.db import Database
+from citizen_center.services.catalogue import catalogue_from_database
+from citizen_center.services.common import Policy
+from ivr.intent import IntentMatcher
+from ivr.speech import Recognizer, SpeechUnavailableError, get_recognizer
+
+log = logging.getLogger(__name__)
+
+# The IVR must answer within a caller's patience: a slow database is treated as a down one.
+IVR_STATEMENT_TIMEOUT_MS = 3000
+
+
+@dataclass(frozen=True)
+class IvrRuntime:
+    settings: Settings
+    database: Database
+    catalogue: Catalogue
+    matcher: IntentMatcher
+    policy: Policy
+    recognizer: Recognizer | None
+    speech_problem: str
+    prompts_dir: Path
+    recordings_dir: Path
+
+    def prompt_path(self, key: str) -> str:
+        """What STREAM FILE wants: the absolute path without the extension."""
+        return str(self.prompts_dir / key)
+
+
+class RuntimeFactory:
+    """Builds runtimes; thread-safe (reloads are serialised)."""
+
+    def __init__(self, load: Callable[[], Settings] = load_settings) -> None:
+        self._load = load
+        self._lock = threading.Lock()
+        self._database: Database | None = None
+        self._database_url = ""
+        self._recognizer: Recognizer | None = None
+        self._speech_key: tuple[str, str] | None = None
+        self._speech_problem = ""
+
+    def build(self) -> IvrRuntime:
+        with self._lock:
+            settings = self._load()
+            database = self._database_for(settings)
+            catalogue = self._catalogue(database)
+            recognizer = self._recognizer_for(settings)
+            ivr = settings.ivr
+            recordings = (
+                Path(ivr.recordings_dir) if ivr.recordings_dir else user_data_dir() / "recordings"
+            )
+            recordings.mkdir(parents=True, exist_ok=True)
+            runtime = IvrRuntime(
+                settings=settings,
+                database=database,
+                catalogue=catalogue,
+                matcher=IntentMatcher(catalogue),
+                policy=Policy.from_settings(settings.catalogue),
+                recognizer=recognizer,
+                speech_problem=self._speech_problem,
+                prompts_dir=ivr.resolved_audio_dir() / "pt_BR",
+                recordings_dir=recordings,
+            )
+            log.info(
+                "runtime ready catalogue=%s services=%d speech=%s prompts=%s",
+                catalogue.version,
+                len(catalogue.service_types),
+                recognizer.engine if recognizer else f"none ({self._speech_problem})",
+                runtime.prompts_dir,
+            )
+            return runtime
+
+    def _database_for(self, settings: Settings) -> Database:
+        url = settings.database.resolved_url()
+        if self._database is None or url != self._database_url:
+            if self._database is not None:
+                self._database.dispose()
+            self._database = Database.from_url(url, statement_timeout_ms=IVR_STATEMENT_TIMEOUT_MS)
+            self._database_url = url
+        return self._database
+
+    @staticmethod
+    def _catalogue(database: Database) -> Catalogue:
+        """The catalogue as the database has it (admins may edit it), else the shipped one."""
+        base = shipped_catalogue()
+        try:
+            with database.transaction() as session:
+                return catalogue_from_database(session, base)
+        except Exception as exc:  # the IVR must start even without its database
+            log.warning("using the shipped catalogue: the database's is unavailable (%s)", exc)
+            return base
+
+    def _recognizer_for(self, settings: Settings) -> Recognizer | None:
+        key = (settings.ivr.speech_engine, str(settings.ivr.resolved_models_dir()))
+        if key != self._speech_key:
+            self._speech_key = key
+            try:
+                self._recognizer = get_recognizer(settings.ivr)
+                self._speech_problem = ""
+            except SpeechUnavailableError as exc:
+                log.warning("speech recognition off, keys only: %s", exc)
+                self._recognizer, self._speech_problem = None, str(exc)
+        return self._recognizer

@@ -1,0 +1,78 @@
+"""The ``central156`` commands, run as a user would (a subprocess with its own environment)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.postgres import free_port
+
+
+def central156(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "citizen_center", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture
+def user_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRAL156_")}
+    env["CENTRAL156_DATA_DIR"] = str(tmp_path / "data")
+    env["CENTRAL156_CONFIG"] = str(tmp_path / "none.toml")
+    return env
+
+
+def test_upgrade_seed_demo_data_and_show_a_request(user_env: dict[str, str]) -> None:
+    user_env |= {"CENTRAL156_ADMIN_USER": "admin", "CENTRAL156_ADMIN_PASSWORD": "admin-secret-1"}
+    assert central156("db", "upgrade", env=user_env).returncode == 0
+    seeded = central156("db", "seed", env=user_env)
+    assert seeded.returncode == 0, seeded.stderr
+    assert "25 service types" in seeded.stdout and "admin user 'admin' created" in seeded.stdout
+    again = central156("db", "seed", env=user_env)  # idempotent
+    assert again.returncode == 0 and "0 new focal points" in again.stdout
+
+    demo = central156(
+        "demo-data", "--citizens", "20", "--requests", "50", "--calls", "10", env=user_env
+    )
+    assert demo.returncode == 0, demo.stderr
+
+    from citizen_center.db import Database
+    from citizen_center.domain.protocol import format_protocol_number
+    from citizen_center.models import ServiceRequest
+
+    database = Database.from_url(f"sqlite:///{user_env['CENTRAL156_DATA_DIR']}/central156.sqlite3")
+    with database.transaction() as session:
+        number = session.query(ServiceRequest.number).limit(1).scalar()
+    database.dispose()
+    assert number is not None
+    shown = central156("request", "show", format_protocol_number(number), env=user_env)
+    assert shown.returncode == 0, shown.stderr
+    assert f"Protocolo {format_protocol_number(number)}" in shown.stdout
+    assert "Histórico:" in shown.stdout and "Previsão:" in shown.stdout
+
+
+def test_bad_protocol_numbers_get_a_clear_message(user_env: dict[str, str]) -> None:
+    central156("db", "upgrade", env=user_env)
+    invalid = central156("request", "show", "12345", env=user_env)
+    assert invalid.returncode == 1 and "Número de protocolo inválido" in invalid.stderr
+    unknown = central156("request", "show", "2026-0999999-2", env=user_env)
+    assert unknown.returncode == 1 and "não encontrado" in unknown.stderr
+    assert "Traceback" not in invalid.stderr + unknown.stderr
+
+
+def test_database_down_gets_a_clear_message(user_env: dict[str, str]) -> None:
+    user_env["CENTRAL156_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:{free_port()}/none"
+    result = central156("request", "show", "2026-0999999-2", env=user_env)
+    assert result.returncode == 1
+    assert "Banco de dados indisponível" in result.stderr
+    assert "Traceback" not in result.stderr
+    upgrade = central156("db", "upgrade", env=user_env)
+    assert upgrade.returncode == 1 and "cannot reach the database" in upgrade.stderr

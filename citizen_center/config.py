@@ -226,6 +226,33 @@ class InboxSettings:
 
 
 @dataclass(frozen=True)
+class WallboardSettings:
+    """The supervisors' live queue board (desktop, supervisor and admin roles)."""
+
+    # AMI user of the wallboard (manager.conf ``c156-supervisor``); an empty secret means the
+    # local PBX's generated one.
+    ami_user: str = "c156-supervisor"
+    ami_secret: str = ""
+    # The city's target comes from [reports] service_level_seconds; this second figure is the
+    # industry's 80/20 convention shown beside it (0 hides it).
+    convention_service_level_seconds: int = 20
+    # Tiles and queue figures turn yellow, then red, past these many seconds.
+    wait_warn_seconds: int = 20
+    wait_alert_seconds: int = 30
+    talk_warn_seconds: int = 300
+    talk_alert_seconds: int = 600
+    pause_warn_seconds: int = 600
+    pause_alert_seconds: int = 1200
+    wrapup_warn_seconds: int = 60
+    wrapup_alert_seconds: int = 180
+    # Every this many seconds the local queue_log ([reports] queue_log_path) is imported so that
+    # "today" survives an Asterisk restart; 0 turns the import off (another machine does it).
+    import_interval_seconds: float = 15.0
+    # How often the board redraws its clocks (milliseconds).
+    refresh_ms: int = 1000
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     catalogue: CatalogueSettings = field(default_factory=CatalogueSettings)
@@ -234,6 +261,7 @@ class Settings:
     reports: ReportsSettings = field(default_factory=ReportsSettings)
     inbox: InboxSettings = field(default_factory=InboxSettings)
     desktop: DesktopSettings = field(default_factory=DesktopSettings)
+    wallboard: WallboardSettings = field(default_factory=WallboardSettings)
 
 
 T = TypeVar("T")

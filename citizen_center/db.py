@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from citizen_center.config import Settings
 from citizen_center.errors import DatabaseUnavailableError
+from citizen_center.sqltime import register_sqlite_functions
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,8 @@ def _configure_sqlite_connection(dbapi_connection: sqlite3.Connection, _record: 
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # SQLite has no time zones: reports group by local time through this function.
+    register_sqlite_functions(dbapi_connection)
 
 
 def _begin_sqlite_immediately(connection: Any) -> None:

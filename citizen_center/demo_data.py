@@ -49,6 +49,7 @@ from citizen_center.models import (
     CitizenAddress,
     CitizenPhone,
     FocalPoint,
+    QueueCall,
     RequestEvent,
     Secretariat,
     ServiceRequest,
@@ -152,7 +153,7 @@ def _ensure_demo_users(session: Session, catalogue: Catalogue) -> Staff:
     secretariats = {secretariat_id: code for secretariat_id, code in rows}
     wanted: list[dict[str, Any]] = [
         {"username": f"agente{n:02d}", "full_name": f"Agente Demo {n:02d}", "role": Role.AGENT,
-         "phone_interface": f"PJSIP/agent{1000 + n}"}
+         "phone_interface": f"PJSIP/agent-{2000 + n}"}
         for n in range(1, AGENT_COUNT + 1)
     ]
     wanted.append({"username": "supervisor.demo", "full_name": "Supervisora Demo",
@@ -333,6 +334,7 @@ class Tables:
     step: Table = CallStep.__table__  # type: ignore[assignment]
     link: Table = CallRequest.__table__  # type: ignore[assignment]
     survey: Table = SurveyResponse.__table__  # type: ignore[assignment]
+    queue_call: Table = QueueCall.__table__  # type: ignore[assignment]
 
 
 class Ids:
@@ -739,6 +741,10 @@ CALL_KINDS: dict[str, float] = {
 }
 ANSWERED_KINDS = frozenset({"created", "consulted", "info"})
 SURVEY_SHARE = 0.17
+QUEUE_CALL_COLUMNS = ("id", "callid", "queue", "entered_at", "ended_at", "outcome", "exit_event",
+                      "wait_seconds", "talk_seconds", "agent", "agent_id", "position", "call_id")
+# Abandoned calls that hang up within a few seconds of joining the queue ("short abandons").
+SHORT_ABANDON_SHARE = 0.15
 SPEECH_SHARE = 0.8
 CONFIRM_BELOW = 0.8
 
@@ -759,6 +765,7 @@ class CallRows:
         self.steps: list[tuple[Any, ...]] = []
         self.links: list[tuple[Any, ...]] = []
         self.surveys: list[tuple[Any, ...]] = []
+        self.queue_calls: list[tuple[Any, ...]] = []
 
     def write(self, database: Database) -> None:
         with database.transaction() as session:
@@ -767,11 +774,17 @@ class CallRows:
             writer.write(Tables.step, STEP_COLUMNS, self.steps)
             writer.write(Tables.link, LINK_COLUMNS, self.links)
             writer.write(Tables.survey, SURVEY_COLUMNS, self.surveys)
+            writer.write(Tables.queue_call, QUEUE_CALL_COLUMNS, self.queue_calls)
 
 
 class CallFactory:
-    def __init__(self, requests: RequestFactory, timeline: Timeline) -> None:
+    def __init__(self, requests: RequestFactory, timeline: Timeline, queue_seed: int = 0,
+                 survey_share: float = SURVEY_SHARE) -> None:
         self.rng = requests.rng
+        # Queue facts draw from their own generator, so adding them left every other value the
+        # main generator produces for a given seed as it was.
+        self.queue_rng = random.Random(queue_seed)
+        self.survey_share = survey_share
         self.catalogue = requests.catalogue
         self.staff = requests.staff
         self.pool = requests.pool
@@ -836,12 +849,14 @@ class CallFactory:
             ended = answered + rng.lognormvariate(5.5, 0.5)  # median about four minutes
         elif plan.kind == "abandoned":
             ended = started + ivr + rng.uniform(20, 240)
+            if self.queue_rng.random() < SHORT_ABANDON_SHARE:
+                ended = started + ivr + self.queue_rng.uniform(0.5, 5.0)
         elif plan.kind == "self_service":
             ended = started + ivr + rng.uniform(20, 60)
         else:
             ended = started + rng.uniform(5, 40)
         agent = rng.choice(self.staff.agents) if answered is not None else None
-        surveyed = answered is not None and rng.random() < SURVEY_SHARE
+        surveyed = answered is not None and rng.random() < self.survey_share
         score = self._score(service) if surveyed else None
         self._steps(call_id, plan, service, started, ivr, ended, score, rows)
         self._links(call_id, plan, answered, started + ivr, rows)
@@ -851,6 +866,9 @@ class CallFactory:
             self.stats.surveys += 1
             self.stats.score_total += score
         rows.calls.append(self._call_row(call_id, plan, service, started, answered, ended, agent))
+        if plan.kind in ANSWERED_KINDS or plan.kind == "abandoned":
+            rows.queue_calls.append(self._queue_call_row(
+                call_id, rows.calls[-1][1], service, started + ivr, answered, ended, agent))
         self.stats.outcome[_outcome(plan.kind)] += 1
 
     def _call_row(
@@ -867,6 +885,21 @@ class CallFactory:
             service.queue if queued else "", agent.user_id if agent else None,
             agent.interface if agent else "", self._wrapup(plan.kind), _outcome(plan.kind),
         )
+
+    def _queue_call_row(
+        self, call_id: int, callid: str, service: ServiceInfo, entered: float,
+        answered: float | None, ended: float, agent: StaffMember | None,
+    ) -> tuple[Any, ...]:
+        """The call's stay in its queue, as the queue_log import would have derived it."""
+        position = 1 + int(self.queue_rng.expovariate(0.5))
+        if answered is None or agent is None:
+            return (self.ids.take(Tables.queue_call), callid, service.queue, _utc(entered),
+                    _utc(ended), "abandoned", "ABANDON", round(ended - entered), None, "", None,
+                    position, call_id)
+        hung_up_by = "COMPLETEAGENT" if self.queue_rng.random() < 0.4 else "COMPLETECALLER"
+        return (self.ids.take(Tables.queue_call), callid, service.queue, _utc(entered),
+                _utc(ended), "answered", hung_up_by, round(answered - entered),
+                round(ended - answered), agent.interface, agent.user_id, position, call_id)
 
     def _wrapup(self, kind: str) -> str:
         if kind == "created":
@@ -1004,7 +1037,7 @@ class PhaseTimer:
 
 
 ALL_TABLES = (Tables.citizen, Tables.phone, Tables.address, Tables.request, Tables.event,
-              Tables.call, Tables.step, Tables.survey)
+              Tables.call, Tables.step, Tables.survey, Tables.queue_call)
 
 
 def generate(
@@ -1016,8 +1049,13 @@ def generate(
     seed: int,
     policy: Policy,
     progress: bool = True,
+    survey_share: float = SURVEY_SHARE,
 ) -> DemoSummary:
-    """Add ``citizens``, ``requests`` and ``calls`` of synthetic data to a seeded database."""
+    """Add ``citizens``, ``requests`` and ``calls`` of synthetic data to a seeded database.
+
+    Queued calls get their queue facts (``QueueCall``) too, as the queue_log import would have
+    made them; ``survey_share`` is the share of answered calls that answer the survey.
+    """
     rng = random.Random(seed)
     now = time.time()
     timer = PhaseTimer()
@@ -1037,7 +1075,8 @@ def generate(
         timeline = Timeline(now, policy.tz)
         timer.run("requests", lambda: _generate_requests(database, request_factory, requests,
                                                          timeline, progress))
-        call_factory = CallFactory(request_factory, timeline)
+        call_factory = CallFactory(request_factory, timeline, queue_seed=seed + 1,
+                                   survey_share=survey_share)
         timer.run("calls", lambda: _generate_calls(database, call_factory, calls, progress))
     finally:
         # Even after a failure, PostgreSQL's sequences must move past the ids written so far.

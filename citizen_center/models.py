@@ -371,3 +371,91 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(20))  # read | create | update
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizen.id"), index=True)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- Asterisk's queue_log, imported for the supervisors' statistics ---------------------------
+
+
+class QueueLogFile(Base):
+    """How far a queue_log file has been read, so the next import starts where this one ended.
+
+    ``inode`` and ``head_hash`` (a hash of the file's first line) tell a rotated or truncated file
+    from the one read before: then the import starts again from the beginning, and the events'
+    natural key keeps lines read twice from counting twice.
+    """
+
+    __tablename__ = "queue_log_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(String(500), unique=True)
+    inode: Mapped[int] = mapped_column(BigInteger, default=0)
+    offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    head_hash: Mapped[str] = mapped_column(String(40), default="")
+    lines: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QueueEvent(Base):
+    """One line of queue_log, as Asterisk wrote it (``time|callid|queue|agent|event|data...``)."""
+
+    __tablename__ = "queue_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The natural key: a hash of the whole line. The same line read again (a re-read, or the
+    # rotated copy of a file already read) is the same event.
+    line_hash: Mapped[str] = mapped_column(String(40), unique=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    callid: Mapped[str] = mapped_column(String(64), index=True)
+    queue: Mapped[str] = mapped_column(String(40))
+    agent: Mapped[str] = mapped_column(String(80), index=True)
+    event: Mapped[str] = mapped_column(String(32))
+    data: Mapped[str] = mapped_column(Text, default="")  # data1|data2|... as written
+
+
+class QueueCall(Base):
+    """One caller's stay in one queue, derived from the queue events of its callid.
+
+    A call that overflows from a service queue to the general one has two rows, one per queue:
+    each queue offered it. ``outcome``: answered, abandoned, timeout, empty, key, waiting (still in
+    the queue at the last import). Short abandons are abandoned rows with a short wait; the
+    threshold is a setting, so it is applied in the reports, not stored.
+    """
+
+    __tablename__ = "queue_call"
+    __table_args__ = (
+        UniqueConstraint(
+            "callid", "queue", "entered_at", name="uq_queue_call_callid_queue_entered"
+        ),
+        Index("ix_queue_call_entered_queue", "entered_at", "queue"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    callid: Mapped[str] = mapped_column(String(64), index=True)
+    queue: Mapped[str] = mapped_column(String(40))
+    entered_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(20))
+    # The queue_log event that ended the stay (COMPLETEAGENT, ABANDON, EXITWITHTIMEOUT, ...).
+    exit_event: Mapped[str] = mapped_column(String(32), default="")
+    wait_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    talk_seconds: Mapped[float | None] = mapped_column(Float)
+    agent: Mapped[str] = mapped_column(String(80), default="", index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    position: Mapped[int | None] = mapped_column(Integer)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"), index=True)
+
+
+class AgentPause(Base):
+    """An agent's pause, with its reason, from PAUSE/PAUSEALL to UNPAUSE/UNPAUSEALL or logoff."""
+
+    __tablename__ = "agent_pause"
+    __table_args__ = (
+        UniqueConstraint("agent", "started_at", name="uq_agent_pause_agent_started"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent: Mapped[str] = mapped_column(String(80))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    reason: Mapped[str] = mapped_column(String(80), default="")
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    ended_at: Mapped[datetime | None]

@@ -90,8 +90,9 @@ class AgiCall:
 
     # --- the call record ----------------------------------------------------------------------
     def open_record(self, citizen_id: int | None = None) -> int:
+        # Ask the channel first: no AGI round-trip while a database transaction is open.
+        linkedid = self.get_variable("CHANNEL(linkedid)")
         with self.runtime.database.transaction() as session:
-            linkedid = self.get_variable("CHANNEL(linkedid)")
             call = calls.start_call(
                 session,
                 uniqueid=self.uniqueid,
@@ -113,13 +114,18 @@ class AgiCall:
         except DatabaseUnavailableError as exc:
             log.warning("step %s not recorded: %s", name, exc)
 
-    def finish(self, outcome: str) -> None:
-        """Complete the call record (also after a hang-up); never raises."""
+    def finish(self, outcome: str, *, ended: bool = True) -> None:
+        """Note how the IVR part ended; ``ended`` when the call itself is over (hang-up,
+        self-service), not when it goes on to a queue. Never raises: this runs after hang-ups."""
         if self.call_id is None:
             return
         try:
             with self.runtime.database.transaction() as session:
-                calls.finish_call(session, calls.get_call(session, self.uniqueid), outcome)
+                record = calls.get_call(session, self.uniqueid)
+                if ended:
+                    calls.finish_call(session, record, outcome)
+                else:
+                    calls.set_outcome(session, record, outcome)
         except Exception as exc:
             log.warning("call record not completed (%s): %s", outcome, exc)
 
@@ -185,14 +191,15 @@ class AgiCall:
     def _listen(self, context: MenuContext, max_digits: int) -> Answer:
         ivr = self.runtime.settings.ivr
         self._record_seq += 1
-        path = self.runtime.recordings_dir / f"{self.uniqueid}-{self._record_seq}"
+        # Not Path.with_suffix later: a uniqueid ("1700000000.42") already has a dot.
+        base = str(self.runtime.recordings_dir / f"{self.uniqueid}-{self._record_seq}")
         pressed = self.channel.record(
-            str(path), "wav", ALL_KEYS, ivr.record_max_ms, ivr.record_silence_s
+            base, "wav", ALL_KEYS, ivr.record_max_ms, ivr.record_silence_s
         )
         if pressed:
             keys = self.collect_keys(pressed, max_digits) if max_digits > 1 else pressed
             return Answer(keys=keys)
-        return self._recognise(path.with_suffix(".wav"), context)
+        return self._recognise(Path(base + ".wav"), context)
 
     def _recognise(self, wav: Path, context: MenuContext) -> Answer:
         recognizer = self.runtime.recognizer

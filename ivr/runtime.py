@@ -8,7 +8,10 @@ expensive to load, so the factory keeps it across reloads unless the engine sett
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
+import time
+import wave
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,7 +117,25 @@ class RuntimeFactory:
             try:
                 self._recognizer = get_recognizer(settings.ivr)
                 self._speech_problem = ""
+                warm_up(self._recognizer)
             except SpeechUnavailableError as exc:
                 log.warning("speech recognition off, keys only: %s", exc)
                 self._recognizer, self._speech_problem = None, str(exc)
         return self._recognizer
+
+
+def warm_up(recognizer: Recognizer) -> None:
+    """Recognise a second of silence once, so the first caller does not wait for the model's
+    lazy initialisation (about 5 s for Whisper on 2 cores)."""
+    with tempfile.TemporaryDirectory() as folder:
+        silent = Path(folder) / "silence.wav"
+        with wave.open(str(silent), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(8000)
+            out.writeframes(b"\0\0" * 8000)
+        started = time.monotonic()
+        recognizer.recognize(silent, None)
+        log.info(
+            "speech engine %s warmed up in %.1fs", recognizer.engine, time.monotonic() - started
+        )

@@ -58,6 +58,7 @@ def serve_forever(server: FastAgiServer[IvrRuntime], grace_s: float = SHUTDOWN_G
     stop.wait()
     server.shutdown()  # no new calls
     server.server_close()
+    log.info("not taking new calls; %d call(s) in progress", server.live_calls)
     if not server.wait_for_calls(grace_s):
         log.warning("stopping with %d call(s) still in the IVR", server.live_calls)
     log.info("stopped")

@@ -122,6 +122,11 @@ def set_wrapup(session: Session, call: Call, wrapup_code: str) -> None:
     call.wrapup_code = wrapup_code.strip()
 
 
+def set_outcome(session: Session, call: Call, outcome: str) -> None:
+    """How the call stands so far (e.g. "queued"), while it goes on."""
+    call.outcome = outcome
+
+
 def finish_call(session: Session, call: Call, outcome: str, at: datetime | None = None) -> None:
     """Close the record; a later outcome (e.g. after the survey) does not overwrite the end time."""
     call.outcome = outcome

@@ -25,6 +25,7 @@ from ivr.registry import handlers
 log = logging.getLogger(__name__)
 
 GENERAL_QUEUE = "geral"
+OPEN_QUESTION = ["menu/ask_reason"]
 MAIN_PROMPT = ["menu/ask_reason", "menu/or_keys", "menu/keys"]
 KEY_PROMPT = ["menu/keys"]
 # Turns without a usable answer before the caller is sent to an agent anyway.
@@ -59,7 +60,7 @@ def main_menu(call: AgiCall) -> None:
         call.set_variable("C156_ROUTE", GENERAL_QUEUE)
         outcome = "queued"
     finally:
-        call.finish(outcome)
+        call.finish(outcome, ended=outcome != "queued")
 
 
 class MainMenu:
@@ -68,16 +69,18 @@ class MainMenu:
     def __init__(self, call: AgiCall) -> None:
         self.call = call
         self.failures = 0
+        self.pending_keys = ""
+        self.wants_key_menu = False
         self.protocol = ""
         self.citizen_id: int | None = None
 
     def run(self) -> Route:
         history = self._identify_caller()
         self.call.open_record(self.citizen_id)
-        pending = self._welcome(history)
+        self.pending_keys = self._welcome(history)
         for _ in range(MAX_TURNS):
-            answer = Answer(keys=pending) if pending else self._ask()
-            pending = ""
+            answer = Answer(keys=self.pending_keys) if self.pending_keys else self._ask()
+            self.pending_keys = ""
             route = self._handle(answer)
             if route is not None:
                 return self._finish(route)
@@ -101,21 +104,27 @@ class MainMenu:
         open_count = len(history.open_requests) if history else 0
         if self.citizen_id is not None:
             self.call.set_inherited("C156_CITIZEN_ID", self.citizen_id)
+        # Recorded before playing: a caller who hangs up during the welcome still has a path.
+        self.call.step("welcome", detail={"citizen_id": self.citizen_id,
+                                          "open_requests": open_count})
         keys = self.call.play(["welcome"])
         if not keys and open_count:
             keys = self.call.play([*open_requests_keys(open_count), "open_requests/offer"])
-        self.call.step(
-            "welcome",
-            keys=keys,
-            detail={"citizen_id": self.citizen_id, "open_requests": open_count},
-        )
         return keys
 
     def _ask(self) -> Answer:
-        speech = self.failures < self.call.runtime.settings.ivr.speech_max_failures
-        if not speech and self.failures == self.call.runtime.settings.ivr.speech_max_failures:
-            self.call.play(["menu/fallback_keys"])
-        prompt = MAIN_PROMPT if speech and self.call.runtime.recognizer else KEY_PROMPT
+        """The open question first (keys work at any moment); the key menu after a failure or a
+        "repeat"; keys only once speech failed ``speech_max_failures`` times."""
+        runtime = self.call.runtime
+        max_failures = runtime.settings.ivr.speech_max_failures
+        speech = runtime.recognizer is not None and self.failures < max_failures
+        if speech:
+            prompt = MAIN_PROMPT if self.failures or self.wants_key_menu else OPEN_QUESTION
+        else:
+            prompt = KEY_PROMPT
+            if runtime.recognizer is not None and self.failures == max_failures:
+                prompt = ["menu/fallback_keys", *KEY_PROMPT]
+        self.wants_key_menu = False
         return self.call.ask(prompt, MenuContext.MAIN, speech=speech)
 
     def _handle(self, answer: Answer) -> Route | None:
@@ -128,6 +137,7 @@ class MainMenu:
                 GENERAL_QUEUE, "agent", text=answer.recognised_text, confidence=intent.confidence
             )
         if intent.kind is IntentKind.REPEAT:
+            self.wants_key_menu = True
             return None
         if intent.kind is IntentKind.CONSULT_PROTOCOL:
             return self._consult()
@@ -138,9 +148,10 @@ class MainMenu:
         )
 
     def _not_understood(self, prompt: list[str]) -> Route | None:
-        """Count a failed turn and say so; the menu asks again (``None``: no route yet)."""
+        """Count a failed turn and say so; the menu asks again (``None``: no route yet). A key
+        pressed while hearing it is the caller's next answer."""
         self.failures += 1
-        self.call.play(prompt)
+        self.pending_keys = self.call.play(prompt)
         return None
 
     def _service(self, intent: Intent, answer: Answer) -> Route | None:

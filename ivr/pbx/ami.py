@@ -72,6 +72,39 @@ def parse_packet(text: str) -> AmiMessage:
     return AmiMessage(tuple(headers))
 
 
+class PacketBuffer:
+    """Splits the AMI byte stream into packets; shared by the threaded and the Qt clients.
+
+    Feed it whatever the socket delivered; it returns the complete packets and keeps the rest.
+    The greeting line (``Asterisk Call Manager/x.y``) ends with a single CRLF, so it is taken
+    apart with ``take_banner`` before packets are read.
+    """
+
+    def __init__(self) -> None:
+        self._data = b""
+
+    def take_banner(self) -> str | None:
+        """The greeting line once it has fully arrived, else None."""
+        line, sep, rest = self._data.partition(b"\r\n")
+        if not sep:
+            return None
+        self._data = rest
+        return line.decode("utf-8", "replace").strip()
+
+    def append(self, chunk: bytes) -> None:
+        """Keep ``chunk`` without parsing (before the banner was taken)."""
+        self._data += chunk
+
+    def feed(self, chunk: bytes = b"") -> list[AmiMessage]:
+        """Add ``chunk`` and return every complete packet."""
+        self._data += chunk
+        packets = []
+        while b"\r\n\r\n" in self._data:
+            raw, self._data = self._data.split(b"\r\n\r\n", 1)
+            packets.append(parse_packet(raw.decode("utf-8", "replace")))
+        return packets
+
+
 def format_action(name: str, action_id: str, fields: Mapping[str, object]) -> bytes:
     lines = [f"Action: {name}", f"ActionID: {action_id}"]
     for key, value in fields.items():
@@ -208,16 +241,14 @@ class AmiClient:
 
     def _read_loop(self) -> None:
         assert self._sock is not None
-        buffer = b""
+        packets = PacketBuffer()
         try:
             while not self._closed.is_set():
                 chunk = self._sock.recv(65536)
                 if not chunk:
                     break
-                buffer += chunk
-                while b"\r\n\r\n" in buffer:
-                    raw, buffer = buffer.split(b"\r\n\r\n", 1)
-                    self._dispatch(parse_packet(raw.decode("utf-8", "replace")))
+                for message in packets.feed(chunk):
+                    self._dispatch(message)
         except OSError:
             pass
         finally:

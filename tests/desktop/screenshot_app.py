@@ -1,0 +1,87 @@
+"""Run under Xvfb by test_screenshot.py: the desktop in pt-BR during a call, saved as a PNG.
+
+    xvfb-run -a python -m tests.desktop.screenshot_app DATABASE_URL CITIZEN_PHONE OUT.png
+
+The call's queue events are fed to the desktop's ``AgentPhone`` directly (no PBX needed for a
+picture); everything else (store, history, request registration) is the real code.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QScrollArea
+
+from agent_desktop.app import build_desk, install_translator, make_services
+from agent_desktop.pbx.agent_phone import MemberStatus
+from agent_desktop.pbx.qt_ami import AmiEndpoint
+from citizen_center.config import DesktopSettings, load_settings
+from citizen_center.db import Database
+from ivr.pbx.ami import AmiMessage
+
+INTERFACE = "PJSIP/agent-2001"
+
+
+def queue_event(name: str, phone: str, **extra: str) -> AmiMessage:
+    variables = {"C156_CALL_ID": "1764400000.42", "C156_TEXT": "tem um buraco na minha rua",
+                 "C156_SERVICE": "VIA-BURACO", "C156_CONFIDENCE": "0.91",
+                 "C156_INTENT": "new_request"}
+    headers = [("Event", name), ("Interface", INTERFACE), ("Queue", "servicos-urbanos"),
+               ("Uniqueid", "1764400000.42"), ("CallerIDNum", phone)]
+    headers += [("ChanVariable", f"{k}={v}") for k, v in variables.items()]
+    return AmiMessage(tuple(headers + list(extra.items())))
+
+
+def spin(app: QApplication, seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main(url: str, phone: str, out: Path) -> None:
+    app = QApplication(sys.argv)
+    settings = replace(load_settings(), desktop=DesktopSettings(
+        queues="servicos-urbanos|geral", drafts_dir=tempfile.mkdtemp()))
+    install_translator(app, "pt_BR")
+    database = Database.from_url(url)
+    services = make_services(settings, database, "screenshot")
+    agent = services.store.login("agente.teste", "senha-do-agente")
+    desk = build_desk(settings, services, agent, INTERFACE, AmiEndpoint("127.0.0.1", 9, "x", "x"))
+    desk.window.resize(1366, 768)
+    desk.window.move(0, 0)
+    desk.window.show()
+    desk.controller.start()
+    spin(app, 1.0)
+    desk.client.stop()  # the picture shows a call, not the (absent) PBX's banner
+    desk.window.pbx_banner.hide()
+    desk.window.bar.pbx.set_state("ok", "Central conectada")
+    desk.window.bar.show_status(MemberStatus(frozenset({"servicos-urbanos", "geral"})))
+    desk.phone._on_event(queue_event("AgentCalled", phone))
+    desk.phone._on_event(queue_event("AgentConnect", phone, HoldTime="23"))
+    spin(app, 1.5)
+    form = desk.window.request_form
+    form.address.street.setText("Rua da República")
+    form.address.house_number.setText("300")
+    form.address.neighbourhood.setText("Cidade Baixa")
+    form.description.setPlainText("Buraco grande em frente ao número 300, perigoso para motos.")
+    form.submit.click()
+    spin(app, 1.5)
+    area = desk.window.tabs.widget(0)  # the request form's scroll area: show the protocol
+    assert isinstance(area, QScrollArea)
+    area.verticalScrollBar().setValue(10_000)
+    desk.window.notice.hide()
+    spin(app, 0.5)
+    screen = QGuiApplication.primaryScreen()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    screen.grabWindow(0, 0, 0, 1366, 768).save(str(out))
+    desk.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], Path(sys.argv[3]))

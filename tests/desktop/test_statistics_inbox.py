@@ -1,0 +1,183 @@
+"""Statistics views against the hand-counted queue_log fixture (table, chart, CSV and PDF
+export from the UI), and the focal point's inbox through to a citizen's reopening."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
+from pytestqt.qtbot import QtBot
+
+from agent_desktop.pbx.qt_ami import AmiEndpoint
+from agent_desktop.roles import InboxDesk, SupervisorDesk, build_inbox, build_supervisor
+from agent_desktop.store.dto import AgentUser
+from agent_desktop.store.supervision import ReportKind
+from agent_desktop.views.statistics import StatisticsView
+from citizen_center.config import Settings, WallboardSettings, load_settings
+from citizen_center.db import Database
+from citizen_center.domain.workflow import Role, Status
+from citizen_center.models import utcnow
+from citizen_center.services import inbox, requests, users
+from citizen_center.services.citizens import AddressInput
+from citizen_center.services.common import Actor
+from citizen_center.services.queue_log import import_queue_log
+from tests.desktop.test_desktop import database  # noqa: F401 (fixture)
+
+SAMPLE = Path(__file__).parents[1] / "fixtures" / "data" / "queue_log.sample"
+NOWHERE = AmiEndpoint("127.0.0.1", 9, "c156-supervisor", "x")
+SUPERVISOR = AgentUser(1, "supervisora", "Sara Supervisora", Role.SUPERVISOR, "")
+STREET = AddressInput(street="Rua da Praia", house_number="100", neighbourhood="Centro")
+
+
+def quiet_settings() -> Settings:
+    return Settings(wallboard=WallboardSettings(import_interval_seconds=0),
+                    desktop=load_settings().desktop)
+
+
+@pytest.fixture
+def supervisor(qtbot: QtBot, database: Database) -> Iterator[SupervisorDesk]:  # noqa: F811
+    desk = build_supervisor(quiet_settings(), database, SUPERVISOR, NOWHERE)
+    qtbot.addWidget(desk.window)
+    desk.window.resize(1366, 768)
+    desk.window.show()
+    yield desk
+    desk.close()
+
+
+def show(qtbot: QtBot, view: StatisticsView, kind: ReportKind) -> list[list[str]]:
+    with qtbot.waitSignal(view.reportShown, timeout=10000):
+        view.choose(kind)
+    return [list(row) for row in view.model.rows]
+
+
+def test_statistics_match_the_hand_counted_sample_and_export(
+    qtbot: QtBot, supervisor: SupervisorDesk, database: Database, tmp_path: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    log = tmp_path / "queue_log"
+    log.write_bytes(SAMPLE.read_bytes())
+    import_queue_log(database, log)
+    view = supervisor.statistics
+    supervisor.window.tabs.setCurrentWidget(view)
+    view.preset.setCurrentIndex(view.preset.count() - 1)  # custom
+    view.set_period(date(2026, 3, 1), date(2026, 3, 31))
+
+    rows = {r[0]: r for r in show(qtbot, view, ReportKind.CALLS_BY_QUEUE)}
+    headings = [view.model.headerData(i, Qt.Orientation.Horizontal)
+                for i in range(view.model.columnCount())]
+    assert headings[:5] == ["Fila", "Ofertadas", "Atendidas", "Abandonadas", "Aband. curtos"]
+    # agua-esgoto: 5 offered, 2 answered, 1 abandoned, 1 short, 1 timeout; SL 1/4; ASA 28.5.
+    assert rows["agua-esgoto"][1:8] == ["5", "2", "1", "1", "1", "1", "25.0 %"]
+    assert rows["agua-esgoto"][10:12] == ["28.5", "150.0"]
+    assert rows["geral"][1:3] == ["3", "2"] and rows["limpeza-urbana"][3] == "1"
+    assert view.chart.isVisible() and len(view.chart.chart().series()) == 3  # bars, SL, target
+
+    agents = {r[0]: r[2] for r in show(qtbot, view, ReportKind.CALLS_BY_AGENT)}
+    assert agents == {"Ana Souza": "2", "Bruno Lima": "2"}
+    assert not view.chart.isVisible()
+    pauses = show(qtbot, view, ReportKind.PAUSES)
+    assert [(r[0], r[1], r[2]) for r in pauses] == [("Ana Souza", "almoco", "1"),
+                                                    ("Bruno Lima", "treinamento", "1")]
+
+    show(qtbot, view, ReportKind.CALLS_BY_QUEUE)
+    target = tmp_path / "filas.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(target), ""))
+    with qtbot.waitSignal(view.exported, timeout=10000):
+        view.export_csv.click()
+    with target.open(encoding="utf-8") as handle:
+        exported = {row["key"]: row for row in csv.DictReader(handle)}
+    assert (exported["agua-esgoto"]["offered"], exported["agua-esgoto"]["answered"]) == ("5", "2")
+    assert float(exported["agua-esgoto"]["service_level"]) == 0.25
+
+    pdf = tmp_path / "resumo.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(pdf), ""))
+    with qtbot.waitSignal(view.exported, timeout=20000):
+        view.export_pdf.click()
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+# --------------------------------------------------------------------------- the inbox
+
+
+@pytest.fixture
+def focal_point(database: Database) -> AgentUser:  # noqa: F811
+    with database.transaction() as session:
+        user = users.create_user(session, username="pf.smsurb", full_name="Paula Focal",
+                                 role=Role.FOCAL_POINT, password="senha-segura-1",
+                                 secretariat_code="SMSUrb")
+        return AgentUser(user.id, user.username, user.full_name, user.role, "")
+
+
+def open_pothole(database: Database, days_ago: int) -> str:  # noqa: F811
+    with database.transaction() as session:
+        return requests.open_request(
+            session, service_code="VIA-BURACO", channel="phone", actor=Actor.system("agente"),
+            address=STREET, now=utcnow() - timedelta(days=days_ago)).number
+
+
+@pytest.fixture
+def inbox_desk(qtbot: QtBot, database: Database, focal_point: AgentUser  # noqa: F811
+               ) -> Iterator[InboxDesk]:
+    desk = build_inbox(database, focal_point)
+    qtbot.addWidget(desk.window)
+    desk.window.resize(1366, 768)
+    desk.window.show()
+    yield desk
+    desk.close()
+
+
+def test_focal_point_works_the_inbox_through_to_a_reopening(
+    qtbot: QtBot, database: Database, inbox_desk: InboxDesk,  # noqa: F811
+) -> None:
+    late = open_pothole(database, 90)
+    recent = open_pothole(database, 0)
+    other = open_pothole(database, 1)
+    view = inbox_desk.inbox
+    with qtbot.waitSignal(view.loaded, timeout=10000):
+        inbox_desk.start()
+    assert [i.number for i in view.model.rows] == [late, other, recent]  # nearest deadline first
+    assert view.model.rows[0].late and not view.model.rows[1].late
+    assert str(view.model.data(view.model.index(0, 4))).startswith("LATE (")
+
+    def act(button_name: str) -> str:
+        """Click, wait for the inbox to reload after the change, return the message shown."""
+        with qtbot.waitSignal(view.loaded, timeout=10000):
+            getattr(view, button_name).click()
+        return view.message.text()
+
+    assert view.select(recent)
+    view.note.setPlainText("   ")
+    view.resolve.click()  # refused: the citizen must hear what was done
+    qtbot.waitUntil(lambda: "cidadão ouvirá" in view.message.text(), timeout=5000)
+    act("acknowledge")
+    assert view.select(recent) and view.current() is not None
+    assert view.current().status is Status.IN_PROGRESS  # type: ignore[union-attr]
+    view.note.setPlainText("Buraco tapado com asfalto.")
+    assert "resolved" in act("resolve")
+    assert recent not in [i.number for i in view.model.rows]
+
+    assert view.select(other)
+    view.reason.setText("")
+    view.forward.click()  # refused: no reason
+    qtbot.waitUntil(lambda: "motivo" in view.message.text(), timeout=5000)
+    view.destination.setCurrentIndex(view.destination.findData("DMAE"))
+    view.reason.setText("Vazamento de água, não buraco.")
+    act("forward")
+    assert other not in [i.number for i in view.model.rows]
+
+    with database.transaction() as session:  # the citizen disputes the resolution
+        inbox.dispute_resolution(session, recent, "O buraco continua lá.")
+    with qtbot.waitSignal(view.loaded, timeout=10000):
+        view.reload()
+    back = next(i for i in view.model.rows if i.number == recent)
+    assert back.status is Status.REOPENED and back.reopen_count == 1
+    assert view.select(recent)
+    qtbot.waitUntil(lambda: view.history.rowCount() >= 4, timeout=5000)
+    statuses = [e.status for e in view.history.rows]
+    assert statuses[-3:] == [Status.IN_PROGRESS, Status.RESOLVED, Status.REOPENED]
+    assert view.history.rows[-1].note == "O buraco continua lá."

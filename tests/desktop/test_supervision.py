@@ -1,0 +1,104 @@
+"""The supervisor's wallboard against the real Asterisk: a waiting, an answered and an abandoned
+call placed through the PBX, a supervisor's pause with a reason on the agent's tile and in
+Asterisk's queue_log, and today's counters that do not double count across imports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from agent_desktop.pbx.queue_board import AgentState, AgentTile, TodayCounts
+from agent_desktop.roles import SupervisorDesk, build_supervisor
+from agent_desktop.store.dto import AgentUser
+from citizen_center.config import ReportsSettings, Settings, WallboardSettings, load_settings
+from citizen_center.db import Database
+from citizen_center.domain.workflow import Role
+from tests.desktop.test_desktop import database  # noqa: F401 (fixture)
+from tests.fixtures.asterisk import LocalCaller, RunningPbx, SimulatedAgents
+from tests.fixtures.fastagi import AgiChannel, FakeFastAgiServer
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
+
+QUEUE = "geral"
+SUPERVISOR = AgentUser(1, "supervisora", "Sara Supervisora", Role.SUPERVISOR, "")
+
+
+def board_settings(pbx: RunningPbx) -> Settings:
+    base = load_settings()
+    return replace(
+        base, pbx=pbx.settings,
+        reports=replace(ReportsSettings(), queue_log_path=str(pbx.layout.queue_log)),
+        wallboard=WallboardSettings(import_interval_seconds=1.0, refresh_ms=500),
+        desktop=replace(base.desktop, ping_interval=1.0, ping_timeout=1.0,
+                        reconnect_min_delay=0.2, reconnect_max_delay=1.0),
+    )
+
+
+@pytest.fixture
+def route_to_queue(fastagi: FakeFastAgiServer) -> None:
+    def main_menu(channel: AgiChannel) -> None:
+        channel.set_variable("C156_ROUTE", QUEUE)
+
+    fastagi.handlers["main-menu"] = main_menu
+
+
+@pytest.fixture
+def board(qtbot: QtBot, pbx: RunningPbx, database: Database) -> Iterator[SupervisorDesk]:  # noqa: F811
+    desk = build_supervisor(board_settings(pbx), database, SUPERVISOR)
+    qtbot.addWidget(desk.window)
+    desk.window.resize(1366, 768)
+    desk.window.show()
+    with qtbot.waitSignals([desk.monitor.synced, desk.controller.todayLoaded], timeout=15000):
+        desk.start()
+    yield desk
+    desk.close()
+
+
+def today(desk: SupervisorDesk) -> TodayCounts:
+    return desk.monitor.board.today(QUEUE, desk.monitor.board.clock())
+
+
+def shown_tile(desk: SupervisorDesk, name: str) -> AgentTile | None:
+    return next((t for t in desk.wallboard.model.tiles if t.name == name), None)
+
+
+def test_wallboard_follows_real_calls_and_supervisor_pause(
+    qtbot: QtBot, pbx: RunningPbx, board: SupervisorDesk, local_caller: LocalCaller,
+    agents: SimulatedAgents, route_to_queue: None,
+) -> None:
+    before = today(board)
+    card = board.wallboard.card(QUEUE)
+
+    local_caller.call(hold_seconds=25)  # nobody in the queue yet: the caller waits
+    qtbot.waitUntil(lambda: card.waiting.text() == "1", timeout=15000)
+    assert board.wallboard.total.waiting.text() == "1"
+
+    member = agents.add(QUEUE, talk_seconds=2, name="Agente Quadro")
+    qtbot.waitUntil(lambda: today(board).answered == before.answered + 1, timeout=15000)
+    qtbot.waitUntil(lambda: card.waiting.text() == "0", timeout=5000)
+    assert card.answered.text() == str(before.answered + 1)
+
+    # The supervisor pauses the agent from the wallboard, with a reason.
+    qtbot.waitUntil(lambda: board.wallboard.select(member.interface), timeout=5000)
+    board.wallboard.reason.setCurrentText("Treinamento")
+    board.wallboard.pause.click()
+    qtbot.waitUntil(lambda: (tile := shown_tile(board, "Agente Quadro")) is not None
+                    and tile.state is AgentState.PAUSED and tile.detail == "Treinamento",
+                    timeout=10000)
+    queue_log = pbx.layout.queue_log
+    qtbot.waitUntil(lambda: any("|PAUSE|Treinamento" in line and "Agente Quadro" in line
+                                for line in queue_log.read_text(errors="replace").splitlines()),
+                    timeout=5000)
+
+    local_caller.call(hold_seconds=2)  # the only agent is paused: the caller gives up
+    qtbot.waitUntil(lambda: today(board).abandoned == before.abandoned + 1, timeout=20000)
+
+    # Another import of the queue_log brings the same calls from the database: counted once.
+    for _ in range(2):
+        with qtbot.waitSignal(board.controller.todayLoaded, timeout=10000):
+            pass
+    after = today(board)
+    assert (after.answered, after.abandoned) == (before.answered + 1, before.abandoned + 1)

@@ -1,0 +1,151 @@
+"""The main menu's decisions: confirmation below the confidence threshold, the key menu after two
+failed recognitions, "atendente" at any point. The real ``MainMenu``, ``AgiCall``, intent
+matcher and database; the channel and the recogniser are scripted fakes (the whole flow through
+Asterisk and Whisper is in test_call_flow.py).
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import wave
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pytest
+
+from citizen_center.catalogue import shipped_catalogue
+from citizen_center.config import Settings, load_settings
+from citizen_center.db import Database
+from citizen_center.services.common import Policy
+from ivr.call import AgiCall
+from ivr.handlers.main_menu import main_menu
+from ivr.intent import IntentMatcher
+from ivr.prompts import all_prompts
+from ivr.runtime import IvrRuntime
+from ivr.speech.base import Recognition
+
+
+def write_wav(path: Path, loud: bool) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    samples = [int(8000 * math.sin(i / 5)) if loud else 0 for i in range(4000)]
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(struct.pack(f"<{len(samples)}h", *samples))
+
+
+RunMenu = Callable[..., "FakeChannel"]
+
+
+@dataclass
+class ScriptedRecognizer:
+    """Hears, in order, the texts it was given."""
+
+    heard: list[str]
+    engine: str = "scripted"
+    language: str = "pt"
+
+    def recognize(self, wav_path: Path, phrases: object = None) -> Recognition:
+        return Recognition(text=self.heard.pop(0), confidence=0.9, engine=self.engine,
+                           seconds=0.01)
+
+
+@dataclass
+class FakeChannel:
+    """The AGI channel of a caller who speaks when recorded and keys from ``keys``."""
+
+    keys: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=lambda: {
+        "agi_uniqueid": "1700000000.9", "agi_callerid": "51999990009",
+        "agi_network_script": "main-menu"})
+    played: list[str] = field(default_factory=list)
+    variables: dict[str, str] = field(default_factory=dict)
+
+    def stream_file(self, path: str, escape_digits: str = "") -> str:
+        self.played.append(path.rsplit("/pt_BR/", 1)[-1])
+        return ""
+
+    def wait_for_digit(self, timeout: int) -> str:
+        return self.keys.pop(0) if self.keys else ""
+
+    def record(self, path: str, file_format: str, escape: str, timeout: int, silence: int) -> str:
+        write_wav(Path(path + ".wav"), loud=True)
+        return ""
+
+    def set_variable(self, name: str, value: str) -> None:
+        self.variables[name] = value
+
+    def get_variable(self, name: str) -> str:
+        return self.variables.get(name, "")
+
+    def hangup(self) -> None:
+        self.played.append("<hangup>")
+
+
+@pytest.fixture
+def prompts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("audio") / "pt_BR"
+    for key in all_prompts(shipped_catalogue()):
+        write_wav(folder / f"{key}.wav", loud=False)
+    return folder
+
+
+@pytest.fixture
+def settings() -> Settings:
+    base = load_settings()
+    # Everything the fake recogniser hears scores 0.95: make that "confirm", not "accept".
+    return replace(base, ivr=replace(base.ivr, intent_accept_confidence=0.99))
+
+
+@pytest.fixture
+def run_menu(migrated_db: Database, prompts_dir: Path, settings: Settings,
+             tmp_path: Path) -> Iterator[RunMenu]:
+    def run(heard: list[str], keys: list[str] | None = None) -> FakeChannel:
+        runtime = IvrRuntime(
+            settings=settings, database=migrated_db, catalogue=shipped_catalogue(),
+            matcher=IntentMatcher.shipped(), policy=Policy.from_settings(settings.catalogue),
+            recognizer=ScriptedRecognizer(list(heard)), speech_problem="",
+            prompts_dir=prompts_dir, recordings_dir=tmp_path,
+        )
+        channel = FakeChannel(keys=list(keys or []))
+        main_menu(AgiCall(channel, runtime))  # type: ignore[arg-type]
+        return channel
+
+    yield run
+
+
+def test_unsure_recognition_is_confirmed_before_routing(run_menu: RunMenu) -> None:
+    channel = run_menu(["buraco na rua", "sim"])
+    assert "confirm/you_said" in channel.played and "service/VIA-BURACO" in channel.played
+    assert channel.variables["C156_ROUTE"] == "servicos-urbanos"
+    assert channel.variables["__C156_SERVICE"] == "VIA-BURACO"
+
+
+def test_a_no_at_the_confirmation_asks_again_with_the_key_menu(run_menu: RunMenu) -> None:
+    channel = run_menu(["buraco na rua", "não", "falta de água", "sim"])
+    assert channel.played.count("confirm/you_said") == 2
+    assert "menu/keys" in channel.played  # the second question lists the options
+    assert channel.variables["C156_ROUTE"] == "agua-esgoto"
+
+
+def test_two_failed_recognitions_fall_back_to_the_key_menu(run_menu: RunMenu) -> None:
+    channel = run_menu(["blá blá", "hmm"], keys=["4"])
+    assert channel.played.count("menu/not_understood") == 2
+    fallback = channel.played.index("menu/fallback_keys")
+    assert channel.played[fallback + 1] == "menu/keys"
+    assert channel.variables["C156_ROUTE"] == "transito-transporte"
+    assert channel.variables["__C156_INTENT"] == "queue:transito-transporte"
+
+
+def test_atendente_goes_to_an_agent_even_while_confirming(run_menu: RunMenu) -> None:
+    assert run_menu(["quero falar com um atendente"]).variables["C156_ROUTE"] == "geral"
+    assert run_menu(["buraco na rua", "atendente"]).variables["C156_ROUTE"] == "geral"
+
+
+def test_silence_until_the_turns_run_out_still_reaches_an_agent(run_menu: RunMenu) -> None:
+    channel = run_menu(["", ""], keys=[])
+    assert channel.variables["C156_ROUTE"] == "geral"
+    assert channel.variables["__C156_ROUTE_REASON"] == "no-answer"

@@ -11,7 +11,6 @@ which starts the satisfaction survey. Production uses the agents' SIP phones (PJ
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import signal
@@ -96,16 +95,32 @@ def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> int:
         if not has_display():
             echo("No screen here (DISPLAY is not set): the desktop is not shown. "
                  "Press Ctrl-C to stop the demo.")
-            _wait_for_interrupt()
+            _wait_for_stop()
             return 0
-        os.environ.setdefault("CENTRAL156_DESKTOP_PASSWORD", DEMO_PASSWORD)
-        from agent_desktop.app import run
-
-        return run(settings, DEMO_AGENT, DEMO_PHONE, non_interactive=True)
+        return _run_desktop_until_closed_or_stopped()
 
 
-def _wait_for_interrupt() -> None:
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with contextlib.suppress(KeyboardInterrupt):
-        stop.wait()
+def _run_desktop_until_closed_or_stopped() -> int:
+    """The desktop as a child process, so a Ctrl-C or SIGTERM here still stops the IVR and PBX."""
+    env = {**os.environ, "CENTRAL156_DESKTOP_PASSWORD": os.environ.get(
+        "CENTRAL156_DESKTOP_PASSWORD", DEMO_PASSWORD)}
+    desktop = subprocess.Popen(
+        [sys.executable, "-m", "citizen_center", "desktop", "--user", DEMO_AGENT,
+         "--interface", DEMO_PHONE, "--non-interactive"], env=env)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    while desktop.poll() is None and not stopped.wait(0.5):
+        pass
+    if desktop.poll() is None:
+        desktop.terminate()
+        desktop.wait(20)
+    return 0 if stopped.is_set() else int(desktop.returncode or 0)
+
+
+def _wait_for_stop() -> None:
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    while not stopped.wait(0.5):
+        pass

@@ -116,6 +116,8 @@ class IvrSettings:
     # A caller's spoken answer: at most this long, and over after this much silence.
     record_max_ms: int = 10000
     record_silence_s: int = 2
+    # Longest a caller waits for the recogniser when many speak at once; past it, the key menu.
+    recognition_wait_s: float = 4.0
     # Where the caller's answers are recorded. Asterisk writes there and the IVR reads, so with
     # several machines it is a shared folder mounted at the same path on all of them.
     # Empty: <user data dir>/recordings.

@@ -51,6 +51,7 @@ class Answer:
     recognised_text: str = ""
     confidence: float | None = None
     seconds: float = 0.0
+    speech_busy: bool = False  # the recogniser was saturated: nothing was recognised
 
     @property
     def silent(self) -> bool:
@@ -206,20 +207,32 @@ class AgiCall:
         if recognizer is None or not wav.exists() or not has_speech(wav):
             return Answer()
         started = time.monotonic()
-        heard = recognizer.recognize(wav, self.runtime.matcher.phrases(context))
-        intent = self.runtime.matcher.match(heard.text, context)
+        gate = self.runtime.speech_gate
+        if not gate.acquire(timeout=self.runtime.settings.ivr.recognition_wait_s):
+            log.warning("speech recogniser saturated: moving the caller to keys")
+            return Answer(speech_busy=True)
+        try:
+            heard = recognizer.recognize(wav, self.runtime.matcher.phrases(context))
+        finally:
+            gate.release()
+        intent = self.runtime.matcher.match_speech(
+            heard.text, heard.transcript, context,
+            self.runtime.settings.ivr.intent_accept_confidence,
+        )
         log.info(
-            "heard %r (%s, %.2f) → %s %.2f in %.2fs",
+            "heard %r / %r (%s, %.2f) → %s %.2f in %.2fs",
             heard.text,
+            heard.transcript,
             heard.engine,
             heard.confidence,
             intent.kind.value,
             intent.confidence,
             time.monotonic() - started,
         )
+        # What the agent reads on the screen pop: the caller's words, not the matched phrase.
         return Answer(
             intent=intent,
-            recognised_text=heard.text,
+            recognised_text=heard.transcript or heard.text,
             confidence=intent.confidence,
             seconds=heard.seconds,
         )
@@ -240,7 +253,7 @@ class AgiCall:
             keys=answer.keys,
             intent=intent_label(intent) if intent else "",
             confidence=intent.confidence if intent else None,
-            detail=detail or None,
+            detail={k: v for k, v in detail.items() if v is not None} or None,
         )
 
 

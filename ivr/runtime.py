@@ -13,7 +13,7 @@ import threading
 import time
 import wave
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from citizen_center.catalogue import Catalogue, shipped_catalogue
@@ -41,6 +41,9 @@ class IvrRuntime:
     speech_problem: str
     prompts_dir: Path
     recordings_dir: Path
+    # One recognition at a time per process: the engine uses both cores for each. Callers queue
+    # here for at most ``[ivr] recognition_wait_s``, then the IVR moves them to the key menu.
+    speech_gate: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(1))
 
     def prompt_path(self, key: str) -> str:
         """What STREAM FILE wants: the absolute path without the extension."""
@@ -56,6 +59,8 @@ class RuntimeFactory:
         self._database: Database | None = None
         self._database_url = ""
         self._recognizer: Recognizer | None = None
+        # Kept across reloads with the recogniser it guards.
+        self._speech_gate = threading.Semaphore(1)
         self._speech_key: tuple[str, str] | None = None
         self._speech_problem = ""
 
@@ -77,6 +82,7 @@ class RuntimeFactory:
                 matcher=IntentMatcher(catalogue),
                 policy=Policy.from_settings(settings.catalogue),
                 recognizer=recognizer,
+                speech_gate=self._speech_gate,
                 speech_problem=self._speech_problem,
                 prompts_dir=ivr.resolved_audio_dir() / "pt_BR",
                 recordings_dir=recordings,

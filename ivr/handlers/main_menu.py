@@ -129,7 +129,11 @@ class MainMenu:
 
     def _handle(self, answer: Answer) -> Route | None:
         intent = self.call.understand(answer, MenuContext.MAIN)
-        self.call.step_answer("main-menu", answer, intent)
+        self.call.step_answer("main-menu", answer, intent, speech_busy=answer.speech_busy or None)
+        if answer.speech_busy:
+            # Better keys now than a long silence while the recogniser catches up.
+            self.failures = max(self.failures, self.call.runtime.settings.ivr.speech_max_failures)
+            return None
         if intent is None:
             return self._not_understood(["menu/no_input"])
         if intent.kind is IntentKind.AGENT:

@@ -174,6 +174,21 @@ class IntentMatcher:
                 return digits_intent
         return self._phrase_intent(text, allowed)
 
+    def match_speech(self, text: str, transcript: str, context: MenuContext,
+                     trust_transcript_at: float) -> Intent:
+        """The intent of a recognition: the recogniser's best phrase (``text``), unless its free
+        ``transcript`` alone is understood at ``trust_transcript_at`` or better.
+
+        Phrase scoring always picks some phrase and can override a clear sentence ("um galho
+        grande caiu na calçada" scored as "carro na calçada"); a confident transcript wins.
+        """
+        if transcript and transcript != text:
+            from_transcript = self.match(transcript, context)
+            if (from_transcript.kind is not IntentKind.UNKNOWN
+                    and from_transcript.confidence >= trust_transcript_at):
+                return from_transcript
+        return self.match(text, context)
+
     def match_key(self, key: str, context: MenuContext = MenuContext.MAIN) -> Intent:
         """The intent of a key pressed (DTMF) in ``context``; same result type as speech."""
         if context is MenuContext.MAIN:

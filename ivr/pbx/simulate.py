@@ -56,6 +56,34 @@ def speech_file(
     return path
 
 
+def originate_citizen(
+    pbx: PbxSettings,
+    caller_number: str,
+    *,
+    caller_name: str = "Cidadao",
+    exten: str = "156",
+    ami_user: str | None = None,
+    ami_secret: str | None = None,
+    **citizen_side: object,
+) -> str:
+    """Originate a Local channel that calls the 156 line from ``caller_number``; its other half,
+    the citizen, runs ``citizen_side`` (``Application``/``Data``, or ``Context``/``Exten``/
+    ``Priority`` with ``Variable``). Returns once Asterisk accepted; the action id."""
+    user = ami_user or pbx.ami_user
+    secret = ami_secret if ami_secret is not None else effective_ami_secret(pbx)
+    with connect_and_login(pbx.host, pbx.ami_port, user, secret, events="off") as client:
+        response = client.checked_action(
+            "Originate",
+            None,
+            Channel=f"Local/{exten}@{ENTRY_CONTEXT}/n",
+            CallerID=f'"{caller_name}" <{caller_number}>',
+            Timeout=30000,
+            Async="true",
+            **citizen_side,
+        )
+    return response.get("ActionID")
+
+
 def place_call(
     pbx: PbxSettings,
     text: str,
@@ -72,17 +100,9 @@ def place_call(
     """Originate a citizen call saying ``text``; returns once Asterisk accepted the request."""
     number = caller_number or random_caller_number()
     wav = speech_file(text, folder, lead_seconds, hold_seconds)
-    user = ami_user or pbx.ami_user
-    secret = ami_secret if ami_secret is not None else effective_ami_secret(pbx)
-    with connect_and_login(pbx.host, pbx.ami_port, user, secret, events="off") as client:
-        response = client.checked_action(
-            "Originate",
-            Channel=f"Local/{exten}@{ENTRY_CONTEXT}/n",
-            Application="Playback",
-            Data=str(wav.with_suffix("")),
-            CallerID=f'"{caller_name}" <{number}>',
-            Timeout=30000,
-            Async="true",
-        )
+    action_id = originate_citizen(
+        pbx, number, caller_name=caller_name, exten=exten, ami_user=ami_user,
+        ami_secret=ami_secret, Application="Playback", Data=str(wav.with_suffix("")),
+    )
     log.info("simulated call from %s placed: %r", number, text)
-    return SimulatedCall(number, wav, response.get("ActionID"))
+    return SimulatedCall(number, wav, action_id)

@@ -1,6 +1,7 @@
 """The agent desktop against the real Asterisk: screen pop, request, wrap-up, pause, restart,
-drafts. The IVR side is the stand-in ``fastagi`` scripted by ``ivr_route``; switching to the
-real IVR means replacing that one fixture.
+drafts. Most tests script the IVR's decision with the stand-in ``fastagi`` (``ivr_route``), to
+control exactly what the pop must show; the last one goes through the real IVR (speech heard
+by Whisper, routed by the call flow) to the pop.
 """
 
 from __future__ import annotations
@@ -30,9 +31,11 @@ from citizen_center.services.citizens import AddressInput, CitizenInput
 from citizen_center.services.common import DEFAULT_POLICY, Actor
 from ivr.pbx import process
 from ivr.pbx.simulate import place_call
+from ivr.speech.caller_voice import CallerVoice, Utterance
 from tests.fixtures.asterisk import RunningPbx
 from tests.fixtures.databases import fresh_database_url
 from tests.fixtures.fastagi import AgiChannel, FakeFastAgiServer
+from tests.fixtures.ivr import CitizenCaller, IvrUnderTest, Reply
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
 
@@ -90,8 +93,8 @@ def ivr_route(fastagi: FakeFastAgiServer) -> Iterator[dict[str, str]]:
     yield variables
 
 
-def desk_settings(pbx: RunningPbx, tmp_path: Path) -> Settings:
-    desktop = DesktopSettings(queues=QUEUE, drafts_dir=str(tmp_path / "drafts"),
+def desk_settings(pbx: RunningPbx, tmp_path: Path, queues: str = QUEUE) -> Settings:
+    desktop = DesktopSettings(queues=queues, drafts_dir=str(tmp_path / "drafts"),
                               ping_interval=1.0, ping_timeout=1.0, reconnect_min_delay=0.2,
                               reconnect_max_delay=1.0)
     return replace(load_settings(), pbx=pbx.settings, desktop=desktop)
@@ -125,8 +128,9 @@ def desk_factory(qtbot: QtBot) -> Iterator[list[Desk]]:
 
 
 def logged_in_desk(qtbot: QtBot, pbx: RunningPbx, tmp_path: Path, database: Database,
-                   agent: AgentUser, opened: list[Desk], talk_seconds: int = 6) -> Desk:
-    desk = open_desk(qtbot, desk_settings(pbx, tmp_path), database, agent,
+                   agent: AgentUser, opened: list[Desk], talk_seconds: int = 6,
+                   queues: str = QUEUE) -> Desk:
+    desk = open_desk(qtbot, desk_settings(pbx, tmp_path, queues), database, agent,
                      agent_interface(talk_seconds))
     opened.append(desk)
     qtbot.waitUntil(lambda: desk.phone.status.logged_in and not desk.phone.status.paused,
@@ -267,3 +271,24 @@ def test_asterisk_restart_reconnects_and_resynchronises(
     mine = [m for m in members if m.get("Event") == "QueueMember"]
     assert len(mine) == 1
     assert mine[0].get("Paused") == "1" and mine[0].get("PausedReason") == "Backoffice"
+
+
+def test_a_spoken_call_through_the_real_ivr_pops_with_what_the_ivr_understood(
+    qtbot: QtBot, pbx: RunningPbx, tmp_path: Path, real_ivr: IvrUnderTest,
+    citizen_call: CitizenCaller, caller_voice: CallerVoice, desk_factory: list[Desk],
+) -> None:
+    """The real IVR (Whisper) hears the citizen, queues the call, the agent's desktop pops."""
+    with real_ivr.database.transaction() as session:
+        user = users.create_user(session, username=f"agente.ivr{next(_agent_ids)}",
+                                 full_name="Bia Atendente", role=Role.AGENT, password=PASSWORD)
+        agent = AgentUser(user.id, user.username, user.full_name, user.role, "")
+    desk = logged_in_desk(qtbot, pbx, tmp_path, real_ivr.database, agent, desk_factory,
+                          talk_seconds=3, queues="servicos-urbanos")
+    speech = caller_voice.speak(Utterance("tem um buraco enorme na minha rua"))
+    with qtbot.waitSignal(desk.controller.screenPopDrawn, timeout=90000):
+        citizen_call.call([Reply("listen", say=speech)])
+    panel = desk.window.call_panel
+    assert "buraco" in panel.said.text().lower()
+    assert "Buraco na via" in panel.service.text()
+    assert desk.window.request_form.selected is not None
+    assert desk.window.request_form.selected.code == "VIA-BURACO"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import struct
+import threading
 import wave
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -97,18 +98,21 @@ def prompts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def settings() -> Settings:
     base = load_settings()
     # Everything the fake recogniser hears scores 0.95: make that "confirm", not "accept".
-    return replace(base, ivr=replace(base.ivr, intent_accept_confidence=0.99))
+    return replace(base, ivr=replace(base.ivr, intent_accept_confidence=0.99,
+                                     recognition_wait_s=0.05))
 
 
 @pytest.fixture
 def run_menu(migrated_db: Database, prompts_dir: Path, settings: Settings,
              tmp_path: Path) -> Iterator[RunMenu]:
-    def run(heard: list[str], keys: list[str] | None = None) -> FakeChannel:
+    def run(heard: list[str], keys: list[str] | None = None,
+            speech_gate: threading.Semaphore | None = None) -> FakeChannel:
         runtime = IvrRuntime(
             settings=settings, database=migrated_db, catalogue=shipped_catalogue(),
             matcher=IntentMatcher.shipped(), policy=Policy.from_settings(settings.catalogue),
             recognizer=ScriptedRecognizer(list(heard)), speech_problem="",
             prompts_dir=prompts_dir, recordings_dir=tmp_path,
+            speech_gate=speech_gate or threading.Semaphore(1),
         )
         channel = FakeChannel(keys=list(keys or []))
         main_menu(AgiCall(channel, runtime))  # type: ignore[arg-type]
@@ -149,3 +153,12 @@ def test_silence_until_the_turns_run_out_still_reaches_an_agent(run_menu: RunMen
     channel = run_menu(["", ""], keys=[])
     assert channel.variables["C156_ROUTE"] == "geral"
     assert channel.variables["__C156_ROUTE_REASON"] == "no-answer"
+
+
+def test_a_saturated_recogniser_moves_the_caller_to_keys_at_once(run_menu: RunMenu) -> None:
+    busy = threading.Semaphore(0)  # every slot taken by other callers' recognitions
+    channel = run_menu(["never heard"], keys=["2"], speech_gate=busy)
+    assert "menu/not_understood" not in channel.played
+    fallback = channel.played.index("menu/fallback_keys")
+    assert channel.played[fallback + 1] == "menu/keys"
+    assert channel.variables["C156_ROUTE"] == "agua-esgoto"

@@ -38,9 +38,13 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy citizen_center ivr agent_desktop bench tests
 
+# Each prints a table (figures and method in bench/README.md); about 30 minutes in all.
 bench: venv system-packages
 	$(BIN)/python -m bench.database
 	$(BIN)/python -m bench.reports --quiet
+	$(BIN)/python -m bench.recognition
+	$(BIN)/python -m bench.ivr_capacity
+	$(BIN)/python -m bench.desktop
 
 system-packages:
 	@scripts/install-system-packages $(SYSTEM_PACKAGES)

@@ -104,5 +104,10 @@ class JobRunner(QObject):
             log.info("database reachable again")
             self.databaseBack.emit()
 
+    @property
+    def idle(self) -> bool:
+        """No job is running or waiting to report its result (GUI thread)."""
+        return not self._relays
+
     def wait(self, msecs: int = 30000) -> bool:
         return bool(self.pool.waitForDone(msecs))

@@ -68,7 +68,12 @@ class SupervisorDesk:
         self.controller.start()
 
     def close(self) -> None:
-        self.controller.stop()
+        # The controller (and its timers) are children of the window: a test harness that
+        # deleted the window took them along, but the AMI client (no parent) still runs.
+        if shiboken6.isValid(self.controller):
+            self.controller.stop()
+        else:
+            self.client.stop()
         self.jobs.wait(10000)
         if shiboken6.isValid(self.window):
             self.window.close()

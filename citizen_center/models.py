@@ -449,12 +449,11 @@ class AgentPause(Base):
     """An agent's pause, with its reason, from PAUSE/PAUSEALL to UNPAUSE/UNPAUSEALL or logoff."""
 
     __tablename__ = "agent_pause"
-    __table_args__ = (
-        UniqueConstraint("agent", "started_at", name="uq_agent_pause_agent_started"),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agent: Mapped[str] = mapped_column(String(80))
+    # Not unique with started_at: an agent can pause twice within one second (the wrap-up pause
+    # lifted, a reason chosen). The import rebuilds an agent's pauses whole, so no duplicates.
+    agent: Mapped[str] = mapped_column(String(80), index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     reason: Mapped[str] = mapped_column(String(80), default="")
     started_at: Mapped[datetime] = mapped_column(index=True)

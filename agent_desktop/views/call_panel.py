@@ -6,15 +6,12 @@ import html
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -23,6 +20,7 @@ from PySide6.QtWidgets import (
 from agent_desktop.pbx.call_context import CallContext
 from agent_desktop.qtmodels import call_history_model, local_date, request_history_model
 from agent_desktop.store.dto import CitizenView, HistoryView, ScreenPop
+from agent_desktop.widgets.tables import row_table
 from citizen_center.domain.identifiers import format_cpf, format_phone
 from citizen_center.domain.protocol import format_protocol_number
 
@@ -114,21 +112,11 @@ class CallPanel(QWidget):
         self.history = QTabWidget(self)
         self.requests_model = request_history_model(self)
         self.calls_model = call_history_model(self)
-        self.requests_view = self._table(self.requests_model, "historyRequests")
-        self.calls_view = self._table(self.calls_model, "historyCalls")
+        self.requests_view = row_table(self.requests_model, "historyRequests", self)
+        self.calls_view = row_table(self.calls_model, "historyCalls", self)
         self.history.addTab(self.requests_view, self.tr("Requests"))
         self.history.addTab(self.calls_view, self.tr("Calls"))
 
-    def _table(self, model: object, name: str) -> QTableView:
-        view = QTableView(self)
-        view.setObjectName(name)
-        view.setModel(model)  # type: ignore[arg-type]
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.verticalHeader().hide()
-        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        view.horizontalHeader().setStretchLastSection(True)
-        view.setAlternatingRowColors(True)
-        return view
 
     # ---------------------------------------------------------------- content
 

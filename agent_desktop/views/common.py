@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from agent_desktop.jobs import JobRunner
 from agent_desktop.pbx.qt_ami import ConnectionState
@@ -52,6 +52,23 @@ def pbx_state_text(state: ConnectionState) -> tuple[str, str]:
                                                          "PBX disconnected")),
     }
     return texts[state]
+
+
+def set_framed_central(window: QMainWindow, top: Sequence[QWidget], content: QWidget,
+                       margin: int) -> None:
+    """Every role's window: the status bar and banners edge to edge on top, the content below."""
+    central = QWidget(window)
+    layout = QVBoxLayout(central)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    for widget in top:
+        layout.addWidget(widget)
+    body = QWidget(central)
+    body_layout = QVBoxLayout(body)
+    body_layout.setContentsMargins(margin, margin, margin, margin)
+    body_layout.addWidget(content)
+    layout.addWidget(body, 1)
+    window.setCentralWidget(central)
 
 
 def show_message(label: QLabel, text: str, ok: bool = False) -> None:

@@ -12,11 +12,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -33,6 +31,7 @@ from agent_desktop.qtmodels import Column, TableModel, local_date, tr
 from agent_desktop.store.dto import RequestEventView
 from agent_desktop.store.inbox_store import InboxStore, SecretariatOption
 from agent_desktop.views.common import error_text, show_message
+from agent_desktop.widgets.tables import row_table
 from citizen_center.domain.protocol import format_protocol_number
 from citizen_center.domain.workflow import Status
 from citizen_center.services.inbox import InboxItem
@@ -74,14 +73,7 @@ class InboxView(QWidget):
         self.store = store
         self.jobs = jobs
         self.model = inbox_model(self)
-        self.table = QTableView(self)
-        self.table.setObjectName("inboxTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = row_table(self.model, "inboxTable", self)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._selected())
         self.summary = QLabel(self)
         self.summary.setObjectName("inboxSummary")

@@ -9,14 +9,13 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
 from agent_desktop.views.agent_bar import AgentBar
 from agent_desktop.views.call_panel import CallPanel
 from agent_desktop.views.citizen_form import CitizenForm
-from agent_desktop.views.common import DeskServices
+from agent_desktop.views.common import DeskServices, set_framed_central
 from agent_desktop.views.request_form import RequestForm
 from agent_desktop.views.request_search import RequestSearchView
 from agent_desktop.views.wrapup_panel import WrapupPanel
@@ -72,18 +71,8 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 6)
-        central = QWidget(self)
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        for widget in (self.bar, self.pbx_banner, self.db_banner, self.notice):
-            layout.addWidget(widget)
-        body = QWidget(central)
-        body_layout = QVBoxLayout(body)
-        body_layout.setContentsMargins(8, 8, 8, 8)
-        body_layout.addWidget(splitter)
-        layout.addWidget(body, 1)
-        self.setCentralWidget(central)
+        set_framed_central(self, (self.bar, self.pbx_banner, self.db_banner, self.notice),
+                           splitter, margin=8)
         self.setMinimumSize(1024, 640)
         self._shortcuts()
 

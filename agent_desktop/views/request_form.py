@@ -6,18 +6,15 @@ from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +30,7 @@ from agent_desktop.store.dto import (
 from agent_desktop.views.common import DeskServices, DraftKeeper, error_text, show_message
 from agent_desktop.widgets.address_fields import AddressFields
 from agent_desktop.widgets.protocol_display import ProtocolDisplay
+from agent_desktop.widgets.tables import row_table
 from citizen_center.errors import ValidationError
 
 DRAFT = "request-form"
@@ -67,14 +65,7 @@ class RequestForm(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.textEdited.connect(self._query_changed)
         self.search.returnPressed.connect(self._pick_first)
-        self.services_view = QTableView(self)
-        self.services_view.setObjectName("serviceList")
-        self.services_view.setModel(self.filter)
-        self.services_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.services_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.services_view.verticalHeader().hide()
-        self.services_view.horizontalHeader().setSectionResizeMode(
-            0, QHeaderView.ResizeMode.Stretch)
+        self.services_view = row_table(self.filter, "serviceList", self, stretch_column=0)
         self.services_view.setMaximumHeight(150)
         self.services_view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.service_info = QLabel(self.tr("No service chosen."), self)

@@ -7,14 +7,11 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelection
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -23,6 +20,7 @@ from PySide6.QtWidgets import (
 from agent_desktop.qtmodels import local_date, request_match_model
 from agent_desktop.store.dto import RequestDetail
 from agent_desktop.views.common import DeskServices, error_text, show_message
+from agent_desktop.widgets.tables import row_table
 from citizen_center.domain.protocol import format_protocol_number
 from citizen_center.domain.workflow import Status
 from citizen_center.services.request_search import RequestMatch
@@ -42,14 +40,7 @@ class RequestSearchView(QWidget):
         self.go = QPushButton(self.tr("Search"), self)
         self.go.clicked.connect(self.search)
         self.model = request_match_model(self)
-        self.table = QTableView(self)
-        self.table.setObjectName("requestResults")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = row_table(self.model, "requestResults", self)
         self.table.selectionModel().selectionChanged.connect(self._selected)
         self.detail = QTextBrowser(self)
         self.detail.setObjectName("requestDetail")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QTabWidget, QWidget
 
+from agent_desktop.views.common import set_framed_central
 from agent_desktop.views.main_window import STYLE
 from agent_desktop.widgets.banner import Banner
 from agent_desktop.widgets.indicators import StatusDot
@@ -50,18 +51,8 @@ class RoleWindow(QMainWindow):
         self.notice = Banner("noticeBanner", self)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("roleTabs")
-        central = QWidget(self)
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        for widget in (self.bar, self.pbx_banner, self.db_banner, self.notice):
-            layout.addWidget(widget)
-        body = QWidget(central)
-        body_layout = QVBoxLayout(body)
-        body_layout.setContentsMargins(6, 6, 6, 6)
-        body_layout.addWidget(self.tabs)
-        layout.addWidget(body, 1)
-        self.setCentralWidget(central)
+        set_framed_central(self, (self.bar, self.pbx_banner, self.db_banner, self.notice),
+                           self.tabs, margin=6)
         self.setMinimumSize(1024, 640)
 
     def add_tab(self, widget: QWidget, title: str, key: str) -> None:

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,20 +20,19 @@ from pathlib import Path
 from citizen_center.config import IvrSettings, PbxSettings
 from ivr.pbx import audio
 from ivr.pbx.provision import AsteriskInstall
+from ivr.prompts.build import LANGUAGE_DIR
+from ivr.prompts.catalogue import SENTENCES
 
 PLACEHOLDER = re.compile(r"@@(?:(secret):)?([A-Za-z0-9_.-]+)@@")
 DIALPLANS_DIR = Path(__file__).resolve().parents[2] / "dialplans"
 NOT_TEMPLATES = {"README.md"}
 
-# The short messages the dialplan itself plays (the IVR brings its own prompts).
+# The short messages the dialplan itself plays, from the IVR's one prompt catalogue.
+DIALPLAN_PROMPT_PREFIX = "dialplan/"
 PROMPTS = {
-    "falha-tecnica": "Desculpe, tivemos um problema técnico. Vamos transferir sua ligação "
-    "para um atendente.",
-    "fora-do-horario": "Central 156 da Prefeitura de Porto Alegre. Nosso atendimento "
-    "telefônico está fechado agora. Ligue novamente no horário de atendimento.",
-    "sem-atendentes": "Todos os nossos atendentes continuam ocupados. Por favor, ligue "
-    "novamente mais tarde.",
-    "obrigado": "Obrigado por ligar para a Central 156.",
+    key.removeprefix(DIALPLAN_PROMPT_PREFIX): text
+    for key, text in SENTENCES.items()
+    if key.startswith(DIALPLAN_PROMPT_PREFIX)
 }
 
 
@@ -204,12 +204,20 @@ def render_dialplans(
     return written
 
 
-def ensure_sounds(layout: RuntimeLayout) -> None:
-    """The dialplan's prompts and the hold tone, generated once per runtime folder."""
+def ensure_sounds(layout: RuntimeLayout, rendered_prompts: Path | None = None) -> None:
+    """The dialplan's prompts and the hold tone, once per runtime folder: copied from the
+    rendered prompts (``central156 prompts build``, natural voice when online) when there,
+    else spoken by espeak-ng now."""
     layout.make_folders()
     for name, text in PROMPTS.items():
         target = layout.sounds / f"{name}.wav"
-        if not target.is_file():
+        if target.is_file():
+            continue
+        rendered = (rendered_prompts / f"{DIALPLAN_PROMPT_PREFIX}{name}.wav"
+                    if rendered_prompts else None)
+        if rendered is not None and rendered.is_file():
+            shutil.copyfile(rendered, target)
+        else:
             audio.synthesize(text, target, trail_silence=0.3)
     if not any(layout.moh.glob("*.wav")):
         audio.hold_tone(layout.moh / "tone.wav")
@@ -221,5 +229,5 @@ def prepare_runtime(
     """Everything Asterisk needs in the runtime folder: folders, configuration, sounds."""
     layout = RuntimeLayout(pbx.resolved_runtime_dir())
     render_dialplans(layout, template_values(pbx, ivr, install, layout), templates)
-    ensure_sounds(layout)
+    ensure_sounds(layout, ivr.resolved_audio_dir() / LANGUAGE_DIR)
     return layout

@@ -9,6 +9,7 @@ so numbers and dates are spoken without synthesis during a call.
 from __future__ import annotations
 
 from citizen_center.catalogue import Catalogue
+from citizen_center.domain.workflow import Status
 from ivr.intent.actions import KEY_AGENT, KEY_CONSULT_PROTOCOL, KEY_NO, KEY_REPEAT, KEY_YES
 
 
@@ -65,6 +66,18 @@ SENTENCES: dict[str, str] = {
     "survey/thanks": "Obrigado pela sua avaliação.",
     "survey/invalid": "Nota inválida. Tecle um número de 1 a 5.",
     "goodbye": "A Prefeitura de Porto Alegre agradece a sua ligação. Até logo!",
+    # Played by the dialplan itself (ivr/pbx), when the IVR is not on the call.
+    "dialplan/falha-tecnica": (
+        "Desculpe, tivemos um problema técnico. Vamos transferir sua ligação para um atendente."
+    ),
+    "dialplan/fora-do-horario": (
+        "Central 156 da Prefeitura de Porto Alegre. Nosso atendimento telefônico está fechado "
+        "agora. Ligue novamente no horário de atendimento."
+    ),
+    "dialplan/sem-atendentes": (
+        "Todos os nossos atendentes continuam ocupados. Por favor, ligue novamente mais tarde."
+    ),
+    "dialplan/obrigado": "Obrigado por ligar para a Central 156.",
     "date/day": "dia",
     "date/of": "de",
     "date/first": "primeiro",
@@ -76,15 +89,7 @@ SENTENCES: dict[str, str] = {
 
 # Status keys match the domain's workflow (open → forwarded → in_progress → resolved → closed,
 # reopened, cancelled); the text is what the caller hears.
-STATUS_WORDS: dict[str, str] = {
-    "open": "aberto",
-    "forwarded": "encaminhado",
-    "in_progress": "em andamento",
-    "resolved": "resolvido",
-    "closed": "fechado",
-    "reopened": "reaberto",
-    "cancelled": "cancelado",
-}
+STATUS_WORDS: dict[str, str] = {status.value: status.label_pt for status in Status}
 MONTHS = ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro",
           "outubro", "novembro", "dezembro")
 _UNITS = ("zero", "um", "dois", "três", "quatro", "cinco", "seis", "sete", "oito", "nove")

@@ -6,76 +6,51 @@ by Whisper, routed by the call flow) to the pop.
 
 from __future__ import annotations
 
-import itertools
-import random
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from agent_desktop.app import Desk, build_desk, make_services
+from agent_desktop.app import Desk
 from agent_desktop.pbx.agent_phone import Phase
+from agent_desktop.pbx.call_context import CallContext
 from agent_desktop.pbx.qt_ami import AmiEndpoint, ConnectionState
 from agent_desktop.store.dto import AgentUser
-from citizen_center.config import DesktopSettings, IvrSettings, Settings, load_settings
+from agent_desktop.views.request_search import RequestSearchView
 from citizen_center.db import Database
 from citizen_center.domain.deadlines import expected_at
-from citizen_center.domain.workflow import Role
-from citizen_center.models import Call, ServiceRequest, utcnow
+from citizen_center.domain.identifiers import complete_cpf, format_cpf
+from citizen_center.domain.protocol import format_protocol_number
+from citizen_center.domain.workflow import Role, Status
+from citizen_center.models import Call, RequestEvent, ServiceRequest
 from citizen_center.services import citizens, requests, users
 from citizen_center.services.citizens import AddressInput, CitizenInput
 from citizen_center.services.common import DEFAULT_POLICY, Actor
-from ivr.pbx import process
 from ivr.pbx.simulate import place_call
 from ivr.speech.caller_voice import CallerVoice, Utterance
-from tests.fixtures.asterisk import RunningPbx
-from tests.fixtures.databases import fresh_database_url
+from tests.desktop.desks import (
+    PASSWORD,
+    QUEUE,
+    SILENT_PHONE,
+    agent_interface,
+    asterisk_down,
+    desk_settings,
+    logged_in_desk,
+    next_agent_number,
+    open_desk,
+    queue_log_paused,
+    queue_members,
+)
+from tests.fixtures.asterisk import RunningPbx, unique_caller_number
 from tests.fixtures.fastagi import AgiChannel, FakeFastAgiServer
 from tests.fixtures.ivr import CitizenCaller, IvrUnderTest, Reply
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
 
-PASSWORD = "senha-do-agente"
-QUEUE = "geral"
 SAID = "tem um buraco na minha rua"
-_agent_ids = itertools.count(random.randrange(100, 900) * 10)
-
-
-@pytest.fixture
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    url = next(fresh_database_url("sqlite", request, tmp_path))
-    db = Database.from_url(url)
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def agent(database: Database) -> AgentUser:
-    with database.transaction() as session:
-        user = users.create_user(session, username="agente.teste", full_name="Ana Atendente",
-                                 role=Role.AGENT, password=PASSWORD)
-        return AgentUser(user.id, user.username, user.full_name, user.role, "")
-
-
-@pytest.fixture
-def known_citizen(database: Database) -> tuple[int, str, str]:
-    """A citizen with a late request from last year: (id, phone, that request's number)."""
-    phone = f"5199{random.randrange(10**7):07d}"
-    actor = Actor.system("test")
-    with database.transaction() as session:
-        citizen = citizens.register_citizen(session, CitizenInput(
-            name="João da Silva Pereira", phones=[phone],
-            addresses=[AddressInput(street="Avenida Ipiranga", house_number="1200",
-                                    neighbourhood="Azenha")]), actor)
-        old = requests.open_request(
-            session, service_code="ILUM-APAGADA", channel="phone", actor=actor,
-            citizen_id=citizen.id, address=AddressInput(street="Avenida Ipiranga"),
-            now=utcnow() - timedelta(days=200))
-        return citizen.id, phone, old.number
 
 
 @pytest.fixture
@@ -91,51 +66,6 @@ def ivr_route(fastagi: FakeFastAgiServer) -> Iterator[dict[str, str]]:
 
     fastagi.handlers["main-menu"] = main_menu
     yield variables
-
-
-def desk_settings(pbx: RunningPbx, tmp_path: Path, queues: str = QUEUE) -> Settings:
-    desktop = DesktopSettings(queues=queues, drafts_dir=str(tmp_path / "drafts"),
-                              ping_interval=1.0, ping_timeout=1.0, reconnect_min_delay=0.2,
-                              reconnect_max_delay=1.0)
-    return replace(load_settings(), pbx=pbx.settings, desktop=desktop)
-
-
-def agent_interface(talk_seconds: int) -> str:
-    """An auto-answering phone of the lab dialplan (tests/fixtures/extensions_lab.conf)."""
-    return f"Local/a{next(_agent_ids):04d}t{talk_seconds}@c156-test-agent/n"
-
-
-def open_desk(qtbot: QtBot, settings: Settings, database: Database, agent: AgentUser,
-              interface: str, endpoint: AmiEndpoint | None = None) -> Desk:
-    services = make_services(settings, database, agent.username)
-    services.store.login(agent.username, PASSWORD)
-    desk = build_desk(settings, services, agent, interface, endpoint)
-    qtbot.addWidget(desk.window)
-    desk.window.resize(1366, 768)
-    desk.window.show()
-    desk.controller.start()
-    return desk
-
-
-@pytest.fixture
-def desk_factory(qtbot: QtBot) -> Iterator[list[Desk]]:
-    opened: list[Desk] = []
-    yield opened
-    for desk in opened:
-        desk.phone.leave_queues()
-        qtbot.wait(200)
-        desk.close()
-
-
-def logged_in_desk(qtbot: QtBot, pbx: RunningPbx, tmp_path: Path, database: Database,
-                   agent: AgentUser, opened: list[Desk], talk_seconds: int = 6,
-                   queues: str = QUEUE) -> Desk:
-    desk = open_desk(qtbot, desk_settings(pbx, tmp_path, queues), database, agent,
-                     agent_interface(talk_seconds))
-    opened.append(desk)
-    qtbot.waitUntil(lambda: desk.phone.status.logged_in and not desk.phone.status.paused,
-                    timeout=10000)
-    return desk
 
 
 def test_call_pops_context_and_history_request_then_enforced_wrapup(
@@ -208,12 +138,7 @@ def test_pause_reason_reaches_queue_log(
     assert desk.phone.status.reason == "Treinamento"
     assert "Treinamento" in bar.state.text()
 
-    def logged() -> bool:
-        lines = pbx.layout.queue_log.read_text(errors="replace").splitlines()
-        return any("|PAUSE" in line and "Treinamento" in line and agent.full_name in line
-                   for line in lines)
-
-    qtbot.waitUntil(logged, timeout=5000)
+    qtbot.waitUntil(lambda: queue_log_paused(pbx, "Treinamento", agent.full_name), timeout=5000)
     bar.pause.click()
     qtbot.waitUntil(lambda: not desk.phone.status.paused, timeout=5000)
 
@@ -255,20 +180,15 @@ def test_asterisk_restart_reconnects_and_resynchronises(
     desk.phone.pause("Backoffice")
     qtbot.waitUntil(lambda: desk.phone.status.paused, timeout=5000)
 
-    process.stop(pbx.settings)
-    qtbot.waitUntil(lambda: desk.client.state is ConnectionState.RETRYING, timeout=10000)
-    assert desk.window.pbx_banner.isVisible()
-    assert desk.window.bar.pbx.state == "bad"
-    process.start(pbx.settings, IvrSettings(), pbx.install)
+    with asterisk_down(qtbot, pbx, desk.client):
+        assert desk.window.pbx_banner.isVisible()
+        assert desk.window.bar.pbx.state == "bad"
     # Asterisk forgets pauses and (without its astdb) members: the desktop puts them back.
     with qtbot.waitSignal(desk.phone.synced, timeout=20000):
         pass
     qtbot.waitUntil(lambda: desk.client.state is ConnectionState.CONNECTED, timeout=5000)
     assert not desk.window.pbx_banner.isVisible()
-    with pbx.ami_client(events="off") as client:
-        _response, members = client.list_action("QueueStatus", Queue=QUEUE,
-                                                 Member=desk.phone.interface)
-    mine = [m for m in members if m.get("Event") == "QueueMember"]
+    mine = queue_members(pbx, QUEUE, desk.phone.interface)
     assert len(mine) == 1
     assert mine[0].get("Paused") == "1" and mine[0].get("PausedReason") == "Backoffice"
 
@@ -279,7 +199,7 @@ def test_a_spoken_call_through_the_real_ivr_pops_with_what_the_ivr_understood(
 ) -> None:
     """The real IVR (Whisper) hears the citizen, queues the call, the agent's desktop pops."""
     with real_ivr.database.transaction() as session:
-        user = users.create_user(session, username=f"agente.ivr{next(_agent_ids)}",
+        user = users.create_user(session, username=f"agente.ivr{next_agent_number()}",
                                  full_name="Bia Atendente", role=Role.AGENT, password=PASSWORD)
         agent = AgentUser(user.id, user.username, user.full_name, user.role, "")
     desk = logged_in_desk(qtbot, pbx, tmp_path, real_ivr.database, agent, desk_factory,
@@ -292,3 +212,124 @@ def test_a_spoken_call_through_the_real_ivr_pops_with_what_the_ivr_understood(
     assert "Buraco na via" in panel.service.text()
     assert desk.window.request_form.selected is not None
     assert desk.window.request_form.selected.code == "VIA-BURACO"
+
+
+def test_missed_ring_is_shown_and_pauses_the_agent_in_asterisk(
+    qtbot: QtBot, pbx: RunningPbx, tmp_path: Path, database: Database, agent: AgentUser,
+    ivr_route: dict[str, str], desk_factory: list[Desk],
+) -> None:
+    """A phone that rings through the queue's member timeout (15 s) without answering:
+    AgentRingNoAnswer → the missed call on screen, and the agent paused in Asterisk."""
+    desk = logged_in_desk(qtbot, pbx, tmp_path, database, agent, desk_factory, phone=SILENT_PHONE)
+    caller = unique_caller_number()
+    with qtbot.waitSignal(desk.phone.callOffered, timeout=20000):
+        place_call(pbx.settings, SAID, caller_number=caller, lead_seconds=0.3, hold_seconds=18,
+                   folder=tmp_path)
+    with qtbot.waitSignal(desk.phone.ringMissed, timeout=25000) as missed:
+        pass
+    call = missed.args[0] if missed.args else None
+    assert isinstance(call, CallContext) and call.caller_number.endswith(caller)
+    assert desk.phone.phase is Phase.IDLE
+    notice = desk.window.notice
+    # The tests run without the app's translator: English source or its pt-BR translation.
+    assert notice.isVisible() and ("Missed call" in notice.label.text()
+                                   or "Chamada não atendida" in notice.label.text())
+    assert caller in notice.label.text()
+    reason = desk.phone.settings.missed_ring_pause_reason
+    qtbot.waitUntil(lambda: desk.phone.status.paused, timeout=5000)
+    assert desk.phone.status.reason == reason == "chamada perdida"
+    assert reason in desk.window.bar.state.text()
+    mine = queue_members(pbx, QUEUE, desk.phone.interface)
+    assert [(m.get("Paused"), m.get("PausedReason")) for m in mine] == [("1", reason)]
+    qtbot.waitUntil(lambda: queue_log_paused(pbx, reason, agent.full_name), timeout=5000)
+    # The caller is still waiting (nobody else is in the queue): gone before the next test.
+    qtbot.waitUntil(lambda: not queue_callers(pbx, QUEUE, caller), timeout=15000)
+
+
+def queue_callers(pbx: RunningPbx, queue: str, caller: str) -> bool:
+    with pbx.ami_client(events="off") as client:
+        _response, events = client.list_action("QueueStatus", Queue=queue)
+    return any(e.get("Event") == "QueueEntry" and e.get("CallerIDNum").endswith(caller)
+               for e in events)
+
+
+SEEDED_CPF = complete_cpf("529982247")
+
+
+@pytest.fixture
+def resolved_request(database: Database) -> tuple[str, str, str]:
+    """A citizen with a CPF and a phone, and their resolved request: (number, phone, CPF)."""
+    phone = unique_caller_number()
+    actor = Actor.system("test")
+    with database.transaction() as session:
+        citizen = citizens.register_citizen(session, CitizenInput(
+            name="Maria Aparecida Souza", cpf=SEEDED_CPF, phones=[phone]), actor)
+        request = requests.open_request(
+            session, service_code="VIA-BURACO", channel="phone", actor=actor,
+            citizen_id=citizen.id, address=AddressInput(street="Rua da República",
+                                                         house_number="300"))
+        requests.change_status(session, request, Status.RESOLVED, actor, "Buraco tapado.")
+        return request.number, phone, SEEDED_CPF
+
+
+def stored_status(database: Database, number: str) -> Status:
+    with database.transaction() as session:
+        return requests.get_request(session, number).status
+
+
+def search_for(qtbot: QtBot, view: RequestSearchView, typed: str, number: str) -> None:
+    """Type ``typed`` in the search box as the agent does, press Enter, open ``number``."""
+    view.query.clear()
+    qtbot.keyClicks(view.query, typed)  # type: ignore[no-untyped-call]
+    qtbot.keyClick(view.query, Qt.Key.Key_Return)  # type: ignore[no-untyped-call]
+    qtbot.waitUntil(lambda: [m.number for m in view.model.rows] == [number], timeout=5000)
+    # Every job reported (a result arriving after the window is gone would hit a dead widget).
+    qtbot.waitUntil(lambda: view.services.jobs.idle and view.current is not None
+                    and view.current.number == number, timeout=5000)
+
+
+def test_search_note_and_reopen_through_the_request_search_view(
+    qtbot: QtBot, pbx: RunningPbx, tmp_path: Path, database: Database, agent: AgentUser,
+    resolved_request: tuple[str, str, str], desk_factory: list[Desk],
+) -> None:
+    number, phone, cpf = resolved_request
+    nowhere = AmiEndpoint("127.0.0.1", 9, "c156-desktop", "x")  # the search needs no PBX
+    desk = open_desk(qtbot, desk_settings(pbx, tmp_path), database, agent, agent_interface(1),
+                     nowhere)
+    desk_factory.append(desk)
+    view = desk.window.search
+    desk.window.tabs.setCurrentWidget(view)
+    for typed in (format_protocol_number(number), f"({phone[:2]}) {phone[2:7]}-{phone[7:]}",
+                  format_cpf(cpf)):
+        search_for(qtbot, view, typed, number)
+    assert view.add_note.isEnabled() and view.reopen.isEnabled()
+
+    view.note.setText("Cidadã ligou: o buraco voltou")  # (QTest types ASCII only)
+    view.add_note.click()
+    qtbot.waitUntil(lambda: view.note.text() == "", timeout=5000)
+    assert "Cidadã ligou: o buraco voltou" in view.detail.toPlainText()
+
+    view.reopen.click()  # no reason: refused, in pt-BR, nothing changes
+    qtbot.waitUntil(lambda: view.message.text() == "Informe o motivo.", timeout=5000)
+    assert stored_status(database, number) is Status.RESOLVED
+
+    view.reason.setText("O buraco reabriu depois da chuva")
+    view.reopen.click()
+    qtbot.waitUntil(lambda: view.current is not None
+                    and view.current.status is not Status.RESOLVED, timeout=5000)
+    assert view.reason.text() == ""
+    # Reopened, and sent back to the secretariat at once with the reason.
+    assert stored_status(database, number) is Status.FORWARDED
+    with database.transaction() as session:
+        saved = session.scalar(select(ServiceRequest).where(ServiceRequest.number == number))
+        assert saved is not None and saved.reopen_count == 1
+        events = session.scalars(select(RequestEvent).where(RequestEvent.request_id == saved.id)
+                                 .order_by(RequestEvent.id)).all()
+        by_agent = [(e.from_status, e.to_status, e.note) for e in events
+                    if e.actor_id == agent.id]
+    assert by_agent == [
+        (Status.RESOLVED, Status.RESOLVED, "Cidadã ligou: o buraco voltou"),
+        (Status.RESOLVED, Status.REOPENED, "O buraco reabriu depois da chuva"),
+        (Status.REOPENED, Status.FORWARDED, "Reaberto: O buraco reabriu depois da chuva"),
+    ]
+    assert view.current is not None and view.current.status is Status.FORWARDED

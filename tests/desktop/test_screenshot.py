@@ -16,14 +16,13 @@ import pytest
 from PySide6.QtGui import QImage
 
 from citizen_center.db import Database
-from tests.desktop.test_desktop import agent, database, known_citizen  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="needs Debian's xvfb")
 def test_screenshot_of_a_call_under_xvfb(
-    database: Database, agent: object, known_citizen: tuple[int, str, str], tmp_path: Path,  # noqa: F811
+    database: Database, agent: object, known_citizen: tuple[int, str, str], tmp_path: Path,
 ) -> None:
     folder = Path(os.environ.get("CENTRAL156_SCREENSHOT_DIR", tmp_path))
     out = folder / "desktop-call.png"

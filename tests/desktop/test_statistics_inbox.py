@@ -26,7 +26,6 @@ from citizen_center.services import inbox, requests, users
 from citizen_center.services.citizens import AddressInput
 from citizen_center.services.common import Actor
 from citizen_center.services.queue_log import import_queue_log
-from tests.desktop.test_desktop import database  # noqa: F401 (fixture)
 
 SAMPLE = Path(__file__).parents[1] / "fixtures" / "data" / "queue_log.sample"
 NOWHERE = AmiEndpoint("127.0.0.1", 9, "c156-supervisor", "x")
@@ -40,7 +39,7 @@ def quiet_settings() -> Settings:
 
 
 @pytest.fixture
-def supervisor(qtbot: QtBot, database: Database) -> Iterator[SupervisorDesk]:  # noqa: F811
+def supervisor(qtbot: QtBot, database: Database) -> Iterator[SupervisorDesk]:
     desk = build_supervisor(quiet_settings(), database, SUPERVISOR, NOWHERE)
     qtbot.addWidget(desk.window)
     desk.window.resize(1366, 768)
@@ -56,7 +55,7 @@ def show(qtbot: QtBot, view: StatisticsView, kind: ReportKind) -> list[list[str]
 
 
 def test_statistics_match_the_hand_counted_sample_and_export(
-    qtbot: QtBot, supervisor: SupervisorDesk, database: Database, tmp_path: Path,  # noqa: F811
+    qtbot: QtBot, supervisor: SupervisorDesk, database: Database, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     log = tmp_path / "queue_log"
@@ -105,7 +104,7 @@ def test_statistics_match_the_hand_counted_sample_and_export(
 
 
 @pytest.fixture
-def focal_point(database: Database) -> AgentUser:  # noqa: F811
+def focal_point(database: Database) -> AgentUser:
     with database.transaction() as session:
         user = users.create_user(session, username="pf.smsurb", full_name="Paula Focal",
                                  role=Role.FOCAL_POINT, password="senha-segura-1",
@@ -113,7 +112,7 @@ def focal_point(database: Database) -> AgentUser:  # noqa: F811
         return AgentUser(user.id, user.username, user.full_name, user.role, "")
 
 
-def open_pothole(database: Database, days_ago: int) -> str:  # noqa: F811
+def open_pothole(database: Database, days_ago: int) -> str:
     with database.transaction() as session:
         return requests.open_request(
             session, service_code="VIA-BURACO", channel="phone", actor=Actor.system("agente"),
@@ -121,7 +120,7 @@ def open_pothole(database: Database, days_ago: int) -> str:  # noqa: F811
 
 
 @pytest.fixture
-def inbox_desk(qtbot: QtBot, database: Database, focal_point: AgentUser  # noqa: F811
+def inbox_desk(qtbot: QtBot, database: Database, focal_point: AgentUser
                ) -> Iterator[InboxDesk]:
     desk = build_inbox(database, focal_point)
     qtbot.addWidget(desk.window)
@@ -132,7 +131,7 @@ def inbox_desk(qtbot: QtBot, database: Database, focal_point: AgentUser  # noqa:
 
 
 def test_focal_point_works_the_inbox_through_to_a_reopening(
-    qtbot: QtBot, database: Database, inbox_desk: InboxDesk,  # noqa: F811
+    qtbot: QtBot, database: Database, inbox_desk: InboxDesk,
 ) -> None:
     late = open_pothole(database, 90)
     recent = open_pothole(database, 0)

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
 
+from agent_desktop.app import Desk
+from agent_desktop.pbx.qt_ami import ConnectionState
 from agent_desktop.pbx.queue_board import AgentState, AgentTile, TodayCounts
 from agent_desktop.roles import SupervisorDesk, build_supervisor
 from agent_desktop.store.dto import AgentUser
 from citizen_center.config import ReportsSettings, Settings, WallboardSettings, load_settings
 from citizen_center.db import Database
 from citizen_center.domain.workflow import Role
-from tests.desktop.test_desktop import database  # noqa: F401 (fixture)
+from tests.desktop.desks import asterisk_down, logged_in_desk
 from tests.fixtures.asterisk import LocalCaller, RunningPbx, SimulatedAgents
 from tests.fixtures.fastagi import AgiChannel, FakeFastAgiServer
 
@@ -46,15 +49,20 @@ def route_to_queue(fastagi: FakeFastAgiServer) -> None:
 
 
 @pytest.fixture
-def board(qtbot: QtBot, pbx: RunningPbx, database: Database) -> Iterator[SupervisorDesk]:  # noqa: F811
+def board(qtbot: QtBot, pbx: RunningPbx, database: Database) -> Iterator[SupervisorDesk]:
     desk = build_supervisor(board_settings(pbx), database, SUPERVISOR)
     qtbot.addWidget(desk.window)
     desk.window.resize(1366, 768)
     desk.window.show()
-    with qtbot.waitSignals([desk.monitor.synced, desk.controller.todayLoaded], timeout=15000):
-        desk.start()
-    yield desk
-    desk.close()
+    try:
+        # The first "today" figures wait for the import of the session's whole queue_log.
+        with qtbot.waitSignals([desk.monitor.synced, desk.controller.todayLoaded],
+                               timeout=45000):
+            desk.start()
+        yield desk
+    finally:
+        # Also when start-up failed: a half-started desk left to Qt crashes a later test.
+        desk.close()
 
 
 def today(desk: SupervisorDesk) -> TodayCounts:
@@ -63,6 +71,11 @@ def today(desk: SupervisorDesk) -> TodayCounts:
 
 def shown_tile(desk: SupervisorDesk, name: str) -> AgentTile | None:
     return next((t for t in desk.wallboard.model.tiles if t.name == name), None)
+
+
+def tile_shows(desk: SupervisorDesk, name: str, state: AgentState, detail: str) -> bool:
+    tile = shown_tile(desk, name)
+    return tile is not None and tile.state is state and tile.detail == detail
 
 
 def test_wallboard_follows_real_calls_and_supervisor_pause(
@@ -85,8 +98,7 @@ def test_wallboard_follows_real_calls_and_supervisor_pause(
     qtbot.waitUntil(lambda: board.wallboard.select(member.interface), timeout=5000)
     board.wallboard.reason.setCurrentText("Treinamento")
     board.wallboard.pause.click()
-    qtbot.waitUntil(lambda: (tile := shown_tile(board, "Agente Quadro")) is not None
-                    and tile.state is AgentState.PAUSED and tile.detail == "Treinamento",
+    qtbot.waitUntil(lambda: tile_shows(board, "Agente Quadro", AgentState.PAUSED, "Treinamento"),
                     timeout=10000)
     queue_log = pbx.layout.queue_log
     qtbot.waitUntil(lambda: any("|PAUSE|Treinamento" in line and "Agente Quadro" in line
@@ -102,3 +114,32 @@ def test_wallboard_follows_real_calls_and_supervisor_pause(
             pass
     after = today(board)
     assert (after.answered, after.abandoned) == (before.answered + 1, before.abandoned + 1)
+
+
+def test_wallboard_reconnects_and_resynchronises_after_an_asterisk_restart(
+    qtbot: QtBot, pbx: RunningPbx, tmp_path: Path, board: SupervisorDesk, database: Database,
+    agent: AgentUser, desk_factory: list[Desk],
+) -> None:
+    """The agent's desktop is the one that puts its member and pause back in the restarted
+    Asterisk (as in test_desktop); the board, reconnected, shows the agent paused again."""
+    desk = logged_in_desk(qtbot, pbx, tmp_path, database, agent, desk_factory)
+    desk.phone.pause("Backoffice")
+    name = agent.full_name
+    qtbot.waitUntil(lambda: tile_shows(board, name, AgentState.PAUSED, "Backoffice"),
+                    timeout=10000)
+
+    with asterisk_down(qtbot, pbx, board.client):
+        assert board.window.pbx_banner.isVisible()
+        assert board.window.bar.pbx.state == "bad"
+    with qtbot.waitSignals([board.monitor.synced, desk.phone.synced], timeout=20000):
+        pass
+    qtbot.waitUntil(lambda: board.client.state is ConnectionState.CONNECTED, timeout=5000)
+    assert not board.window.pbx_banner.isVisible()
+    assert board.window.bar.pbx.state == "ok"
+    qtbot.waitUntil(lambda: tile_shows(board, name, AgentState.PAUSED, "Backoffice"),
+                    timeout=10000)
+    # A fresh QueueStatus (what every reconnection asks) gives the same picture.
+    with qtbot.waitSignal(board.monitor.synced, timeout=5000):
+        board.monitor.resync()
+    assert tile_shows(board, name, AgentState.PAUSED, "Backoffice")
+    assert [t.name for t in board.wallboard.model.tiles].count(name) == 1

@@ -16,7 +16,6 @@ import pytest
 from PySide6.QtGui import QImage
 
 from citizen_center.db import Database
-from tests.desktop.test_desktop import database  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.slow
 NAMES = ("wallboard", "statistics-by-hour", "statistics-channels", "statistics-satisfaction")
@@ -24,7 +23,7 @@ NAMES = ("wallboard", "statistics-by-hour", "statistics-channels", "statistics-s
 
 @pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="needs Debian's xvfb")
 def test_screenshots_of_the_supervisor_views_under_xvfb(
-    database: Database, tmp_path: Path,  # noqa: F811
+    database: Database, tmp_path: Path,
 ) -> None:
     folder = Path(os.environ.get("CENTRAL156_SCREENSHOT_DIR", tmp_path))
     env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}

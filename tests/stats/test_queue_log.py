@@ -159,3 +159,22 @@ def test_queue_facts_link_to_the_ivrs_call_record(migrated_db: Database, tmp_pat
             select(QueueCall.callid, Call.uniqueid).join(Call, Call.id == QueueCall.call_id)
         ).all()
     assert linked == [("1773147600.1", "1773147600.1")]
+
+
+def test_two_pauses_of_one_agent_in_the_same_second(migrated_db: Database, tmp_path: Path) -> None:
+    # The desktop lifts the automatic wrap-up pause and the agent picks a reason at once.
+    path = tmp_path / "queue_log"
+    path.write_text(
+        "1790000000|NONE|geral|Ana Souza|PAUSE|pós-atendimento\n"
+        "1790000000|NONE|geral|Ana Souza|UNPAUSE|\n"
+        "1790000000|NONE|geral|Ana Souza|PAUSE|Treinamento\n"
+        "1790000060|NONE|geral|Ana Souza|UNPAUSE|\n"
+    )
+    import_queue_log(migrated_db, path)
+    with migrated_db.transaction() as session:
+        pauses = session.scalars(select(AgentPause).order_by(AgentPause.id)).all()
+        assert [(p.reason, (p.ended_at - p.started_at).seconds) for p in pauses if p.ended_at] == [
+            ("pós-atendimento", 0), ("Treinamento", 60)]
+    import_queue_log(migrated_db, path)  # and again: still two
+    with migrated_db.transaction() as session:
+        assert len(session.scalars(select(AgentPause)).all()) == 2

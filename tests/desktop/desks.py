@@ -1,0 +1,97 @@
+"""Building agent desktops against the session's real Asterisk, shared by the desktop tests
+(the fixtures that use these live in ``tests/desktop/conftest.py``)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from agent_desktop.app import Desk, build_desk, make_services
+from agent_desktop.pbx.qt_ami import AmiEndpoint, ConnectionState, QtAmiClient
+from agent_desktop.store.dto import AgentUser
+from citizen_center.config import DesktopSettings, IvrSettings, Settings, load_settings
+from citizen_center.db import Database
+from ivr.pbx import process
+from tests.fixtures.asterisk import RunningPbx
+
+PASSWORD = "senha-do-agente"
+QUEUE = "geral"
+# Lab dialplan contexts (tests/fixtures/extensions_lab.conf) for an agent's phone.
+ANSWERING_PHONE = "c156-test-agent"
+SILENT_PHONE = "c156-test-noanswer"
+_agent_ids = itertools.count(random.randrange(100, 900) * 10)
+
+
+def next_agent_number() -> int:
+    """A number no other agent of the session uses (usernames, phone interfaces)."""
+    return next(_agent_ids)
+
+
+def desk_settings(pbx: RunningPbx, tmp_path: Path, queues: str = QUEUE) -> Settings:
+    desktop = DesktopSettings(queues=queues, drafts_dir=str(tmp_path / "drafts"),
+                              ping_interval=1.0, ping_timeout=1.0, reconnect_min_delay=0.2,
+                              reconnect_max_delay=1.0)
+    return replace(load_settings(), pbx=pbx.settings, desktop=desktop)
+
+
+def agent_interface(talk_seconds: int, context: str = ANSWERING_PHONE) -> str:
+    """A phone of the lab dialplan: answers at once and talks ``talk_seconds``
+    (``ANSWERING_PHONE``), or rings without ever answering (``SILENT_PHONE``)."""
+    return f"Local/a{next_agent_number():04d}t{talk_seconds}@{context}/n"
+
+
+def open_desk(qtbot: QtBot, settings: Settings, database: Database, agent: AgentUser,
+              interface: str, endpoint: AmiEndpoint | None = None) -> Desk:
+    services = make_services(settings, database, agent.username)
+    services.store.login(agent.username, PASSWORD)
+    desk = build_desk(settings, services, agent, interface, endpoint)
+    qtbot.addWidget(desk.window)
+    desk.window.resize(1366, 768)
+    desk.window.show()
+    desk.controller.start()
+    return desk
+
+
+def logged_in_desk(qtbot: QtBot, pbx: RunningPbx, tmp_path: Path, database: Database,
+                   agent: AgentUser, opened: list[Desk], talk_seconds: int = 6,
+                   queues: str = QUEUE, phone: str = ANSWERING_PHONE) -> Desk:
+    """An agent desktop logged into ``queues`` and available (not paused)."""
+    desk = open_desk(qtbot, desk_settings(pbx, tmp_path, queues), database, agent,
+                     agent_interface(talk_seconds, phone))
+    opened.append(desk)
+    qtbot.waitUntil(lambda: desk.phone.status.logged_in and not desk.phone.status.paused,
+                    timeout=10000)
+    return desk
+
+
+def queue_members(pbx: RunningPbx, queue: str, interface: str) -> list[dict[str, str]]:
+    """Asterisk's own view (QueueStatus) of ``interface`` in ``queue``: its QueueMember events."""
+    with pbx.ami_client(events="off") as client:
+        _response, events = client.list_action("QueueStatus", Queue=queue, Member=interface)
+    return [e.as_dict() for e in events if e.get("Event") == "QueueMember"]
+
+
+def queue_log_paused(pbx: RunningPbx, reason: str, member_name: str) -> bool:
+    """Asterisk wrote a PAUSE of ``member_name`` with ``reason`` to its queue_log."""
+    lines = pbx.layout.queue_log.read_text(errors="replace").splitlines()
+    return any(f"|PAUSE|{reason}" in line and member_name in line for line in lines)
+
+
+@contextmanager
+def asterisk_down(qtbot: QtBot, pbx: RunningPbx, client: QtAmiClient) -> Iterator[None]:
+    """Asterisk stopped, and ``client`` noticed it (retrying), for the body of the ``with``;
+    then started again on the same settings (always, so a failed check inside cannot leave the
+    rest of the session without its PBX). A restart loses the pauses and, without the astdb,
+    the dynamic members: the desktops must put them back themselves."""
+    process.stop(pbx.settings)
+    try:
+        qtbot.waitUntil(lambda: client.state is ConnectionState.RETRYING, timeout=10000)
+        yield
+    finally:
+        process.start(pbx.settings, IvrSettings(), pbx.install)

@@ -61,7 +61,8 @@ def running_system(settings: Settings) -> Iterator[DemoProcesses]:
     if started_pbx:
         layout.make_folders()
         (layout.etc / "extensions_local.conf").write_text(DEMO_DIALPLAN)
-        pbx_pid = process.start(settings.pbx, settings.ivr, ensure_asterisk(settings.pbx))
+        pbx_pid = process.start(settings.pbx, settings.ivr, ensure_asterisk(settings.pbx),
+                                stop_with_caller=True)
     else:
         pbx_pid = process.running_pid(layout) or 0
         log.info("using the PBX already running (pid %d)", pbx_pid)

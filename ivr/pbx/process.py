@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
@@ -17,6 +18,8 @@ from ivr.pbx.render import RuntimeLayout, effective_ami_secret, prepare_runtime
 
 log = logging.getLogger(__name__)
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
 
 class PbxError(RuntimeError):
     """Asterisk did not start, or is not the process we think it is."""
@@ -30,9 +33,17 @@ class PbxStatus:
 
 
 def start(
-    pbx: PbxSettings, ivr: IvrSettings, install: AsteriskInstall, boot_timeout: float = 30.0
+    pbx: PbxSettings,
+    ivr: IvrSettings,
+    install: AsteriskInstall,
+    boot_timeout: float = 30.0,
+    stop_with_caller: bool = False,
 ) -> int:
-    """Render the configuration, start Asterisk detached, return its PID once fully booted."""
+    """Render the configuration, start Asterisk detached, return its PID once fully booted.
+
+    ``stop_with_caller``: Asterisk gets SIGTERM when the process that started it dies, even if
+    that process is killed before it can stop it (a test run or a demo stopped with SIGKILL).
+    """
     layout = prepare_runtime(pbx, ivr, install)
     running = running_pid(layout)
     if running is not None:
@@ -44,6 +55,7 @@ def start(
             stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
             # Its own session: a Ctrl-C in the terminal that started it does not stop the PBX.
             start_new_session=True,
+            preexec_fn=_terminate_with_parent if stop_with_caller else None,
         )
     layout.pid_file.write_text(f"{process.pid}\n")
     try:
@@ -55,6 +67,13 @@ def start(
     log.info("Asterisk pid %d fully booted (AMI %s:%d, SIP %d)", process.pid, pbx.host,
              pbx.ami_port, pbx.sip_port)
     return process.pid
+
+
+def _terminate_with_parent() -> None:
+    """In the child, before exec: ask Linux for SIGTERM when the parent dies (survives exec)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
 
 
 def wait_fully_booted(

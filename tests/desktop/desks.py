@@ -94,4 +94,4 @@ def asterisk_down(qtbot: QtBot, pbx: RunningPbx, client: QtAmiClient) -> Iterato
         qtbot.waitUntil(lambda: client.state is ConnectionState.RETRYING, timeout=10000)
         yield
     finally:
-        process.start(pbx.settings, IvrSettings(), pbx.install)
+        process.start(pbx.settings, IvrSettings(), pbx.install, stop_with_caller=True)

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from citizen_center.errors import DatabaseUnavailableError
@@ -71,7 +72,7 @@ class JobRunner(QObject):
         def done(result: Any) -> None:
             self._finish(relay)
             self._database_ok()
-            if on_done is not None:
+            if on_done is not None and _receiver_alive(on_done):
                 on_done(result)
 
         @Slot(object)
@@ -81,7 +82,7 @@ class JobRunner(QObject):
                 self._database_failed(str(exc))
             elif on_error is None:
                 log.error("background job failed: %r", exc, exc_info=exc)
-            if on_error is not None:
+            if on_error is not None and _receiver_alive(on_error):
                 on_error(exc)
 
         relay.succeeded.connect(done)
@@ -111,3 +112,10 @@ class JobRunner(QObject):
 
     def wait(self, msecs: int = 30000) -> bool:
         return bool(self.pool.waitForDone(msecs))
+
+
+def _receiver_alive(callback: Callable[..., None]) -> bool:
+    """False when the callback is a method of a Qt object Qt has already deleted (its window
+    closed while the job ran): delivering the result then would touch freed C++ memory."""
+    owner = getattr(callback, "__self__", None)
+    return not isinstance(owner, QObject) or shiboken6.isValid(owner)

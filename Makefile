@@ -42,7 +42,7 @@ lint: venv
 bench: venv system-packages
 	$(BIN)/python -m bench.database
 	$(BIN)/python -m bench.reports --quiet
-	$(BIN)/python -m bench.recognition
+	$(BIN)/python -m bench.speech --voices
 	$(BIN)/python -m bench.ivr_capacity
 	$(BIN)/python -m bench.desktop
 

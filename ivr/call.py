@@ -211,21 +211,22 @@ class AgiCall:
         if not gate.acquire(timeout=self.runtime.settings.ivr.recognition_wait_s):
             log.warning("speech recogniser saturated: moving the caller to keys")
             return Answer(speech_busy=True)
+        matcher = self.runtime.matcher
         try:
-            heard = recognizer.recognize(wav, self.runtime.matcher.phrases(context))
+            heard = recognizer.recognize(
+                wav, matcher.phrases(context), vocabulary=matcher.vocabulary(context)
+            )
         finally:
             gate.release()
-        intent = self.runtime.matcher.match_speech(
-            heard.text, heard.transcript, context,
-            self.runtime.settings.ivr.intent_accept_confidence,
-        )
+        intent = self.runtime.understanding.understand(heard, context)
         log.info(
-            "heard %r / %r (%s, %.2f) → %s %.2f in %.2fs",
-            heard.text,
-            heard.transcript,
+            "heard %r (%s, %d hypotheses, no-speech %.2f) → %s %s p=%.2f in %.2fs",
+            heard.transcript or heard.text,
             heard.engine,
-            heard.confidence,
+            len(heard.hypotheses),
+            heard.no_speech_prob,
             intent.kind.value,
+            intent.service_code or intent.queue_code or intent.digits,
             intent.confidence,
             time.monotonic() - started,
         )

@@ -22,6 +22,7 @@ from citizen_center.db import Database
 from citizen_center.services.catalogue import catalogue_from_database
 from citizen_center.services.common import Policy
 from ivr.intent import IntentMatcher
+from ivr.intent.understanding import SpeechUnderstanding, load_understanding
 from ivr.speech import Recognizer, SpeechUnavailableError, get_recognizer
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class IvrRuntime:
     database: Database
     catalogue: Catalogue
     matcher: IntentMatcher
+    understanding: SpeechUnderstanding
     policy: Policy
     recognizer: Recognizer | None
     speech_problem: str
@@ -70,6 +72,7 @@ class RuntimeFactory:
             database = self._database_for(settings)
             catalogue = self._catalogue(database)
             recognizer = self._recognizer_for(settings)
+            matcher = IntentMatcher(catalogue)
             ivr = settings.ivr
             recordings = (
                 Path(ivr.recordings_dir) if ivr.recordings_dir else user_data_dir() / "recordings"
@@ -79,7 +82,8 @@ class RuntimeFactory:
                 settings=settings,
                 database=database,
                 catalogue=catalogue,
-                matcher=IntentMatcher(catalogue),
+                matcher=matcher,
+                understanding=load_understanding(catalogue, matcher),
                 policy=Policy.from_settings(settings.catalogue),
                 recognizer=recognizer,
                 speech_gate=self._speech_gate,

@@ -35,7 +35,7 @@ def consult_protocol(call: AgiCall) -> ConsultResult:
         if answer.keys == KEY_AGENT:
             return ConsultResult(wants_agent=True)
         candidate = _candidate_number(answer)
-        outcome = _read_back(call, candidate)
+        outcome = read_back_status(call, candidate)
         call.step(
             "protocol",
             recognised_text=answer.recognised_text,
@@ -56,7 +56,7 @@ def _candidate_number(answer: Answer) -> str:
     return extract_protocol(answer.intent.digits or answer.recognised_text) or ""
 
 
-def _read_back(call: AgiCall, candidate: str) -> str:
+def read_back_status(call: AgiCall, candidate: str) -> str:
     """Look the number up and speak the answer; returns found / invalid / unknown / silent."""
     if not candidate:
         call.play(["menu/no_input"])

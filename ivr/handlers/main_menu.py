@@ -16,9 +16,9 @@ from citizen_center.errors import DatabaseUnavailableError
 from citizen_center.services import calls, citizens
 from citizen_center.services.citizens import CitizenHistory
 from ivr.call import IVR_ACTOR, AgiCall, Answer, intent_label
-from ivr.handlers.consult import consult_protocol
+from ivr.handlers.consult import consult_protocol, read_back_status
 from ivr.intent import Decision, Intent, IntentKind, MenuContext
-from ivr.intent.actions import KEY_AGENT, KEY_CONSULT_PROTOCOL
+from ivr.intent.actions import KEY_AGENT, KEY_CONSULT_PROTOCOL, KEY_END_CALL
 from ivr.prompts import confirm_service_keys, open_requests_keys, transfer_keys
 from ivr.registry import handlers
 
@@ -73,11 +73,12 @@ class MainMenu:
         self.wants_key_menu = False
         self.protocol = ""
         self.citizen_id: int | None = None
+        self.history: CitizenHistory | None = None
 
     def run(self) -> Route:
-        history = self._identify_caller()
+        self.history = self._identify_caller()
         self.call.open_record(self.citizen_id)
-        self.pending_keys = self._welcome(history)
+        self.pending_keys = self._welcome(self.history)
         for _ in range(MAX_TURNS):
             answer = Answer(keys=self.pending_keys) if self.pending_keys else self._ask()
             self.pending_keys = ""
@@ -136,6 +137,11 @@ class MainMenu:
             return None
         if intent is None:
             return self._not_understood(["menu/no_input"])
+        if intent.decision(self.call.runtime.settings.ivr) is Decision.REJECT:
+            # An invalid key, off-menu speech, or too unsure to act on: asked again.
+            return self._not_understood(
+                ["menu/invalid_key"] if answer.keys else ["menu/not_understood"]
+            )
         if intent.kind is IntentKind.AGENT:
             return Route(
                 GENERAL_QUEUE, "agent", text=answer.recognised_text, confidence=intent.confidence
@@ -147,9 +153,7 @@ class MainMenu:
             return self._consult()
         if intent.kind is IntentKind.SERVICE:
             return self._service(intent, answer)
-        return self._not_understood(
-            ["menu/invalid_key"] if answer.keys else ["menu/not_understood"]
-        )
+        return self._not_understood(["menu/not_understood"])
 
     def _not_understood(self, prompt: list[str]) -> Route | None:
         """Count a failed turn and say so; the menu asks again (``None``: no route yet). A key
@@ -172,6 +176,8 @@ class MainMenu:
             else None
         )
         queue = service.queue if service else (intent.queue_code or GENERAL_QUEUE)
+        if service is not None and self._offer_open_request(service.code):
+            return SELF_SERVICE_DONE
         return Route(
             queue,
             intent_label(intent),
@@ -180,19 +186,36 @@ class MainMenu:
             intent.confidence,
         )
 
+    def _offer_open_request(self, service_code: str) -> bool:
+        """A caller whose request of this service is still open hears its status first and may
+        end there (True) instead of opening a duplicate with an agent."""
+        pending = self.history.open_requests if self.history else []
+        same = next((r for r in pending if r.service_code == service_code), None)
+        if same is None:
+            return False
+        self.call.play(["open_requests/same_service"])
+        outcome = read_back_status(self.call, same.number)
+        key = self.call.ask_keys(["open_requests/new_or_end"])
+        self.call.step("open-request-offer", keys=key,
+                       detail={"protocol": same.number, "readback": outcome})
+        if key != KEY_END_CALL:
+            return False  # another problem, or no answer: an agent hears the caller out
+        self.protocol = same.number
+        self.call.play(["goodbye"], escape_digits="")
+        self.call.hang_up()
+        return True
+
     def _confirm(self, intent: Intent) -> Decision | None:
         answer = self.call.ask(
             confirm_service_keys(intent.service_code, intent.queue_code), MenuContext.CONFIRM
         )
         reply = self.call.understand(answer, MenuContext.CONFIRM)
         self.call.step_answer("confirm", answer, reply, proposed=intent_label(intent))
-        if reply is not None and reply.kind is IntentKind.AGENT:
+        if reply is None or reply.decision(self.call.runtime.settings.ivr) is Decision.REJECT:
+            return Decision.REJECT
+        if reply.kind is IntentKind.AGENT:
             return None
-        return (
-            Decision.ACCEPT
-            if reply is not None and reply.kind is IntentKind.YES
-            else Decision.REJECT
-        )
+        return Decision.ACCEPT if reply.kind is IntentKind.YES else Decision.REJECT
 
     def _consult(self) -> Route | None:
         while True:

@@ -65,6 +65,9 @@ MENU_KEYS: dict[str, IntentKind] = {
     KEY_AGENT: IntentKind.AGENT,
     KEY_REPEAT: IntentKind.REPEAT,
 }
+# After the status of an open request of the same service: another problem, or hang up.
+KEY_OTHER_PROBLEM = "1"
+KEY_END_CALL = "2"
 KEY_YES = "1"
 KEY_NO = "2"
 CONFIRM_KEYS: dict[str, IntentKind] = {KEY_YES: IntentKind.YES, KEY_NO: IntentKind.NO}

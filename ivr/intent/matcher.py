@@ -42,6 +42,13 @@ _AMBIGUOUS_OTHER_QUEUE = 0.6
 _AGENT_MIN_CONFIDENCE = 0.9
 
 
+_CONTEXT_VOCABULARY = {
+    MenuContext.CONFIRM: "Sim, isso mesmo. Não, tá errado. Atendente.",
+    MenuContext.PROTOCOL: "O protocolo é 2026 0001234 5.",
+    MenuContext.SURVEY: "Nota 1, 2, 3, 4 ou 5.",
+}
+
+
 class Decision(StrEnum):
     ACCEPT = "accept"
     CONFIRM = "confirm"
@@ -61,11 +68,20 @@ class Intent:
     matched_phrase: str = ""
 
     def decision(self, settings: IvrSettings) -> Decision:
+        """Act, confirm first, or ask again; ``confidence`` is the probability of being right.
+
+        Only a service is confirmed ("Você disse ...?"): the other answers either lead somewhere
+        the caller hears at once and can leave (an agent, the key menu, the protocol question,
+        a survey score), so they act from the confirm threshold, or they are themselves the
+        answer to a confirmation (yes/no), which must be sure.
+        """
         if self.kind is IntentKind.UNKNOWN or self.confidence < settings.intent_confirm_confidence:
             return Decision.REJECT
         if self.confidence >= settings.intent_accept_confidence:
             return Decision.ACCEPT
-        return Decision.CONFIRM
+        if self.kind is IntentKind.SERVICE:
+            return Decision.CONFIRM
+        return Decision.REJECT if self.kind in (IntentKind.YES, IntentKind.NO) else Decision.ACCEPT
 
 
 @dataclass(frozen=True)
@@ -153,6 +169,14 @@ class IntentMatcher:
                           "nove", "meia"])
         return list(dict.fromkeys(texts))
 
+    def vocabulary(self, context: MenuContext = MenuContext.MAIN) -> str:
+        """Words callers use to answer in ``context``, as a recogniser prompt (from the
+        catalogue, so it follows the catalogue's changes)."""
+        if context is MenuContext.MAIN:
+            words = [k for s in self.catalogue.service_types for k in s.keywords[:2]]
+            return "Central 156 de Porto Alegre: " + ", ".join(dict.fromkeys(words)) + "."
+        return _CONTEXT_VOCABULARY[context]
+
     # --- matching -----------------------------------------------------------------------------
 
     def match(self, transcript: str, context: MenuContext = MenuContext.MAIN) -> Intent:
@@ -165,7 +189,7 @@ class IntentMatcher:
         agent = self._phrase_intent(text, frozenset({IntentKind.AGENT}))
         if agent.kind is IntentKind.AGENT and agent.confidence >= _AGENT_MIN_CONFIDENCE:
             return agent
-        spoken_key = self._spoken_key(text, context)
+        spoken_key = self.spoken_key(text, context)
         if spoken_key is not None:
             return spoken_key
         if IntentKind.DIGITS in allowed and context is not MenuContext.MAIN:
@@ -173,21 +197,6 @@ class IntentMatcher:
             if digits_intent is not None:
                 return digits_intent
         return self._phrase_intent(text, allowed)
-
-    def match_speech(self, text: str, transcript: str, context: MenuContext,
-                     trust_transcript_at: float) -> Intent:
-        """The intent of a recognition: the recogniser's best phrase (``text``), unless its free
-        ``transcript`` alone is understood at ``trust_transcript_at`` or better.
-
-        Phrase scoring always picks some phrase and can override a clear sentence ("um galho
-        grande caiu na calçada" scored as "carro na calçada"); a confident transcript wins.
-        """
-        if transcript and transcript != text:
-            from_transcript = self.match(transcript, context)
-            if (from_transcript.kind is not IntentKind.UNKNOWN
-                    and from_transcript.confidence >= trust_transcript_at):
-                return from_transcript
-        return self.match(text, context)
 
     def match_key(self, key: str, context: MenuContext = MenuContext.MAIN) -> Intent:
         """The intent of a key pressed (DTMF) in ``context``; same result type as speech."""
@@ -207,7 +216,7 @@ class IntentMatcher:
             return Intent(IntentKind.AGENT, 1.0, key)
         return Intent(IntentKind.UNKNOWN, 0.0, key)
 
-    def _spoken_key(self, text: str, context: MenuContext) -> Intent | None:
+    def spoken_key(self, text: str, context: MenuContext) -> Intent | None:
         """ "opção dois", "tecla 2": the caller reads the key menu aloud."""
         words = words_to_digits(text).split()
         if len(words) == 2 and words[0] in {"opcao", "tecla", "numero"} and words[1].isdigit():

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from citizen_center.catalogue import Catalogue
 from citizen_center.domain.workflow import Status
-from ivr.intent.actions import KEY_AGENT, KEY_CONSULT_PROTOCOL, KEY_NO, KEY_REPEAT, KEY_YES
+from ivr.intent.actions import (
+    KEY_AGENT,
+    KEY_CONSULT_PROTOCOL,
+    KEY_END_CALL,
+    KEY_NO,
+    KEY_OTHER_PROBLEM,
+    KEY_REPEAT,
+    KEY_YES,
+)
 
 
 def _spoken_key(key: str) -> str:
@@ -25,6 +33,11 @@ SENTENCES: dict[str, str] = {
     "open_requests/after": "solicitações em aberto.",
     "open_requests/offer": (
         f"Para saber a situação, diga protocolo ou tecle {KEY_CONSULT_PROTOCOL}."
+    ),
+    "open_requests/same_service": "Você já tem uma solicitação deste serviço em andamento.",
+    "open_requests/new_or_end": (
+        f"Se é outro problema, tecle {KEY_OTHER_PROBLEM} para falar com um atendente. "
+        f"Para encerrar, tecle {KEY_END_CALL}."
     ),
     "menu/ask_reason": "Diga, em poucas palavras, o motivo da sua ligação.",
     "menu/or_keys": "Ou, se preferir, tecle a opção desejada.",

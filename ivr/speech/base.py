@@ -23,6 +23,14 @@ class Alternative:
 
 
 @dataclass(frozen=True)
+class Hypothesis:
+    """One of the n best transcripts and its mean token log-probability (higher is likelier)."""
+
+    text: str
+    logprob: float
+
+
+@dataclass(frozen=True)
 class Recognition:
     """What an engine heard.
 
@@ -30,6 +38,8 @@ class Recognition:
     else the free transcript (possibly empty). ``confidence`` is in 0..1. ``seconds`` is the
     wall-clock recognition time (the caller's wait after the end of speech). ``transcript`` is the
     free transcription where the engine makes one (Whisper), else the same as ``text``.
+    ``hypotheses`` are the n best transcripts, best first (engines without n-best give none),
+    and ``no_speech_prob`` the engine's probability that the audio holds no speech at all.
     """
 
     text: str
@@ -39,6 +49,8 @@ class Recognition:
     alternatives: tuple[Alternative, ...] = field(default_factory=tuple)
     transcript: str = ""
     audio_seconds: float = 0.0
+    hypotheses: tuple[Hypothesis, ...] = field(default_factory=tuple)
+    no_speech_prob: float = 0.0
 
     @property
     def real_time_factor(self) -> float:
@@ -56,8 +68,11 @@ class Recognizer(Protocol):
     engine: str
     language: str
 
-    def recognize(self, wav_path: Path, phrases: Sequence[str] | None = None) -> Recognition:
-        """Recognise ``wav_path``; with ``phrases``, prefer (or restrict to) those phrases."""
+    def recognize(
+        self, wav_path: Path, phrases: Sequence[str] | None = None, *, vocabulary: str = ""
+    ) -> Recognition:
+        """Recognise ``wav_path``; with ``phrases``, prefer (or restrict to) those phrases;
+        ``vocabulary`` is text in the words callers use here, for engines that take a prompt."""
         ...
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import threading
 import wave
@@ -71,7 +72,10 @@ class CallerVoice:
         if dest.exists():
             return dest
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        raw = dest.with_suffix(".raw.wav")
+        # Unique names and an atomic rename: several processes may speak the same text at once.
+        unique = f".{os.getpid()}-{threading.get_ident()}"
+        raw = dest.with_suffix(f"{unique}.raw.wav")
+        done = dest.with_suffix(f"{unique}.wav")
         if utterance.voice in ESPEAK_VOICES:
             subprocess.run(
                 [
@@ -88,8 +92,9 @@ class CallerVoice:
             )
         else:
             self._kokoro(utterance, raw)
-        _to_telephone(raw, dest, utterance)
+        _to_telephone(raw, done, utterance)
         raw.unlink()
+        os.replace(done, dest)
         return dest
 
     def _kokoro(self, utterance: Utterance, dest: Path) -> None:

@@ -67,7 +67,10 @@ class VoskRecognizer:
         fallback = [_UNKNOWN] if self._model.vosk_model_find_word(_UNKNOWN) >= 0 else []
         return [*dict.fromkeys(usable), *fallback]
 
-    def recognize(self, wav_path: Path, phrases: Sequence[str] | None = None) -> Recognition:
+    def recognize(
+        self, wav_path: Path, phrases: Sequence[str] | None = None, *, vocabulary: str = ""
+    ) -> Recognition:
+        """``vocabulary`` is unused: grammar mode already limits what Vosk can hear."""
         import vosk
 
         started = time.perf_counter()

@@ -148,14 +148,3 @@ def test_protocol_context_digits(matcher: IntentMatcher) -> None:
     intent = matcher.match("dois mil e vinte e seis zero zero zero um dois três quatro cinco",
                            MenuContext.PROTOCOL)
     assert intent.kind is IntentKind.DIGITS and intent.digits == "202600012345"
-
-
-def test_a_clear_transcript_wins_over_a_phrase_the_scoring_forced() -> None:
-    matcher = IntentMatcher.shipped()
-    # Whisper's phrase scoring picked "carro na calçada" for a perfectly transcribed sentence.
-    intent = matcher.match_speech("carro na calçada", "Tem um galho quebrado em cima da calçada.",
-                                  MenuContext.MAIN, trust_transcript_at=0.8)
-    assert intent.queue_code == "servicos-urbanos"
-    # A garbled transcript leaves the phrase's intent.
-    intent = matcher.match_speech("buraco enorme", "O que você tem?", MenuContext.MAIN, 0.8)
-    assert intent.service_code == "VIA-BURACO"

@@ -1,7 +1,8 @@
 """The main menu's decisions: confirmation below the confidence threshold, the key menu after two
-failed recognitions, "atendente" at any point. The real ``MainMenu``, ``AgiCall``, intent
-matcher and database; the channel and the recogniser are scripted fakes (the whole flow through
-Asterisk and Whisper is in test_call_flow.py).
+failed recognitions, "atendente" at any point. The real ``MainMenu``, ``AgiCall``, intent model
+and database; the channel and the recogniser are scripted fakes, and services are heard at a
+fixed confidence in the confirm band so the flow, not the model, is what is tested (the whole
+flow through Asterisk and Whisper is in test_call_flow.py and test_speech_decisions_call.py).
 """
 
 from __future__ import annotations
@@ -22,10 +23,14 @@ from citizen_center.db import Database
 from citizen_center.services.common import Policy
 from ivr.call import AgiCall
 from ivr.handlers.main_menu import main_menu
-from ivr.intent import IntentMatcher
+from ivr.intent import Intent, IntentKind, IntentMatcher, MenuContext
+from ivr.intent.understanding import SpeechUnderstanding, load_understanding
 from ivr.prompts import all_prompts
 from ivr.runtime import IvrRuntime
 from ivr.speech.base import Recognition
+
+# In the confirm band of the settings below (confirm ≥ 0.5, accept ≥ 0.9).
+UNSURE = 0.7
 
 
 def write_wav(path: Path, loud: bool) -> None:
@@ -49,9 +54,26 @@ class ScriptedRecognizer:
     engine: str = "scripted"
     language: str = "pt"
 
-    def recognize(self, wav_path: Path, phrases: object = None) -> Recognition:
-        return Recognition(text=self.heard.pop(0), confidence=0.9, engine=self.engine,
-                           seconds=0.01)
+    def recognize(self, wav_path: Path, phrases: object = None, *,
+                  vocabulary: str = "") -> Recognition:
+        text = self.heard.pop(0)
+        return Recognition(text=text, confidence=0.9, engine=self.engine, seconds=0.01,
+                           transcript=text)
+
+
+class UnsureAboutServices(SpeechUnderstanding):
+    """The real understanding, except that every service is heard at ``UNSURE``."""
+
+    def understand(self, heard: Recognition, context: MenuContext) -> Intent:
+        intent = super().understand(heard, context)
+        return replace(intent, confidence=UNSURE) if intent.kind is IntentKind.SERVICE else intent
+
+
+@pytest.fixture(scope="module")
+def understanding() -> SpeechUnderstanding:
+    catalogue = shipped_catalogue()
+    real = load_understanding(catalogue, IntentMatcher(catalogue))
+    return UnsureAboutServices(catalogue, real.matcher, real.classifier, real.calibration)
 
 
 @dataclass
@@ -97,19 +119,19 @@ def prompts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def settings() -> Settings:
     base = load_settings()
-    # Everything the fake recogniser hears scores 0.95: make that "confirm", not "accept".
-    return replace(base, ivr=replace(base.ivr, intent_accept_confidence=0.99,
-                                     recognition_wait_s=0.05))
+    return replace(base, ivr=replace(base.ivr, intent_accept_confidence=0.9,
+                                     intent_confirm_confidence=0.5, recognition_wait_s=0.05))
 
 
 @pytest.fixture
 def run_menu(migrated_db: Database, prompts_dir: Path, settings: Settings,
-             tmp_path: Path) -> Iterator[RunMenu]:
+             understanding: SpeechUnderstanding, tmp_path: Path) -> Iterator[RunMenu]:
     def run(heard: list[str], keys: list[str] | None = None,
             speech_gate: threading.Semaphore | None = None) -> FakeChannel:
         runtime = IvrRuntime(
             settings=settings, database=migrated_db, catalogue=shipped_catalogue(),
-            matcher=IntentMatcher.shipped(), policy=Policy.from_settings(settings.catalogue),
+            matcher=understanding.matcher, understanding=understanding,
+            policy=Policy.from_settings(settings.catalogue),
             recognizer=ScriptedRecognizer(list(heard)), speech_problem="",
             prompts_dir=prompts_dir, recordings_dir=tmp_path,
             speech_gate=speech_gate or threading.Semaphore(1),

@@ -1,0 +1,112 @@
+"""Train and evaluate the speech path on the evaluation set: what ``central156 speech`` runs.
+
+``train``: the intent model from the corpus and the catalogue, then the calibration on the dev
+part's recognitions. ``evaluate``: the four-outcome table of one part. Recognitions come from
+the cache (see ``scoring``) unless ``fresh``; missing audio is rendered on the way (the first
+run takes about an hour on 2 cores, mostly the Kokoro voice).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from citizen_center.catalogue import Catalogue, shipped_catalogue
+from citizen_center.config import IvrSettings, user_cache_dir
+from citizen_center.phrasings import load_phrasings
+from ivr.intent.classifier import IntentClassifier, default_model_path, heard_phrasings
+from ivr.intent.matcher import IntentMatcher
+from ivr.intent.understanding import Calibration, SpeechUnderstanding, calibration_path
+from ivr.speech.evaluation.dataset import ClipRenderer, EvalClip, Split, clips_for, load_items
+from ivr.speech.evaluation.scoring import (
+    RecognitionCache,
+    Turn,
+    calibration_examples,
+    recognise_all,
+    score,
+)
+from ivr.speech.models import WHISPER_BASE, model_info
+from ivr.speech.whisper_engine import DecodingOptions, WhisperRecognizer
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int], Callable[[int], None]]
+
+
+def eval_cache_dir() -> Path:
+    return user_cache_dir() / "speech-eval"
+
+
+@dataclass
+class EvalSession:
+    settings: IvrSettings
+    decoding: DecodingOptions
+    catalogue: Catalogue
+    progress: Progress
+
+    @classmethod
+    def create(cls, settings: IvrSettings, decoding: DecodingOptions | None = None,
+               progress: Progress | None = None) -> EvalSession:
+        return cls(settings, decoding or DecodingOptions(), shipped_catalogue(),
+                   progress or (lambda label, total: lambda done: None))
+
+    def clips(self, split: Split | None) -> list[EvalClip]:
+        items = [i for i in load_items() if split is None or i.split is split]
+        return list(clips_for(items))
+
+    def recognizer(self) -> WhisperRecognizer:
+        folder = model_info(WHISPER_BASE).folder(self.settings.resolved_models_dir())
+        return WhisperRecognizer(folder, options=self.decoding)
+
+    def augment(self) -> int:
+        """Hear the corpus phrasings not heard yet (see ``augment``); how many were added."""
+        from ivr.speech.evaluation.augment import augment
+
+        phrasings = load_phrasings()
+        tick = self.progress("hearing the corpus", len(phrasings))
+        matcher = IntentMatcher(self.catalogue)
+        return augment(phrasings, self.recognizer(), matcher.vocabulary(),
+                       eval_cache_dir() / "corpus-audio", tick)
+
+    def cache(self) -> RecognitionCache:
+        return RecognitionCache(eval_cache_dir() / f"whisper-base-{self.decoding.name}.jsonl")
+
+    def understanding(self, classifier: IntentClassifier | None = None,
+                      calibration: Calibration | None = None) -> SpeechUnderstanding:
+        return SpeechUnderstanding(
+            self.catalogue, IntentMatcher(self.catalogue),
+            classifier or IntentClassifier.load(),
+            calibration or Calibration.load(),
+        )
+
+    def run(self, split: Split | None, understanding: SpeechUnderstanding, *,
+            fresh: bool = False) -> list[Turn]:
+        clips = self.clips(split)
+        renderer = ClipRenderer(eval_cache_dir() / "audio")
+        tick = self.progress(f"recognising {split or 'all'}", len(clips))
+        heard = recognise_all(clips, renderer, self.recognizer(), understanding, self.cache(),
+                              fresh=fresh, progress=tick)
+        return score(clips, heard, understanding, self.settings)
+
+    def train(self, save: bool = True) -> tuple[SpeechUnderstanding, list[Turn]]:
+        """Train the model, fit the calibration on dev, save both; the dev turns for the table."""
+        phrasings = load_phrasings()
+        classifier = IntentClassifier.train(phrasings, self.catalogue,
+                                            heard_phrasings(phrasings))
+        raw = self.understanding(classifier, Calibration.uncalibrated())
+        clips = self.clips(Split.DEV)
+        renderer = ClipRenderer(eval_cache_dir() / "audio")
+        tick = self.progress("recognising dev", len(clips))
+        heard = recognise_all(clips, renderer, self.recognizer(), raw, self.cache(),
+                              progress=tick)
+        candidates, right = calibration_examples(clips, heard, raw)
+        calibration = Calibration.fit(
+            [c.evidence for c in candidates], right,
+            f"{len(candidates)} dev answers, {self.decoding.name}",
+        )
+        if save:
+            classifier.save(default_model_path())
+            calibration.save(calibration_path())
+        understanding = self.understanding(classifier, calibration)
+        return understanding, score(clips, heard, understanding, self.settings)

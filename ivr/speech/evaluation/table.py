@@ -1,0 +1,94 @@
+"""The four-outcome table, per voice, noise and intent group."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from citizen_center.catalogue import Catalogue
+from citizen_center.config import IvrSettings
+from ivr.speech.evaluation.dataset import Group
+from ivr.speech.evaluation.scoring import Outcome, Turn, outcome_of
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    turns: int
+    shares: dict[Outcome, float]
+    p50: float
+    p95: float
+
+    @property
+    def right_total(self) -> float:
+        return self.shares[Outcome.RIGHT] + self.shares[Outcome.CONFIRMED]
+
+
+def summarise(name: str, turns: Sequence[Turn]) -> Row:
+    count = len(turns)
+    shares = {o: (sum(t.outcome is o for t in turns) / count if count else 0.0) for o in Outcome}
+    seconds = np.array([t.seconds for t in turns]) if turns else np.zeros(1)
+    return Row(name, count, shares, float(np.percentile(seconds, 50)),
+               float(np.percentile(seconds, 95)))
+
+
+SLICES: tuple[tuple[str, Callable[[Turn], bool]], ...] = (
+    ("all turns", lambda t: True),
+    ("natural voices", lambda t: t.clip.natural),
+    ("natural voices, clean", lambda t: t.clip.natural and t.clip.snr_db is None),
+    ("robotic voices (espeak-ng)", lambda t: not t.clip.natural),
+    ("noisy 5-15 dB", lambda t: t.clip.snr_db is not None),
+    ("clean", lambda t: t.clip.snr_db is None),
+    *((f"group: {g.value}", (lambda g: lambda t: t.clip.item.group is g)(g)) for g in Group),
+)
+
+
+def rows(turns: Sequence[Turn]) -> list[Row]:
+    return [summarise(name, [t for t in turns if keep(t)]) for name, keep in SLICES]
+
+
+def by_voice(turns: Sequence[Turn]) -> list[Row]:
+    voices = sorted({t.clip.voice for t in turns})
+    return [summarise(f"voice: {v}", [t for t in turns if t.clip.voice == v]) for v in voices]
+
+
+def render(title: str, table: Sequence[Row]) -> str:
+    header = (f"{'':30} {'turns':>5} {'right':>7} {'confirm':>8} {'=right':>7} {'retry':>7} "
+              f"{'misroute':>8} {'p50 s':>6} {'p95 s':>6}")
+    lines = [title, header, "-" * len(header)]
+    for row in table:
+        s = row.shares
+        lines.append(
+            f"{row.name:30} {row.turns:>5} {s[Outcome.RIGHT]:>7.1%} {s[Outcome.CONFIRMED]:>8.1%} "
+            f"{row.right_total:>7.1%} {s[Outcome.RETRY]:>7.1%} {s[Outcome.MISROUTE]:>8.1%} "
+            f"{row.p50:>6.2f} {row.p95:>6.2f}")
+    lines.append("(off_menu row: 'right' = rejected, as it should be; '=right' = right at once "
+                 "or after one confirmation)")
+    return "\n".join(lines)
+
+
+def sweep(turns: Sequence[Turn], settings: IvrSettings, catalogue: Catalogue,
+          accepts: Sequence[float] = (0.8, 0.85, 0.9, 0.93, 0.95, 0.97),
+          confirms: Sequence[float] = (0.3, 0.4, 0.5, 0.6, 0.7)) -> str:
+    """Right (at once or confirmed) and misroute shares for other thresholds: how the catalogue
+    owner picks ``intent_accept_confidence`` and ``intent_confirm_confidence``."""
+    lines = ["thresholds (accept / confirm): =right  misroute  off-menu rejected"]
+    for accept in accepts:
+        for confirm in confirms:
+            if confirm >= accept:
+                continue
+            trial = replace(settings, intent_accept_confidence=accept,
+                            intent_confirm_confidence=confirm)
+            outcomes = [outcome_of(t.clip.item, t.intent, t.intent.decision(trial), catalogue)
+                        for t in turns]
+            count = len(outcomes) or 1
+            right = sum(o in (Outcome.RIGHT, Outcome.CONFIRMED) for o in outcomes) / count
+            misroute = sum(o is Outcome.MISROUTE for o in outcomes) / count
+            off = [o for t, o in zip(turns, outcomes, strict=True)
+                   if t.clip.item.group is Group.OFF_MENU]
+            rejected = sum(o is Outcome.RIGHT for o in off) / (len(off) or 1)
+            lines.append(f"  {accept:.2f} / {confirm:.2f}: {right:>7.1%} {misroute:>8.1%} "
+                         f"{rejected:>8.1%}")
+    return "\n".join(lines)

@@ -32,7 +32,7 @@ def main() -> None:
     session = EvalSession.create(settings, progress=progress_bar)
     turns = session.run(Split(args.split), session.understanding(), fresh=not args.cached)
     table = rows(turns) + (by_voice(turns) if args.voices else [])
-    print(render(f"speech path, {args.split} part ({session.decoding.name}; accept ≥ "
+    print(render(f"speech path, {args.split} part ({session.name}; accept ≥ "
                  f"{settings.intent_accept_confidence}, confirm ≥ "
                  f"{settings.intent_confirm_confidence})", table))
 

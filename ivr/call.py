@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from citizen_center.domain.identifiers import normalize_phone
 from citizen_center.errors import DatabaseUnavailableError, ValidationError
 from citizen_center.services import calls
@@ -31,14 +29,12 @@ from citizen_center.services.common import Actor
 from ivr.agi import FastAgiChannel
 from ivr.intent import Intent, IntentKind, MenuContext
 from ivr.runtime import IvrRuntime
-from ivr.speech.base import read_wav
+from ivr.speech.base import has_speech
 
 log = logging.getLogger(__name__)
 
 ALL_KEYS = "0123456789*#"
 IVR_ACTOR = Actor.system("ivr")
-# A recording quieter than this (RMS of 16-bit samples) holds no speech worth recognising.
-SPEECH_RMS_FLOOR = 120.0
 MAX_VARIABLE_LENGTH = 200
 
 
@@ -256,18 +252,6 @@ class AgiCall:
             confidence=intent.confidence if intent else None,
             detail={k: v for k, v in detail.items() if v is not None} or None,
         )
-
-
-def has_speech(wav: Path) -> bool:
-    """False for a recording of silence or line noise (nothing to recognise)."""
-    try:
-        pcm = read_wav(wav)
-    except (OSError, ValueError, EOFError):
-        return False
-    if len(pcm.samples) == 0:
-        return False
-    rms = float(np.sqrt(np.mean(pcm.samples.astype(np.float64) ** 2)))
-    return rms >= SPEECH_RMS_FLOOR
 
 
 def intent_label(intent: Intent) -> str:

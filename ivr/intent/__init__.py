@@ -1,7 +1,7 @@
 """Intent: what a caller's words or keys mean in the current menu."""
 
 from ivr.intent.actions import IntentKind, MenuContext
-from ivr.intent.matcher import Decision, Intent, IntentMatcher
+from ivr.intent.matcher import Decision, Intent, IntentMatcher, PromptPolicy
 from ivr.intent.normalise import digits_only, normalise, words_to_digits
 from ivr.intent.protocol import extract_protocol, format_protocol
 
@@ -11,6 +11,7 @@ __all__ = [
     "IntentKind",
     "IntentMatcher",
     "MenuContext",
+    "PromptPolicy",
     "digits_only",
     "extract_protocol",
     "format_protocol",

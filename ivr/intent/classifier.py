@@ -135,6 +135,24 @@ class IntentClassifier:
         """One row per text, one column per label (``labels``), each row summing to 1."""
         return np.asarray(self.pipeline.predict_proba(list(texts)), dtype=np.float64)
 
+    def known_share(self, text: str) -> float:
+        """How many of the text's words the corpus has seen (0..1): garbled recognitions of
+        robotic or noisy speech are full of non-words ("tâmingu magua madela")."""
+        words = prepare(text).split()
+        if not words:
+            return 0.0
+        vocabulary = self._word_vocabulary()
+        return sum(word in vocabulary for word in words) / len(words)
+
+    def _word_vocabulary(self) -> frozenset[str]:
+        cached: frozenset[str] | None = self.__dict__.get("_words")
+        if cached is None:
+            union = self.pipeline.steps[0][1]
+            words = union.transformer_list[0][1].vocabulary_
+            cached = frozenset(term for term in words if " " not in term)
+            object.__setattr__(self, "_words", cached)  # frozen dataclass: a derived cache
+        return cached
+
     def is_current(self, phrasings: Sequence[Phrasing], catalogue: Catalogue) -> bool:
         return (self.corpus == corpus_fingerprint(list(phrasings))
                 and self.catalogue == catalogue_fingerprint(catalogue))
@@ -144,9 +162,12 @@ class IntentClassifier:
         import sklearn
 
         path.parent.mkdir(parents=True, exist_ok=True)
+        model = self.pipeline.steps[-1][1]
+        # float32 weights and xz: a quarter of the file, the same decisions (differences ~1e-7).
+        model.coef_ = model.coef_.astype(np.float32)
         joblib.dump({"pipeline": self.pipeline, "labels": self.labels, "corpus": self.corpus,
                      "catalogue": self.catalogue, "sklearn": sklearn.__version__},
-                    path, compress=3)
+                    path, compress=("xz", 6))
 
     @classmethod
     def load(cls, path: Path | None = None) -> IntentClassifier:

@@ -49,6 +49,14 @@ _CONTEXT_VOCABULARY = {
 }
 
 
+class PromptPolicy(StrEnum):
+    """Which questions' answers are recognised with a vocabulary prompt."""
+
+    ALL = "all"
+    CLOSED = "closed"  # yes/no, protocol numbers, survey scores: not the open question
+    NONE = "none"
+
+
 class Decision(StrEnum):
     ACCEPT = "accept"
     CONFIRM = "confirm"
@@ -169,9 +177,20 @@ class IntentMatcher:
                           "nove", "meia"])
         return list(dict.fromkeys(texts))
 
-    def vocabulary(self, context: MenuContext = MenuContext.MAIN) -> str:
-        """Words callers use to answer in ``context``, as a recogniser prompt (from the
-        catalogue, so it follows the catalogue's changes)."""
+    def vocabulary(self, context: MenuContext = MenuContext.MAIN,
+                   prompts: PromptPolicy = PromptPolicy.NONE) -> str:
+        """Words callers use to answer in ``context``, as a recogniser prompt ("" for none).
+
+        The open question's prompt is built from the catalogue, so it follows its changes. Off
+        by default, because the evaluation table says so: with the catalogue's words Whisper
+        writes service words into garbled speech ("ônibus", "bueiro"), so more misroutes and
+        fewer rejected off-menu answers; the closed questions' prompts leaked their own example
+        digits into protocol numbers and survey scores.
+        """
+        if prompts is PromptPolicy.NONE or (
+            context is MenuContext.MAIN and prompts is PromptPolicy.CLOSED
+        ):
+            return ""
         if context is MenuContext.MAIN:
             words = [k for s in self.catalogue.service_types for k in s.keywords[:2]]
             return "Central 156 de Porto Alegre: " + ", ".join(dict.fromkeys(words)) + "."

@@ -65,17 +65,20 @@ class Evidence:
     words: int
     keyword_agrees: bool  # the catalogue's keyword matcher finds the same target
     keyword_conflicts: bool  # ... or confidently finds another
+    known_words: float  # share of the best transcript's words the corpus knows
     context: MenuContext
 
     FEATURES = ("logit_top", "margin", "agreement", "asr_confidence", "no_speech", "log_words",
-                "keyword_agrees", "keyword_conflicts", "confirm_context", "number_context")
+                "keyword_agrees", "keyword_conflicts", "known_words", "confirm_context",
+                "number_context")
 
     def vector(self) -> list[float]:
         top = min(max(self.top_probability, 1e-4), 1 - 1e-4)
         return [
             math.log(top / (1 - top)), self.margin, self.agreement, self.asr_confidence,
             self.no_speech, math.log1p(self.words), float(self.keyword_agrees),
-            float(self.keyword_conflicts), float(self.context is MenuContext.CONFIRM),
+            float(self.keyword_conflicts), self.known_words,
+            float(self.context is MenuContext.CONFIRM),
             float(self.context not in _CLASSIFIED_CONTEXTS),
         ]
 
@@ -147,6 +150,10 @@ class SpeechUnderstanding:
             for context, labels in allowed.items()
         }
         self._off_menu_column = classifier.labels.index(_OFF_MENU)
+        targets = sorted({self._target(label) for label in classifier.labels})
+        self._target_matrix = np.array(
+            [[self._target(label) == target for target in targets]
+             for label in classifier.labels], dtype=np.float64)
 
     def _allowed_labels(self, context: MenuContext) -> frozenset[str]:
         kinds = context.allowed_kinds()
@@ -193,17 +200,27 @@ class SpeechUnderstanding:
 
     def _classified(self, hypotheses: Sequence[Hypothesis], weights: npt.NDArray[np.float64],
                     heard: Recognition, context: MenuContext) -> Candidate:
-        rows = self._masked(self.classifier.probabilities([h.text for h in hypotheses]), context)
-        combined = weights @ rows
+        """The likeliest *target* (a queue, or a menu action), then its likeliest label.
+
+        Routing is decided per target: "poste apagado" and "poste caído" both reach the same
+        agents, so their probabilities add up before the best is chosen, and the service sent
+        along is the likeliest one within that target.
+        """
+        labels = self._masked(self.classifier.probabilities([h.text for h in hypotheses]),
+                              context)
+        targets = labels @ self._target_matrix  # one row per transcript, one column per target
+        combined = weights @ targets
         order = np.argsort(combined)[::-1]
         top, second = int(order[0]), int(order[1])
-        label = self.classifier.labels[top]
-        agreement = float(weights[rows.argmax(axis=1) == top].sum())
+        within = (weights @ labels) * self._target_matrix[:, top]
+        label = self.classifier.labels[int(within.argmax())]
+        agreement = float(weights[targets.argmax(axis=1) == top].sum())
         agrees, conflicts = self._keywords(hypotheses[0].text, label, context)
         evidence = Evidence(
             float(combined[top]), float(combined[top] - combined[second]), agreement,
             _asr_confidence(hypotheses[0]), heard.no_speech_prob,
-            len(hypotheses[0].text.split()), agrees, conflicts, context)
+            len(hypotheses[0].text.split()), agrees, conflicts,
+            self.classifier.known_share(hypotheses[0].text), context)
         return Candidate(label, evidence)
 
     def _masked(self, rows: npt.NDArray[np.float64], context: MenuContext
@@ -225,7 +242,7 @@ class SpeechUnderstanding:
         first = readings.index(chosen)
         evidence = Evidence(share, share, share, _asr_confidence(hypotheses[first]),
                             heard.no_speech_prob, len(hypotheses[first].text.split()),
-                            first == 0, False, context)
+                            first == 0, False, 1.0, context)
         return Candidate(f"digits:{chosen}", evidence)
 
     def _keywords(self, text: str, label: str, context: MenuContext) -> tuple[bool, bool]:

@@ -11,6 +11,9 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+# A recording quieter than this (RMS of 16-bit samples) holds no speech worth recognising.
+SPEECH_RMS_FLOOR = 120.0
+
 
 class SpeechUnavailableError(RuntimeError):
     """No usable recogniser: the message says which model to install and how."""
@@ -107,3 +110,15 @@ def read_wav(path: Path) -> Pcm:
     if channels > 1:
         samples = samples.reshape(-1, channels).mean(axis=1).astype(np.int16)
     return Pcm(samples.astype(np.int16), rate)
+
+
+def has_speech(wav: Path) -> bool:
+    """False for a recording of silence or line noise (nothing to recognise)."""
+    try:
+        pcm = read_wav(wav)
+    except (OSError, ValueError, EOFError):
+        return False
+    if len(pcm.samples) == 0:
+        return False
+    rms = float(np.sqrt(np.mean(pcm.samples.astype(np.float64) ** 2)))
+    return rms >= SPEECH_RMS_FLOOR

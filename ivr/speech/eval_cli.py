@@ -10,6 +10,7 @@ import click
 from citizen_center.config import load_settings
 
 if TYPE_CHECKING:
+    from ivr.speech.evaluation.session import EvalSession
     from ivr.speech.whisper_engine import DecodingOptions
 
 
@@ -26,17 +27,25 @@ def progress_bar(label: str, total: int) -> Callable[[int], None]:
     return tick
 
 
-def _decoding(beam: int, prompt: bool, phrases: bool, full_window: bool) -> DecodingOptions:
+def _decoding(beam: int, phrases: bool, full_window: bool) -> DecodingOptions:
     from ivr.speech.whisper_engine import DecodingOptions
 
     return DecodingOptions(beam_size=beam, hypotheses=beam, short_window=not full_window,
-                           vocabulary_prompt=prompt, phrase_scoring=phrases)
+                           phrase_scoring=phrases)
+
+
+def _session(beam: int, prompts: str, phrases: bool, full_window: bool) -> EvalSession:
+    from ivr.intent import PromptPolicy
+    from ivr.speech.evaluation.session import EvalSession
+
+    return EvalSession.create(load_settings().ivr, _decoding(beam, phrases, full_window),
+                              progress_bar, PromptPolicy(prompts))
 
 
 _decoding_options = [
     click.option("--beam", default=5, show_default=True, help="Beam size (and n-best)."),
-    click.option("--prompt/--no-prompt", default=True, show_default=True,
-                 help="Vocabulary prompt from the catalogue."),
+    click.option("--prompts", type=click.Choice(["none", "closed", "all"]), default="none",
+                 show_default=True, help="Which questions get a vocabulary prompt."),
     click.option("--phrases/--no-phrases", default=False, show_default=True,
                  help="Acoustic phrase scoring."),
     click.option("--full-window", is_flag=True, help="Encode Whisper's whole 30 s window."),
@@ -56,31 +65,25 @@ def speech() -> None:
 
 @speech.command()
 @decoding_options
-def augment(beam: int, prompt: bool, phrases: bool, full_window: bool) -> None:
+def augment(beam: int, prompts: str, phrases: bool, full_window: bool) -> None:
     """Hear new corpus phrasings through espeak-ng and Whisper (training data for the model)."""
-    from ivr.speech.evaluation.session import EvalSession
-
-    session = EvalSession.create(load_settings().ivr,
-                                 _decoding(beam, prompt, phrases, full_window), progress_bar)
-    added = session.augment()
+    added = _session(beam, prompts, phrases, full_window).augment()
     click.echo(f"{added} phrasings heard; run `central156 speech train` to use them")
 
 
 @speech.command()
 @decoding_options
 @click.option("--dry-run", is_flag=True, help="Train and report, but do not save the model.")
-def train(beam: int, prompt: bool, phrases: bool, full_window: bool, dry_run: bool) -> None:
+def train(beam: int, prompts: str, phrases: bool, full_window: bool, dry_run: bool) -> None:
     """Retrain the intent model from the corpus and refit the confidence on the dev part."""
-    from ivr.speech.evaluation.session import EvalSession
     from ivr.speech.evaluation.table import render, rows, sweep
 
-    settings = load_settings().ivr
-    session = EvalSession.create(settings, _decoding(beam, prompt, phrases, full_window),
-                                 progress_bar)
+    session = _session(beam, prompts, phrases, full_window)
+    settings = session.settings
     understanding, turns = session.train(save=not dry_run)
     click.echo(f"intent model: {len(understanding.classifier.labels)} labels; "
                f"calibration: {understanding.calibration.fitted_on}")
-    click.echo(render(f"dev part ({session.decoding.name})", rows(turns)))
+    click.echo(render(f"dev part ({session.name})", rows(turns)))
     click.echo(sweep(turns, settings, session.catalogue))
     if dry_run:
         click.echo("(dry run: nothing saved)")
@@ -94,21 +97,19 @@ def train(beam: int, prompt: bool, phrases: bool, full_window: bool, dry_run: bo
                                             "(times on this machine).")
 @click.option("--voices", is_flag=True, help="Also one row per voice.")
 @click.option("--errors", is_flag=True, help="List every misrouted turn.")
-def evaluate(beam: int, prompt: bool, phrases: bool, full_window: bool, split: str,
+def evaluate(beam: int, prompts: str, phrases: bool, full_window: bool, split: str,
              fresh: bool, voices: bool, errors: bool) -> None:
     """Print the four-outcome table (right, confirmed, retry, misroute) of one part."""
     from ivr.speech.evaluation.dataset import Split
     from ivr.speech.evaluation.scoring import Outcome
-    from ivr.speech.evaluation.session import EvalSession
     from ivr.speech.evaluation.table import by_voice, render, rows
 
-    settings = load_settings().ivr
-    session = EvalSession.create(settings, _decoding(beam, prompt, phrases, full_window),
-                                 progress_bar)
+    session = _session(beam, prompts, phrases, full_window)
+    settings = session.settings
     part = None if split == "all" else Split(split)
     turns = session.run(part, session.understanding(), fresh=fresh)
     table = rows(turns) + (by_voice(turns) if voices else [])
-    click.echo(render(f"{split} part ({session.decoding.name}; accept ≥ "
+    click.echo(render(f"{split} part ({session.name}; accept ≥ "
                       f"{settings.intent_accept_confidence}, confirm ≥ "
                       f"{settings.intent_confirm_confidence})", table))
     if errors:

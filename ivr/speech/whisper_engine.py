@@ -10,8 +10,9 @@ How an utterance is decoded (each choice decided by the speech evaluation set's 
 2. Beam search returns the n best transcripts with their mean token log-probabilities and the
    model's no-speech probability: the evidence the understanding step combines into one
    calibrated confidence (``ivr.intent.understanding``).
-3. A vocabulary prompt (``<|startofprev|>`` tokens: the words of the menu's context, built from
-   the catalogue) biases decoding towards the words callers use here ("sinaleira", "caliça").
+3. A vocabulary prompt (``<|startofprev|>`` tokens), when the caller passes one: the words of
+   the question's answers. Which questions get one is the intent matcher's decision
+   (``IntentMatcher.vocabulary``), taken from the evaluation table.
 4. Optionally (``phrase_scoring``), the CTranslate2 ``align()`` log-probability of candidate
    phrases as the whole transcript, minus the same phrase given one second of silence. It is off
    by default: on the evaluation set it cost 0.2-0.4 s per answer for no gain once the intent
@@ -73,15 +74,13 @@ class DecodingOptions:
     beam_size: int = 5
     hypotheses: int = 5
     short_window: bool = True
-    vocabulary_prompt: bool = True
     phrase_scoring: bool = False
 
     @property
     def name(self) -> str:
         window = "short" if self.short_window else "30s"
-        prompt = "+prompt" if self.vocabulary_prompt else ""
         phrases = "+phrases" if self.phrase_scoring else ""
-        return f"{window}-beam{self.beam_size}{prompt}{phrases}"
+        return f"{window}-beam{self.beam_size}{phrases}"
 
 
 def _load_model(folder: Path, threads: int, workers: int) -> Any:
@@ -196,7 +195,7 @@ class WhisperRecognizer:
     def _prompt(self, vocabulary: str) -> list[int]:
         tokenizer = self._tokenizer
         task = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
-        if not vocabulary or not self.options.vocabulary_prompt:
+        if not vocabulary:
             return task
         if vocabulary not in self._prompts:  # a few contexts per catalogue: no lock needed
             words = tokenizer.encode(" " + vocabulary.strip())[-_PROMPT_MAX_TOKENS:]

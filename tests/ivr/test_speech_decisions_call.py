@@ -9,13 +9,10 @@ exercised deterministically, whatever the exact probability of one utterance.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from citizen_center import migrate
-from citizen_center.db import Database
 from citizen_center.services import requests
 from citizen_center.services.citizens import AddressInput, CitizenInput, register_citizen
 from citizen_center.services.common import Actor
@@ -28,11 +25,8 @@ from tests.fixtures.ivr import (
     CommandLog,
     IvrUnderTest,
     Reply,
-    build_prompts,
     ivr_behind_pbx,
-    ivr_settings,
-    start_ivr,
-    stop_ivr,
+    ivr_on_sqlite,
 )
 from tests.ivr.test_call_flow import agent_saw, steps_of, wait_for_call_record
 
@@ -43,20 +37,13 @@ pytestmark = pytest.mark.asterisk
 def cautious_ivr(
     tmp_path_factory: pytest.TempPathFactory, whisper_model: Path, command_log: CommandLog
 ) -> Iterator[IvrUnderTest]:
-    folder = tmp_path_factory.mktemp("cautious-ivr")
-    url = f"sqlite:///{folder / 'ivr.sqlite3'}"
-    database = Database.from_url(url)
-    migrate.upgrade_and_seed(database)
-    database.dispose()
-    base = ivr_settings(url, folder / "recordings")
-    settings = replace(
-        base,
-        ivr=replace(base.ivr, intent_accept_confidence=0.999, intent_confirm_confidence=0.05),
-    )
-    build_prompts(settings)
-    ivr = start_ivr(settings, command_log)
-    yield ivr
-    stop_ivr(ivr)
+    with ivr_on_sqlite(
+        tmp_path_factory.mktemp("cautious-ivr"),
+        command_log,
+        intent_accept_confidence=0.999,
+        intent_confirm_confidence=0.05,
+    ) as ivr:
+        yield ivr
 
 
 @pytest.fixture

@@ -138,7 +138,7 @@ def test_only_services_are_confirmed_and_yes_must_be_sure() -> None:
 
 def test_calibration_is_a_probability_that_rises_with_the_evidence(tmp_path: object) -> None:
     def evidence(top: float) -> Evidence:
-        return Evidence(top, top / 2, top, 0.8, 0.01, 5, True, False, MenuContext.MAIN)
+        return Evidence(top, top / 2, top, 0.8, 0.01, 5, True, False, 1.0, MenuContext.MAIN)
 
     right = [True] * 40 + [False] * 20
     samples = [evidence(0.6 + 0.01 * i) for i in range(40)] + \

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ivr.intent import IntentKind, IntentMatcher, MenuContext
+from ivr.intent import IntentKind, IntentMatcher, MenuContext, PromptPolicy
 from ivr.speech.whisper_engine import DecodingOptions, WhisperRecognizer, trim_silence
 from tests.ivr.conftest import SpeechFactory
 
@@ -32,7 +32,7 @@ def test_n_best_transcripts_with_the_vocabulary_prompt(
     recognizer: WhisperRecognizer, matcher: IntentMatcher, speech: SpeechFactory
 ) -> None:
     result = recognizer.recognize(speech("o caminhão do lixo não passou", VOICE),
-                                  vocabulary=matcher.vocabulary(MenuContext.MAIN))
+                                  vocabulary=matcher.vocabulary(MenuContext.MAIN, PromptPolicy.ALL))
     assert "lixo" in result.transcript.lower()
     assert 1 <= len(result.hypotheses) <= 5
     assert result.hypotheses[0].text == result.transcript

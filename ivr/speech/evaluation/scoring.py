@@ -18,6 +18,7 @@ understanding.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -29,9 +30,9 @@ from pathlib import Path
 from citizen_center.catalogue import Catalogue
 from citizen_center.config import IvrSettings
 from ivr.intent.actions import IntentKind
-from ivr.intent.matcher import Decision, Intent
+from ivr.intent.matcher import Decision, Intent, PromptPolicy
 from ivr.intent.understanding import Candidate, SpeechUnderstanding
-from ivr.speech.base import Hypothesis, Recognition, Recognizer
+from ivr.speech.base import Hypothesis, Recognition, Recognizer, has_speech
 from ivr.speech.evaluation.dataset import ClipRenderer, EvalClip, EvalItem, Group
 
 log = logging.getLogger(__name__)
@@ -82,18 +83,22 @@ class RecognitionCache:
 
 def recognise_all(clips: Sequence[EvalClip], renderer: ClipRenderer, recognizer: Recognizer,
                   understanding: SpeechUnderstanding, cache: RecognitionCache, *,
-                  fresh: bool = False, progress: Callable[[int], None] | None = None,
-                  ) -> list[Recognition]:
+                  prompts: PromptPolicy = PromptPolicy.NONE, fresh: bool = False,
+                  progress: Callable[[int], None] | None = None) -> list[Recognition]:
     """Each clip's recognition, from the cache unless missing or ``fresh``."""
     heard: list[Recognition] = []
     matcher = understanding.matcher
     for clip in clips:
-        cached = None if fresh else cache.get(clip.key)
+        context = clip.item.context
+        vocabulary = matcher.vocabulary(context, prompts)
+        key = f"{clip.key}:{hashlib.sha256(vocabulary.encode()).hexdigest()[:8]}"
+        cached = None if fresh else cache.get(key)
         if cached is None:
-            context = clip.item.context
-            cached = recognizer.recognize(renderer.render(clip), matcher.phrases(context),
-                                          vocabulary=matcher.vocabulary(context))
-            cache.put(clip.key, cached)
+            wav = renderer.render(clip)
+            # As the IVR does: a recording of silence or line noise is not recognised at all.
+            cached = recognizer.recognize(wav, matcher.phrases(context), vocabulary=vocabulary) \
+                if has_speech(wav) else Recognition("", 0.0, "silence", 0.0)
+            cache.put(key, cached)
         heard.append(cached)
         if progress is not None:
             progress(1)

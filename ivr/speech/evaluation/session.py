@@ -17,7 +17,7 @@ from citizen_center.catalogue import Catalogue, shipped_catalogue
 from citizen_center.config import IvrSettings, user_cache_dir
 from citizen_center.phrasings import load_phrasings
 from ivr.intent.classifier import IntentClassifier, default_model_path, heard_phrasings
-from ivr.intent.matcher import IntentMatcher
+from ivr.intent.matcher import IntentMatcher, PromptPolicy
 from ivr.intent.understanding import Calibration, SpeechUnderstanding, calibration_path
 from ivr.speech.evaluation.dataset import ClipRenderer, EvalClip, Split, clips_for, load_items
 from ivr.speech.evaluation.scoring import (
@@ -42,14 +42,20 @@ def eval_cache_dir() -> Path:
 class EvalSession:
     settings: IvrSettings
     decoding: DecodingOptions
+    prompts: PromptPolicy
     catalogue: Catalogue
     progress: Progress
 
     @classmethod
     def create(cls, settings: IvrSettings, decoding: DecodingOptions | None = None,
-               progress: Progress | None = None) -> EvalSession:
-        return cls(settings, decoding or DecodingOptions(), shipped_catalogue(),
+               progress: Progress | None = None,
+               prompts: PromptPolicy = PromptPolicy.NONE) -> EvalSession:
+        return cls(settings, decoding or DecodingOptions(), prompts, shipped_catalogue(),
                    progress or (lambda label, total: lambda done: None))
+
+    @property
+    def name(self) -> str:
+        return f"{self.decoding.name}, prompts: {self.prompts.value}"
 
     def clips(self, split: Split | None) -> list[EvalClip]:
         items = [i for i in load_items() if split is None or i.split is split]
@@ -66,7 +72,7 @@ class EvalSession:
         phrasings = load_phrasings()
         tick = self.progress("hearing the corpus", len(phrasings))
         matcher = IntentMatcher(self.catalogue)
-        return augment(phrasings, self.recognizer(), matcher.vocabulary(),
+        return augment(phrasings, self.recognizer(), matcher.vocabulary(prompts=self.prompts),
                        eval_cache_dir() / "corpus-audio", tick)
 
     def cache(self) -> RecognitionCache:
@@ -86,7 +92,7 @@ class EvalSession:
         renderer = ClipRenderer(eval_cache_dir() / "audio")
         tick = self.progress(f"recognising {split or 'all'}", len(clips))
         heard = recognise_all(clips, renderer, self.recognizer(), understanding, self.cache(),
-                              fresh=fresh, progress=tick)
+                              prompts=self.prompts, fresh=fresh, progress=tick)
         return score(clips, heard, understanding, self.settings)
 
     def train(self, save: bool = True) -> tuple[SpeechUnderstanding, list[Turn]]:
@@ -99,11 +105,11 @@ class EvalSession:
         renderer = ClipRenderer(eval_cache_dir() / "audio")
         tick = self.progress("recognising dev", len(clips))
         heard = recognise_all(clips, renderer, self.recognizer(), raw, self.cache(),
-                              progress=tick)
+                              prompts=self.prompts, progress=tick)
         candidates, right = calibration_examples(clips, heard, raw)
         calibration = Calibration.fit(
             [c.evidence for c in candidates], right,
-            f"{len(candidates)} dev answers, {self.decoding.name}",
+            f"{len(candidates)} dev answers, {self.name}",
         )
         if save:
             classifier.save(default_model_path())

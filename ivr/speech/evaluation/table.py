@@ -9,6 +9,7 @@ import numpy as np
 
 from citizen_center.catalogue import Catalogue
 from citizen_center.config import IvrSettings
+from ivr.intent.matcher import Decision
 from ivr.speech.evaluation.dataset import Group
 from ivr.speech.evaluation.scoring import Outcome, Turn, outcome_of
 
@@ -18,6 +19,7 @@ class Row:
     name: str
     turns: int
     shares: dict[Outcome, float]
+    proposed: float  # misroutes that were only proposed ("Você disse ...?"): the caller may say no
     p50: float
     p95: float
 
@@ -29,8 +31,10 @@ class Row:
 def summarise(name: str, turns: Sequence[Turn]) -> Row:
     count = len(turns)
     shares = {o: (sum(t.outcome is o for t in turns) / count if count else 0.0) for o in Outcome}
+    proposed = sum(t.outcome is Outcome.MISROUTE and t.decision is Decision.CONFIRM
+                   for t in turns) / (count or 1)
     seconds = np.array([t.seconds for t in turns]) if turns else np.zeros(1)
-    return Row(name, count, shares, float(np.percentile(seconds, 50)),
+    return Row(name, count, shares, proposed, float(np.percentile(seconds, 50)),
                float(np.percentile(seconds, 95)))
 
 
@@ -56,22 +60,23 @@ def by_voice(turns: Sequence[Turn]) -> list[Row]:
 
 def render(title: str, table: Sequence[Row]) -> str:
     header = (f"{'':30} {'turns':>5} {'right':>7} {'confirm':>8} {'=right':>7} {'retry':>7} "
-              f"{'misroute':>8} {'p50 s':>6} {'p95 s':>6}")
+              f"{'misroute':>8} {'(asked)':>8} {'p50 s':>6} {'p95 s':>6}")
     lines = [title, header, "-" * len(header)]
     for row in table:
         s = row.shares
         lines.append(
             f"{row.name:30} {row.turns:>5} {s[Outcome.RIGHT]:>7.1%} {s[Outcome.CONFIRMED]:>8.1%} "
             f"{row.right_total:>7.1%} {s[Outcome.RETRY]:>7.1%} {s[Outcome.MISROUTE]:>8.1%} "
-            f"{row.p50:>6.2f} {row.p95:>6.2f}")
+            f"{row.proposed:>8.1%} {row.p50:>6.2f} {row.p95:>6.2f}")
     lines.append("(off_menu row: 'right' = rejected, as it should be; '=right' = right at once "
-                 "or after one confirmation)")
+                 "or after one confirmation; '(asked)' = misroutes that were only proposed for "
+                 "confirmation)")
     return "\n".join(lines)
 
 
 def sweep(turns: Sequence[Turn], settings: IvrSettings, catalogue: Catalogue,
-          accepts: Sequence[float] = (0.8, 0.85, 0.9, 0.93, 0.95, 0.97),
-          confirms: Sequence[float] = (0.3, 0.4, 0.5, 0.6, 0.7)) -> str:
+          accepts: Sequence[float] = (0.85, 0.9, 0.95),
+          confirms: Sequence[float] = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85)) -> str:
     """Right (at once or confirmed) and misroute shares for other thresholds: how the catalogue
     owner picks ``intent_accept_confidence`` and ``intent_confirm_confidence``."""
     lines = ["thresholds (accept / confirm): =right  misroute  off-menu rejected"]

@@ -96,9 +96,11 @@ def training_examples(phrasings: Sequence[Phrasing], catalogue: Catalogue
 
 
 def catalogue_fingerprint(catalogue: Catalogue) -> str:
-    parts = [catalogue.version]
-    parts += [f"{s.code}:{s.queue}:{'|'.join(s.keywords)}" for s in catalogue.service_types]
-    parts += [f"{q.code}:{'|'.join(q.groups)}" for q in catalogue.queues]
+    """Changes with what the model learns from the catalogue, not with the order it is listed
+    in (the database lists services by code, the shipped file by group)."""
+    parts = sorted(f"{s.code}:{s.queue}:{s.name}:{'|'.join(s.keywords)}"
+                   for s in catalogue.service_types)
+    parts += sorted(f"{q.code}:{q.name}:{'|'.join(q.groups)}" for q in catalogue.queues)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 

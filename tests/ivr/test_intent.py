@@ -57,9 +57,13 @@ def test_group_name_leads_to_the_queue(matcher: IntentMatcher) -> None:
     assert intent.kind is IntentKind.SERVICE and intent.queue_code == "agua-esgoto"
 
 
-def test_ambiguous_speech_asks_for_confirmation(matcher: IntentMatcher) -> None:
-    intent = matcher.match("mato alto no terreno baldio")
-    assert intent.decision(IvrSettings()) is Decision.CONFIRM
+def test_ambiguous_keywords_count_less(matcher: IntentMatcher) -> None:
+    # Keyword evidence for the speech model: two services' keywords in one answer are weaker
+    # evidence than one service's alone.
+    ambiguous = matcher.match("mato alto no terreno baldio")
+    clear = matcher.match("mato alto na praça")
+    assert ambiguous.kind is IntentKind.SERVICE
+    assert ambiguous.confidence < clear.confidence
 
 
 @pytest.mark.parametrize("said", ["quero pedir uma pizza de calabresa", "bom dia", "", "  ..."])

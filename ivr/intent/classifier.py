@@ -23,6 +23,7 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -143,17 +144,14 @@ class IntentClassifier:
         words = prepare(text).split()
         if not words:
             return 0.0
-        vocabulary = self._word_vocabulary()
+        vocabulary = self._word_vocabulary
         return sum(word in vocabulary for word in words) / len(words)
 
+    @cached_property
     def _word_vocabulary(self) -> frozenset[str]:
-        cached: frozenset[str] | None = self.__dict__.get("_words")
-        if cached is None:
-            union = self.pipeline.steps[0][1]
-            words = union.transformer_list[0][1].vocabulary_
-            cached = frozenset(term for term in words if " " not in term)
-            object.__setattr__(self, "_words", cached)  # frozen dataclass: a derived cache
-        return cached
+        union = self.pipeline.steps[0][1]
+        words = union.transformer_list[0][1].vocabulary_
+        return frozenset(term for term in words if " " not in term)
 
     def is_current(self, phrasings: Sequence[Phrasing], catalogue: Catalogue) -> bool:
         return (self.corpus == corpus_fingerprint(list(phrasings))

@@ -19,6 +19,7 @@ routed, whatever the probability.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -28,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from citizen_center.catalogue import Catalogue
-from citizen_center.phrasings import MenuLabel
+from citizen_center.phrasings import MenuLabel, load_phrasings
 from ivr.intent.actions import IntentKind, MenuContext
 from ivr.intent.classifier import QUEUE_PREFIX, IntentClassifier, heard_phrasings, model_dir
 from ivr.intent.matcher import Intent, IntentMatcher
@@ -47,6 +48,7 @@ _LABEL_KINDS = {
     MenuLabel.NO.value: IntentKind.NO,
 }
 _OFF_MENU = MenuLabel.OFF_MENU.value
+log = logging.getLogger(__name__)
 
 
 def calibration_path() -> Path:
@@ -171,35 +173,41 @@ class SpeechUnderstanding:
         best_text = hypotheses[0].text if hypotheses else ""
         if not best_text.strip():
             return Intent(IntentKind.UNKNOWN, 0.0, best_text)
-        ruled = self._by_rule(best_text, context)
+        # The keyword matcher reads the best transcript once: as a rule, then as evidence.
+        keywords = self.matcher.match(best_text, context)
+        ruled = self._by_rule(best_text, keywords, context)
         if ruled is not None:
             return ruled
-        candidate = self.candidate(heard, context)
+        candidate = self.candidate(heard, context, keywords)
         if candidate is None or candidate.label == _OFF_MENU:
             return Intent(IntentKind.UNKNOWN, 0.0, best_text)
         confidence = round(self.calibration.probability(candidate.evidence), 3)
         return self._intent(candidate.label, confidence, best_text)
 
-    def _by_rule(self, text: str, context: MenuContext) -> Intent | None:
+    def _by_rule(self, text: str, keywords: Intent, context: MenuContext) -> Intent | None:
         """What needs no model: a key read aloud ("opção dois") or a plain "atendente"."""
         spoken_key = self.matcher.spoken_key(text, context)
         if spoken_key is not None:
             return spoken_key
-        intent = self.matcher.match(text, context)
-        return intent if intent.kind is IntentKind.AGENT and intent.confidence >= 0.95 else None
+        asks_agent = keywords.kind is IntentKind.AGENT and keywords.confidence >= 0.95
+        return keywords if asks_agent else None
 
-    def candidate(self, heard: Recognition, context: MenuContext) -> Candidate | None:
-        """The best reading of ``heard`` and its evidence (None: nothing to read)."""
+    def candidate(self, heard: Recognition, context: MenuContext,
+                  keywords: Intent | None = None) -> Candidate | None:
+        """The best reading of ``heard`` and its evidence (None: nothing to read);
+        ``keywords`` is the keyword matcher's reading of the best transcript, if known."""
         hypotheses = _hypotheses(heard)
         if not hypotheses:
             return None
         weights = _weights(hypotheses)
         if context in _CLASSIFIED_CONTEXTS:
-            return self._classified(hypotheses, weights, heard, context)
+            if keywords is None:
+                keywords = self.matcher.match(hypotheses[0].text, context)
+            return self._classified(hypotheses, weights, heard, context, keywords)
         return self._numbered(hypotheses, weights, heard, context)
 
     def _classified(self, hypotheses: Sequence[Hypothesis], weights: npt.NDArray[np.float64],
-                    heard: Recognition, context: MenuContext) -> Candidate:
+                    heard: Recognition, context: MenuContext, keywords: Intent) -> Candidate:
         """The likeliest *target* (a queue, or a menu action), then its likeliest label.
 
         Routing is decided per target: "poste apagado" and "poste caído" both reach the same
@@ -215,7 +223,7 @@ class SpeechUnderstanding:
         within = (weights @ labels) * self._target_matrix[:, top]
         label = self.classifier.labels[int(within.argmax())]
         agreement = float(weights[targets.argmax(axis=1) == top].sum())
-        agrees, conflicts = self._keywords(hypotheses[0].text, label, context)
+        agrees, conflicts = self._keyword_evidence(keywords, label)
         evidence = Evidence(
             float(combined[top]), float(combined[top] - combined[second]), agreement,
             _asr_confidence(hypotheses[0]), heard.no_speech_prob,
@@ -245,8 +253,8 @@ class SpeechUnderstanding:
                             first == 0, False, 1.0, context)
         return Candidate(f"digits:{chosen}", evidence)
 
-    def _keywords(self, text: str, label: str, context: MenuContext) -> tuple[bool, bool]:
-        ruled = self.matcher.match(text, context)
+    def _keyword_evidence(self, ruled: Intent, label: str) -> tuple[bool, bool]:
+        """Whether the keyword matcher agrees with ``label``, or confidently disagrees."""
         if ruled.kind is IntentKind.UNKNOWN:
             return False, False
         same = self._target(label) == _intent_target(ruled)
@@ -301,11 +309,6 @@ def load_understanding(catalogue: Catalogue, matcher: IntentMatcher) -> SpeechUn
     catalogue (an admin edited the catalogue) is retrained here from the shipped corpus, in
     seconds, and reported; ``central156 speech train`` makes it permanent.
     """
-    import logging
-
-    from citizen_center.phrasings import load_phrasings
-
-    log = logging.getLogger(__name__)
     phrasings = load_phrasings()
     try:
         classifier = IntentClassifier.load()

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from citizen_center.catalogue import Catalogue
 from citizen_center.config import IvrSettings
+from citizen_center.phrasings import MenuLabel
 from ivr.intent.actions import IntentKind
 from ivr.intent.matcher import Decision, Intent, PromptPolicy
 from ivr.intent.understanding import Candidate, SpeechUnderstanding
@@ -151,7 +152,7 @@ def calibration_examples(clips: Iterable[EvalClip], heard: Iterable[Recognition]
     candidates, right = [], []
     for clip, recognition in zip(clips, heard, strict=True):
         candidate = understanding.candidate(recognition, clip.item.context)
-        if candidate is None or candidate.label == "off_menu":
+        if candidate is None or candidate.label == MenuLabel.OFF_MENU:
             continue
         expected = target_of_label(clip.item.expected, understanding.catalogue)
         candidates.append(candidate)

@@ -78,10 +78,10 @@ class Intent:
     def decision(self, settings: IvrSettings) -> Decision:
         """Act, confirm first, or ask again; ``confidence`` is the probability of being right.
 
-        Only a service is confirmed ("Você disse ...?"): the other answers either lead somewhere
-        the caller hears at once and can leave (an agent, the key menu, the protocol question,
-        a survey score), so they act from the confirm threshold, or they are themselves the
-        answer to a confirmation (yes/no), which must be sure.
+        Only a service is confirmed ("Você disse ...?"). Menu words lead somewhere the caller
+        hears at once and can leave (an agent, the key menu, the protocol question), so they act
+        from the confirm threshold. Yes/no (the answer to a confirmation) and numbers (a survey
+        score is recorded for good; a protocol number reads out a request) must be sure.
         """
         if self.kind is IntentKind.UNKNOWN or self.confidence < settings.intent_confirm_confidence:
             return Decision.REJECT
@@ -89,7 +89,10 @@ class Intent:
             return Decision.ACCEPT
         if self.kind is IntentKind.SERVICE:
             return Decision.CONFIRM
-        return Decision.REJECT if self.kind in (IntentKind.YES, IntentKind.NO) else Decision.ACCEPT
+        return Decision.REJECT if self.kind in _MUST_BE_SURE else Decision.ACCEPT
+
+
+_MUST_BE_SURE = frozenset({IntentKind.YES, IntentKind.NO, IntentKind.DIGITS})
 
 
 @dataclass(frozen=True)

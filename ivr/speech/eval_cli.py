@@ -80,11 +80,13 @@ def train(beam: int, prompts: str, phrases: bool, full_window: bool, dry_run: bo
 
     session = _session(beam, prompts, phrases, full_window)
     settings = session.settings
-    understanding, turns = session.train(save=not dry_run)
+    understanding, turns, cross_fitted = session.train(save=not dry_run)
     click.echo(f"intent model: {len(understanding.classifier.labels)} labels; "
                f"calibration: {understanding.calibration.fitted_on}")
     click.echo(render(f"dev part ({session.name})", rows(turns)))
-    click.echo(sweep(turns, settings, session.catalogue))
+    click.echo("threshold sweep, dev part with the calibration cross-fitted in two halves "
+               "(each half scored by a fit on the other):")
+    click.echo(sweep(cross_fitted, settings, session.catalogue))
     if dry_run:
         click.echo("(dry run: nothing saved)")
 

@@ -104,10 +104,16 @@ def test_outcome_rules() -> None:
     assert outcome("ILUM-APAGADA", pothole, Decision.ACCEPT) is Outcome.RIGHT
     assert outcome("VIA-BURACO", pothole, Decision.CONFIRM) is Outcome.CONFIRMED
     assert outcome("AGUA-FALTA", pothole, Decision.ACCEPT) is Outcome.MISROUTE
-    assert outcome("AGUA-FALTA", pothole, Decision.CONFIRM) is Outcome.MISROUTE
+    assert outcome("AGUA-FALTA", pothole, Decision.CONFIRM) is Outcome.DECLINED
     assert outcome("AGUA-FALTA", pothole, Decision.REJECT) is Outcome.RETRY
     assert outcome("off_menu", pothole, Decision.REJECT) is Outcome.RIGHT
-    assert outcome("off_menu", pothole, Decision.CONFIRM) is Outcome.MISROUTE
+    assert outcome("off_menu", pothole, Decision.CONFIRM) is Outcome.DECLINED
+    assert outcome("off_menu", pothole, Decision.ACCEPT) is Outcome.MISROUTE
+    # "Repete" asks the question again: for a cough, that is the rejection it should get.
+    repeat = Intent(IntentKind.REPEAT, 0.95)
+    assert outcome("off_menu", repeat, Decision.ACCEPT) is Outcome.RIGHT
+    assert outcome("VIA-BURACO", repeat, Decision.ACCEPT) is Outcome.RETRY
+    assert outcome("repeat", repeat, Decision.ACCEPT) is Outcome.RIGHT
 
 
 def test_the_table_prints_every_outcome(items: list[EvalItem]) -> None:
@@ -116,4 +122,4 @@ def test_the_table_prints_every_outcome(items: list[EvalItem]) -> None:
     turns = [Turn(clip, heard, Intent(IntentKind.UNKNOWN, 0.0), Decision.REJECT, o, 0.2)
              for o in Outcome]
     text = render("t", rows(turns))
-    assert "misroute" in text and "25.0%" in text
+    assert "misroute" in text and "declined" in text and "20.0%" in text

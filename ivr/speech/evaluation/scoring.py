@@ -9,8 +9,14 @@ Outcomes of one turn, as the caller lives it:
 - **right**: the right target accepted at once (off-menu speech: rejected);
 - **confirmed**: the right target proposed in "Você disse ...?" (right after one confirmation);
 - **retry**: rejected and asked again;
-- **misroute**: a wrong target accepted, or proposed for confirmation (counted as a misroute
-  even though the caller could still say no: the stricter reading).
+- **declined** (a kind of retry, shown apart): a wrong target proposed in "Você disse ...?"; the
+  caller says no and is asked again. Off-menu speech proposed as a target is declined too, and
+  is not counted as rejected;
+- **misroute**: a wrong target accepted (the caller is sent to the wrong queue or question).
+
+The issue's definition of a misroute is "a wrong target accepted or confirmed"; a proposal the
+caller turns down costs a turn, not a transfer. The table shows declined turns in their own
+column, so the stricter reading (misroute + declined) can always be read off it.
 
 The time of a turn is from the end of the caller's recording to the decision: recognition plus
 understanding.
@@ -43,6 +49,7 @@ class Outcome(StrEnum):
     RIGHT = "right"
     CONFIRMED = "confirmed"
     RETRY = "retry"
+    DECLINED = "declined"
     MISROUTE = "misroute"
 
 
@@ -124,10 +131,13 @@ def target_of_intent(intent: Intent) -> str:
 
 def outcome_of(item: EvalItem, intent: Intent, decision: Decision, catalogue: Catalogue
                ) -> Outcome:
-    if decision is Decision.REJECT:
+    # "Repete" asks the same question again (with its keys): to a caller who coughed or said
+    # something else, that is what a rejection does, not a wrong route.
+    repeats = intent.kind is IntentKind.REPEAT and item.expected != MenuLabel.REPEAT.value
+    if decision is Decision.REJECT or (repeats and decision is Decision.ACCEPT):
         return Outcome.RIGHT if item.group is Group.OFF_MENU else Outcome.RETRY
     if target_of_intent(intent) != target_of_label(item.expected, catalogue):
-        return Outcome.MISROUTE
+        return Outcome.DECLINED if decision is Decision.CONFIRM else Outcome.MISROUTE
     return Outcome.CONFIRMED if decision is Decision.CONFIRM else Outcome.RIGHT
 
 

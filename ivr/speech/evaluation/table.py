@@ -9,7 +9,7 @@ import numpy as np
 
 from citizen_center.catalogue import Catalogue
 from citizen_center.config import IvrSettings
-from ivr.intent.matcher import Decision
+from ivr.intent.actions import MenuContext
 from ivr.speech.evaluation.dataset import Group
 from ivr.speech.evaluation.scoring import Outcome, Turn, outcome_of
 
@@ -19,7 +19,6 @@ class Row:
     name: str
     turns: int
     shares: dict[Outcome, float]
-    proposed: float  # misroutes that were only proposed ("Você disse ...?"): the caller may say no
     p50: float
     p95: float
 
@@ -27,14 +26,17 @@ class Row:
     def right_total(self) -> float:
         return self.shares[Outcome.RIGHT] + self.shares[Outcome.CONFIRMED]
 
+    @property
+    def asked_again(self) -> float:
+        """Rejected, or a wrong proposal turned down: either way the caller is asked again."""
+        return self.shares[Outcome.RETRY] + self.shares[Outcome.DECLINED]
+
 
 def summarise(name: str, turns: Sequence[Turn]) -> Row:
     count = len(turns)
     shares = {o: (sum(t.outcome is o for t in turns) / count if count else 0.0) for o in Outcome}
-    proposed = sum(t.outcome is Outcome.MISROUTE and t.decision is Decision.CONFIRM
-                   for t in turns) / (count or 1)
     seconds = np.array([t.seconds for t in turns]) if turns else np.zeros(1)
-    return Row(name, count, shares, proposed, float(np.percentile(seconds, 50)),
+    return Row(name, count, shares, float(np.percentile(seconds, 50)),
                float(np.percentile(seconds, 95)))
 
 
@@ -46,6 +48,8 @@ SLICES: tuple[tuple[str, Callable[[Turn], bool]], ...] = (
     ("noisy 5-15 dB", lambda t: t.clip.snr_db is not None),
     ("clean", lambda t: t.clip.snr_db is None),
     *((f"group: {g.value}", (lambda g: lambda t: t.clip.item.group is g)(g)) for g in Group),
+    ("  off_menu, to the yes/no question", lambda t: t.clip.item.group is Group.OFF_MENU
+     and t.clip.item.context is MenuContext.CONFIRM),
 )
 
 
@@ -60,26 +64,26 @@ def by_voice(turns: Sequence[Turn]) -> list[Row]:
 
 def render(title: str, table: Sequence[Row]) -> str:
     header = (f"{'':30} {'turns':>5} {'right':>7} {'confirm':>8} {'=right':>7} {'retry':>7} "
-              f"{'misroute':>8} {'(asked)':>8} {'p50 s':>6} {'p95 s':>6}")
+              f"{'(declined)':>10} {'misroute':>8} {'p50 s':>6} {'p95 s':>6}")
     lines = [title, header, "-" * len(header)]
     for row in table:
         s = row.shares
         lines.append(
             f"{row.name:30} {row.turns:>5} {s[Outcome.RIGHT]:>7.1%} {s[Outcome.CONFIRMED]:>8.1%} "
-            f"{row.right_total:>7.1%} {s[Outcome.RETRY]:>7.1%} {s[Outcome.MISROUTE]:>8.1%} "
-            f"{row.proposed:>8.1%} {row.p50:>6.2f} {row.p95:>6.2f}")
+            f"{row.right_total:>7.1%} {row.asked_again:>7.1%} {s[Outcome.DECLINED]:>10.1%} "
+            f"{s[Outcome.MISROUTE]:>8.1%} {row.p50:>6.2f} {row.p95:>6.2f}")
     lines.append("(off_menu row: 'right' = rejected, as it should be; '=right' = right at once "
-                 "or after one confirmation; '(asked)' = misroutes that were only proposed for "
-                 "confirmation)")
+                 "or after one confirmation; 'retry' = asked again, of which '(declined)' = a "
+                 "wrong target proposed in 'Você disse ...?' and turned down)")
     return "\n".join(lines)
 
 
 def sweep(turns: Sequence[Turn], settings: IvrSettings, catalogue: Catalogue,
-          accepts: Sequence[float] = (0.85, 0.9, 0.95),
-          confirms: Sequence[float] = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85)) -> str:
+          accepts: Sequence[float] = (0.9, 0.95),
+          confirms: Sequence[float] = (0.4, 0.5, 0.6, 0.65, 0.7, 0.8)) -> str:
     """Right (at once or confirmed) and misroute shares for other thresholds: how the catalogue
     owner picks ``intent_accept_confidence`` and ``intent_confirm_confidence``."""
-    lines = ["thresholds (accept / confirm): =right  misroute  off-menu rejected"]
+    lines = ["thresholds (accept / confirm):  =right  declined  misroute  off-menu rejected"]
     for accept in accepts:
         for confirm in confirms:
             if confirm >= accept:
@@ -91,9 +95,10 @@ def sweep(turns: Sequence[Turn], settings: IvrSettings, catalogue: Catalogue,
             count = len(outcomes) or 1
             right = sum(o in (Outcome.RIGHT, Outcome.CONFIRMED) for o in outcomes) / count
             misroute = sum(o is Outcome.MISROUTE for o in outcomes) / count
+            declined = sum(o is Outcome.DECLINED for o in outcomes) / count
             off = [o for t, o in zip(turns, outcomes, strict=True)
                    if t.clip.item.group is Group.OFF_MENU]
             rejected = sum(o is Outcome.RIGHT for o in off) / (len(off) or 1)
-            lines.append(f"  {accept:.2f} / {confirm:.2f}: {right:>7.1%} {misroute:>8.1%} "
-                         f"{rejected:>8.1%}")
+            lines.append(f"  {accept:.2f} / {confirm:.2f}: {right:>7.1%} {declined:>9.1%} "
+                         f"{misroute:>9.1%} {rejected:>9.1%}")
     return "\n".join(lines)

@@ -92,7 +92,7 @@ def _espeak(text: str, voice: str) -> array[int]:
             check=True, capture_output=True,
         )
         subprocess.run(
-            ["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(converted)],
+            ["sox", "-R", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(converted)],
             check=True, capture_output=True,
         )
         return read_wav(converted)

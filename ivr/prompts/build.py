@@ -56,7 +56,7 @@ def _digest(engine: str, text: str) -> str:
 
 def to_telephone_wav(source: Path, dest: Path) -> None:
     """Convert any audio sox reads (WAV, MP3 with libsox-fmt-mp3) to 8 kHz mono 16-bit WAV."""
-    _run(["sox", str(source), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer",
+    _run(["sox", "-R", str(source), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer",
           str(dest)])
 
 

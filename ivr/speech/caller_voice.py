@@ -144,7 +144,10 @@ class CallerVoice:
 
 def _to_telephone(source: Path, dest: Path, utterance: Utterance) -> None:
     """8 kHz mono 16-bit with silence around the speech, as a phone line delivers it."""
-    command = ["sox", str(source), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer"]
+    # -R (repeatable): sox dithers and makes noise with a random seed by default, so the same
+    # utterance came out different on every run and a marginal recognition test flickered.
+    command = ["sox", "-R", str(source), "-r", "8000", "-c", "1", "-b", "16",
+               "-e", "signed-integer"]
     if utterance.noise <= 0:
         subprocess.run(
             [*command, str(dest), "pad", str(utterance.lead), str(utterance.trail)], check=True
@@ -156,9 +159,9 @@ def _to_telephone(source: Path, dest: Path, utterance: Utterance) -> None:
     )
     noise = dest.with_suffix(".noise.wav")
     subprocess.run(
-        ["sox", str(clean), str(noise), "synth", "pinknoise", "vol", str(utterance.noise)],
+        ["sox", "-R", str(clean), str(noise), "synth", "pinknoise", "vol", str(utterance.noise)],
         check=True,
     )
-    subprocess.run(["sox", "-m", str(clean), str(noise), str(dest)], check=True)
+    subprocess.run(["sox", "-R", "-m", str(clean), str(noise), str(dest)], check=True)
     clean.unlink()
     noise.unlink()

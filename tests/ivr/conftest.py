@@ -22,8 +22,10 @@ def synthesize(text: str, voice: str, dest: Path) -> Path:
     """Caller speech with espeak-ng, as a phone line carries it: 8 kHz mono, silence around it."""
     raw = dest.with_suffix(".raw.wav")
     subprocess.run(["espeak-ng", "-v", voice, "-s", "140", "-w", str(raw), text], check=True)
-    subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer",
-                    str(dest), "pad", "0.3", "0.5"], check=True)
+    # -R: repeatable dither; sox's default random seed made the same words sound different
+    # on every run.
+    subprocess.run(["sox", "-R", str(raw), "-r", "8000", "-c", "1", "-b", "16",
+                    "-e", "signed-integer", str(dest), "pad", "0.3", "0.5"], check=True)
     raw.unlink()
     return dest
 

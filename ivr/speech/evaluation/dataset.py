@@ -232,9 +232,13 @@ def _write_g711_round_trip(audio: npt.NDArray[np.float64], dest: Path) -> None:
         out.setframerate(RATE)
         out.writeframes(pcm.tobytes())
     try:
-        subprocess.run(["sox", "-V1", str(linear), "-e", "u-law", "-b", "8", str(ulaw)], check=True)
-        subprocess.run(["sox", "-V1", str(ulaw), "-e", "signed-integer", "-b", "16", str(done)],
+        # -R: sox dithers with a random seed by default; repeatable mode keeps the clips the
+        # same on every machine.
+        subprocess.run(["sox", "-R", "-V1", str(linear), "-e", "u-law", "-b", "8", str(ulaw)],
                        check=True)
+        subprocess.run(
+            ["sox", "-R", "-V1", str(ulaw), "-e", "signed-integer", "-b", "16", str(done)],
+            check=True)
         os.replace(done, dest)
     finally:
         linear.unlink(missing_ok=True)

@@ -28,13 +28,10 @@ def main() -> None:
     parser.add_argument("--cached", action="store_true", help="reuse cached recognitions")
     parser.add_argument("--voices", action="store_true", help="one row per voice as well")
     args = parser.parse_args()
-    settings = load_settings().ivr
-    session = EvalSession.create(settings, progress=progress_bar)
+    session = EvalSession.create(load_settings().ivr, progress=progress_bar)
     turns = session.run(Split(args.split), session.understanding(), fresh=not args.cached)
     table = rows(turns) + (by_voice(turns) if args.voices else [])
-    print(render(f"speech path, {args.split} part ({session.name}; accept ≥ "
-                 f"{settings.intent_accept_confidence}, confirm ≥ "
-                 f"{settings.intent_confirm_confidence})", table))
+    print(render(f"speech path, {session.title(args.split)}", table))
 
 
 if __name__ == "__main__":

@@ -107,13 +107,10 @@ def evaluate(beam: int, prompts: str, phrases: bool, full_window: bool, split: s
     from ivr.speech.evaluation.table import by_voice, render, rows
 
     session = _session(beam, prompts, phrases, full_window)
-    settings = session.settings
     part = None if split == "all" else Split(split)
     turns = session.run(part, session.understanding(), fresh=fresh)
     table = rows(turns) + (by_voice(turns) if voices else [])
-    click.echo(render(f"{split} part ({session.name}; accept ≥ "
-                      f"{settings.intent_accept_confidence}, confirm ≥ "
-                      f"{settings.intent_confirm_confidence})", table))
+    click.echo(render(session.title(split), table))
     if errors:
         for turn in turns:
             if turn.outcome is Outcome.MISROUTE:

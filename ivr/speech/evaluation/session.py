@@ -58,6 +58,11 @@ class EvalSession:
     def name(self) -> str:
         return f"{self.decoding.name}, prompts: {self.prompts.value}"
 
+    def title(self, part: str) -> str:
+        """The heading of a part's table: what was decoded and with which thresholds."""
+        return (f"{part} part ({self.name}; accept ≥ {self.settings.intent_accept_confidence}, "
+                f"confirm ≥ {self.settings.intent_confirm_confidence})")
+
     def clips(self, split: Split | None) -> list[EvalClip]:
         items = [i for i in load_items() if split is None or i.split is split]
         return list(clips_for(items))

@@ -90,15 +90,17 @@ def sweep(turns: Sequence[Turn], settings: IvrSettings, catalogue: Catalogue,
                 continue
             trial = replace(settings, intent_accept_confidence=accept,
                             intent_confirm_confidence=confirm)
-            outcomes = [outcome_of(t.clip.item, t.intent, t.intent.decision(trial), catalogue)
-                        for t in turns]
-            count = len(outcomes) or 1
-            right = sum(o in (Outcome.RIGHT, Outcome.CONFIRMED) for o in outcomes) / count
-            misroute = sum(o is Outcome.MISROUTE for o in outcomes) / count
-            declined = sum(o is Outcome.DECLINED for o in outcomes) / count
-            off = [o for t, o in zip(turns, outcomes, strict=True)
-                   if t.clip.item.group is Group.OFF_MENU]
-            rejected = sum(o is Outcome.RIGHT for o in off) / (len(off) or 1)
-            lines.append(f"  {accept:.2f} / {confirm:.2f}: {right:>7.1%} {declined:>9.1%} "
-                         f"{misroute:>9.1%} {rejected:>9.1%}")
+            decided = [_decided_again(t, trial, catalogue) for t in turns]
+            row = summarise("", decided)
+            off = summarise("", [t for t in decided if t.clip.item.group is Group.OFF_MENU])
+            lines.append(f"  {accept:.2f} / {confirm:.2f}: {row.right_total:>7.1%} "
+                         f"{row.shares[Outcome.DECLINED]:>9.1%} "
+                         f"{row.shares[Outcome.MISROUTE]:>9.1%} {off.shares[Outcome.RIGHT]:>9.1%}")
     return "\n".join(lines)
+
+
+def _decided_again(turn: Turn, settings: IvrSettings, catalogue: Catalogue) -> Turn:
+    """``turn`` as it would end with other thresholds (same recognition, same confidence)."""
+    decision = turn.intent.decision(settings)
+    return replace(turn, decision=decision,
+                   outcome=outcome_of(turn.clip.item, turn.intent, decision, catalogue))

@@ -31,12 +31,12 @@ demo: venv
 
 test: venv system-packages
 	$(BIN)/ruff check .
-	$(BIN)/mypy citizen_center ivr agent_desktop bench tests
+	$(BIN)/mypy citizen_center pbx ivr agent_desktop demo bench tests
 	$(BIN)/python -m pytest
 
 lint: venv
 	$(BIN)/ruff check .
-	$(BIN)/mypy citizen_center ivr agent_desktop bench tests
+	$(BIN)/mypy citizen_center pbx ivr agent_desktop demo bench tests
 
 # Each prints a table (figures and method in bench/README.md); about 30 minutes in all.
 bench: venv system-packages

@@ -37,7 +37,7 @@ from citizen_center.config import DesktopSettings, PbxSettings, Settings
 from citizen_center.db import Database
 from citizen_center.domain.workflow import Role
 from citizen_center.services.common import Policy
-from ivr.pbx.render import RuntimeLayout, SecretStore
+from pbx.render import RuntimeLayout, SecretStore
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from citizen_center.config import Settings
 from citizen_center.db import Database
 from citizen_center.domain.workflow import Role
 from citizen_center.services.reports import ReportOptions
-from ivr.pbx.render import RuntimeLayout, SecretStore
+from pbx.render import RuntimeLayout, SecretStore
 
 SUPERVISOR_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 

@@ -40,7 +40,7 @@ from citizen_center.domain.workflow import Role
 from citizen_center.models import CitizenPhone, User
 from citizen_center.services.catalogue import load_catalogue
 from citizen_center.services.common import DEFAULT_POLICY
-from ivr.pbx.ami import AmiMessage
+from pbx.ami import AmiMessage
 from tests.fixtures.postgres import PostgresServer
 
 INTERFACE = "PJSIP/agent-bench"

@@ -66,9 +66,9 @@ from citizen_center.config import load_settings, user_cache_dir
 from citizen_center.db import Database
 from citizen_center.models import Call
 from ivr.agi import FastAgiChannel
-from ivr.pbx import process
-from ivr.pbx.provision import ensure_asterisk
 from ivr.speech.caller_voice import CallerVoice, Utterance
+from pbx import process
+from pbx.provision import ensure_asterisk
 from tests.fixtures.asterisk import (
     RunningPbx,
     SimulatedAgents,

@@ -74,7 +74,7 @@ class PbxSettings:
     agi_address: str = ""
     # When the line takes calls, in Asterisk's GotoIfTime form "times,weekdays,monthdays,months".
     service_hours: str = "00:00-23:59,*,*,*"
-    # Where a machine without its own Asterisk gets Debian's package (see ivr/pbx/provision.py).
+    # Where a machine without its own Asterisk gets Debian's package (see pbx/provision.py).
     debian_mirror: str = "http://deb.debian.org/debian"
     debian_suite: str = "sid"
 

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Signal
 from agent_desktop.pbx.call_context import CallContext, same_interface
 from agent_desktop.pbx.qt_ami import QtAmiClient
 from citizen_center.config import DesktopSettings
-from ivr.pbx.ami import AmiMessage
+from pbx.ami import AmiMessage
 
 log = logging.getLogger(__name__)
 

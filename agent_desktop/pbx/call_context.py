@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
-from ivr.pbx.ami import AmiMessage
+from pbx.ami import AmiMessage
 
 
 def _float_or_none(text: str) -> float | None:

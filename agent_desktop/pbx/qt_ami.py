@@ -1,6 +1,6 @@
 """An AMI client that lives on the Qt event loop (``QTcpSocket``), with keep-alive and reconnection.
 
-Protocol parsing and formatting are shared with the threaded client (``ivr.pbx.ami``). Here the
+Protocol parsing and formatting are shared with the threaded client (``pbx.ami``). Here the
 socket never blocks: bytes arrive through ``readyRead``, responses go to the callback given with
 the action, and every other event is emitted as ``eventReceived``. A ``Ping`` every
 ``ping_interval`` seconds detects a dead peer that TCP alone would not notice for minutes; after
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtNetwork import QAbstractSocket, QTcpSocket
 
-from ivr.pbx.ami import AmiMessage, PacketBuffer, format_action
+from pbx.ami import AmiMessage, PacketBuffer, format_action
 
 log = logging.getLogger(__name__)
 

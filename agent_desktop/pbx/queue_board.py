@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from agent_desktop.pbx.call_context import same_interface
 from citizen_center.config import WallboardSettings
-from ivr.pbx.ami import AmiMessage
+from pbx.ami import AmiMessage
 
 Clock = Callable[[], float]
 

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from agent_desktop.pbx.qt_ami import QtAmiClient
 from agent_desktop.pbx.queue_board import QueueBoard
-from ivr.pbx.ami import AmiMessage
+from pbx.ami import AmiMessage
 
 log = logging.getLogger(__name__)
 

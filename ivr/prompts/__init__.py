@@ -1,6 +1,6 @@
 """The IVR's pt-BR prompt catalogue, its renderer and the key-sequence builders."""
 
-from ivr.prompts.build import LANGUAGE_DIR, PromptBuilder
+from ivr.prompts.build import PromptBuilder
 from ivr.prompts.catalogue import all_prompts
 from ivr.prompts.sequences import (
     PAUSE,
@@ -14,6 +14,7 @@ from ivr.prompts.sequences import (
     status_readback_keys,
     transfer_keys,
 )
+from pbx.prompts import LANGUAGE_DIR
 
 __all__ = [
     "LANGUAGE_DIR",

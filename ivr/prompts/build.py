@@ -23,10 +23,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ivr.prompts.sequences import PAUSE
+from pbx.prompts import LANGUAGE_DIR
 
 log = logging.getLogger(__name__)
 
-LANGUAGE_DIR = "pt_BR"
 MANIFEST = "manifest.json"
 ESPEAK_VOICE = "pt-br"
 GTTS_LANG, GTTS_TLD = "pt", "com.br"

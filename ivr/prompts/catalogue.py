@@ -19,6 +19,7 @@ from ivr.intent.actions import (
     KEY_REPEAT,
     KEY_YES,
 )
+from pbx.prompts import DIALPLAN_PROMPT_PREFIX, DIALPLAN_PROMPTS
 
 
 def _spoken_key(key: str) -> str:
@@ -79,18 +80,7 @@ SENTENCES: dict[str, str] = {
     "survey/thanks": "Obrigado pela sua avaliação.",
     "survey/invalid": "Nota inválida. Tecle um número de 1 a 5.",
     "goodbye": "A Prefeitura de Porto Alegre agradece a sua ligação. Até logo!",
-    # Played by the dialplan itself (ivr/pbx), when the IVR is not on the call.
-    "dialplan/falha-tecnica": (
-        "Desculpe, tivemos um problema técnico. Vamos transferir sua ligação para um atendente."
-    ),
-    "dialplan/fora-do-horario": (
-        "Central 156 da Prefeitura de Porto Alegre. Nosso atendimento telefônico está fechado "
-        "agora. Ligue novamente no horário de atendimento."
-    ),
-    "dialplan/sem-atendentes": (
-        "Todos os nossos atendentes continuam ocupados. Por favor, ligue novamente mais tarde."
-    ),
-    "dialplan/obrigado": "Obrigado por ligar para a Central 156.",
+    **{f"{DIALPLAN_PROMPT_PREFIX}{name}": text for name, text in DIALPLAN_PROMPTS.items()},
     "date/day": "dia",
     "date/of": "de",
     "date/first": "primeiro",

@@ -8,8 +8,9 @@ import click
 
 from citizen_center.catalogue import shipped_catalogue
 from citizen_center.config import load_settings
-from ivr.prompts.build import ENGINES, LANGUAGE_DIR, PromptBuilder, SynthesisError
+from ivr.prompts.build import ENGINES, PromptBuilder, SynthesisError
 from ivr.prompts.catalogue import all_prompts
+from pbx.prompts import LANGUAGE_DIR
 
 
 @click.group()

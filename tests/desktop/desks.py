@@ -17,7 +17,7 @@ from agent_desktop.pbx.qt_ami import AmiEndpoint, ConnectionState, QtAmiClient
 from agent_desktop.store.dto import AgentUser
 from citizen_center.config import DesktopSettings, IvrSettings, Settings, load_settings
 from citizen_center.db import Database
-from ivr.pbx import process
+from pbx import process
 from tests.fixtures.asterisk import RunningPbx
 
 PASSWORD = "senha-do-agente"

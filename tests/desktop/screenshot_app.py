@@ -22,7 +22,7 @@ from agent_desktop.pbx.agent_phone import MemberStatus
 from agent_desktop.pbx.qt_ami import AmiEndpoint
 from citizen_center.config import DesktopSettings, load_settings
 from citizen_center.db import Database
-from ivr.pbx.ami import AmiMessage
+from pbx.ami import AmiMessage
 
 INTERFACE = "PJSIP/agent-2001"
 

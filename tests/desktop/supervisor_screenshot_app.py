@@ -28,7 +28,7 @@ from citizen_center.config import Settings, WallboardSettings, load_settings
 from citizen_center.db import Database
 from citizen_center.domain.workflow import Role
 from citizen_center.services.common import DEFAULT_POLICY
-from ivr.pbx.ami import AmiMessage
+from pbx.ami import AmiMessage
 
 QUEUES = ("agua-esgoto", "limpeza-urbana", "servicos-urbanos", "transito-transporte", "geral")
 FIRST = ("Ana", "Bruno", "Carla", "Diego", "Elisa", "Fábio", "Gabriela", "Heitor", "Isabel",

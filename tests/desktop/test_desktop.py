@@ -29,7 +29,7 @@ from citizen_center.models import Call, RequestEvent, ServiceRequest
 from citizen_center.services import citizens, requests, users
 from citizen_center.services.citizens import AddressInput, CitizenInput
 from citizen_center.services.common import DEFAULT_POLICY, Actor
-from ivr.pbx.simulate import place_call
+from demo.simulate import place_call
 from ivr.speech.caller_voice import CallerVoice, Utterance
 from tests.desktop.desks import (
     PASSWORD,

@@ -15,7 +15,7 @@ from citizen_center.models import utcnow
 from citizen_center.services import citizens, request_search, requests
 from citizen_center.services.citizens import AddressInput, CitizenInput
 from citizen_center.services.common import Actor
-from ivr.pbx.ami import AmiMessage, PacketBuffer
+from pbx.ami import AmiMessage, PacketBuffer
 
 ACTOR = Actor.system("test")
 

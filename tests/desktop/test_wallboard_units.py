@@ -9,7 +9,7 @@ from agent_desktop.pbx.queue_board import (
     Thresholds,
     TodayCounts,
 )
-from ivr.pbx.ami import AmiMessage
+from pbx.ami import AmiMessage
 
 NOON = 1773158400.0  # 2026-03-10 13:00 local
 

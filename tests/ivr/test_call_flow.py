@@ -22,8 +22,8 @@ from citizen_center.models import Call, CallRequest, SurveyResponse
 from citizen_center.services import requests
 from citizen_center.services.citizens import AddressInput, CitizenInput, register_citizen
 from citizen_center.services.common import Actor
-from ivr.pbx.ami import AmiMessage, EventCollector
 from ivr.speech.caller_voice import CallerVoice, Utterance
+from pbx.ami import AmiMessage, EventCollector
 from tests.fixtures.asterisk import RunningPbx, SimulatedAgents, unique_caller_number
 from tests.fixtures.fastagi import FakeFastAgiServer
 from tests.fixtures.ivr import (

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.pbx.ami import EventCollector
+from pbx.ami import EventCollector
 from tests.fixtures.asterisk import (
     Dtmf,
     LocalCaller,

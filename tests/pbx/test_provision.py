@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from citizen_center.config import PbxSettings
-from ivr.pbx import provision
-from ivr.pbx.provision import PrivateApt, ProvisionError
+from pbx import provision
+from pbx.provision import PrivateApt, ProvisionError
 
 
 def test_private_apt_resolves_the_full_closure_from_a_dated_snapshot(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from citizen_center.config import IvrSettings, PbxSettings
-from ivr.pbx.provision import AsteriskInstall
-from ivr.pbx.render import (
+from pbx.provision import AsteriskInstall
+from pbx.render import (
     RuntimeLayout,
     SecretStore,
     TemplateError,

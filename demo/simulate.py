@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from citizen_center.config import PbxSettings, user_cache_dir
-from ivr.pbx import audio
-from ivr.pbx.ami import connect_and_login
-from ivr.pbx.render import effective_ami_secret
 from ivr.speech.caller_voice import CallerVoice, Utterance, VoiceUnavailableError
+from pbx import audio
+from pbx.ami import connect_and_login
+from pbx.render import effective_ami_secret
 
 log = logging.getLogger(__name__)
 

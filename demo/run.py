@@ -24,9 +24,9 @@ from pathlib import Path
 
 from citizen_center.config import Settings
 from citizen_center.demo_data import DEMO_PASSWORD
-from ivr.pbx import process
-from ivr.pbx.provision import ensure_asterisk
-from ivr.pbx.render import RuntimeLayout
+from pbx import process
+from pbx.provision import ensure_asterisk
+from pbx.render import RuntimeLayout
 
 log = logging.getLogger(__name__)
 

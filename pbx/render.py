@@ -18,23 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from citizen_center.config import IvrSettings, PbxSettings
-from ivr.pbx import audio
-from ivr.pbx.provision import AsteriskInstall
-from ivr.prompts.build import LANGUAGE_DIR
-from ivr.prompts.catalogue import SENTENCES
+from pbx import audio
+from pbx.prompts import DIALPLAN_PROMPT_PREFIX, DIALPLAN_PROMPTS, LANGUAGE_DIR
+from pbx.provision import AsteriskInstall
 
 PLACEHOLDER = re.compile(r"@@(?:(secret):)?([A-Za-z0-9_.-]+)@@")
-DIALPLANS_DIR = Path(__file__).resolve().parents[2] / "dialplans"
+DIALPLANS_DIR = Path(__file__).resolve().parents[1] / "dialplans"
 NOT_TEMPLATES = {"README.md"}
-
-# The short messages the dialplan itself plays, from the IVR's one prompt catalogue.
-DIALPLAN_PROMPT_PREFIX = "dialplan/"
-PROMPTS = {
-    key.removeprefix(DIALPLAN_PROMPT_PREFIX): text
-    for key, text in SENTENCES.items()
-    if key.startswith(DIALPLAN_PROMPT_PREFIX)
-}
-
 
 class TemplateError(ValueError):
     """A template names a value nobody provides, or a value would break the file."""
@@ -209,7 +199,7 @@ def ensure_sounds(layout: RuntimeLayout, rendered_prompts: Path | None = None) -
     rendered prompts (``central156 prompts build``, natural voice when online) when there,
     else spoken by espeak-ng now."""
     layout.make_folders()
-    for name, text in PROMPTS.items():
+    for name, text in DIALPLAN_PROMPTS.items():
         target = layout.sounds / f"{name}.wav"
         if target.is_file():
             continue

@@ -8,9 +8,9 @@ import time
 import click
 
 from citizen_center.config import Settings, load_settings
-from ivr.pbx import process
-from ivr.pbx.provision import AsteriskInstall, ProvisionError, ensure_asterisk
-from ivr.pbx.render import RuntimeLayout, agi_address, prepare_runtime
+from pbx import process
+from pbx.provision import AsteriskInstall, ProvisionError, ensure_asterisk
+from pbx.render import RuntimeLayout, agi_address, prepare_runtime
 
 
 def _install(settings: Settings) -> AsteriskInstall:

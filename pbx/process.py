@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from citizen_center.config import IvrSettings, PbxSettings
-from ivr.pbx.ami import AmiClient, AmiError, connect_and_login
-from ivr.pbx.provision import AsteriskInstall
-from ivr.pbx.render import RuntimeLayout, effective_ami_secret, prepare_runtime
+from pbx.ami import AmiClient, AmiError, connect_and_login
+from pbx.provision import AsteriskInstall
+from pbx.render import RuntimeLayout, effective_ami_secret, prepare_runtime
 
 log = logging.getLogger(__name__)
 

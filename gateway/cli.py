@@ -1,0 +1,25 @@
+"""``central156 gateway serve``: the agent gateway (run it on the PBX host)."""
+
+from __future__ import annotations
+
+import click
+
+from citizen_center.config import load_settings
+
+
+@click.group()
+def gateway() -> None:
+    """The agent gateway: desktops' only door to the PBX."""
+
+
+@gateway.command()
+def serve() -> None:
+    """Serve desktops at the configured host and port until interrupted."""
+    from gateway.server import serve as run
+
+    settings = load_settings()
+    gw = settings.gateway
+    scheme = "https" if gw.tls_cert_file else "http"
+    click.echo(f"agent gateway on {scheme}://{gw.host}:{gw.port} (PBX AMI "
+               f"{settings.pbx.host}:{settings.pbx.ami_port} as {gw.ami_user})")
+    run(settings)

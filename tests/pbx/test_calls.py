@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pbx.ami import EventCollector
+from tests.fixtures.ami_events import EventCollector
 from tests.fixtures.asterisk import (
     Dtmf,
     LocalCaller,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from citizen_center.db import Database
 from citizen_center.models import AgentPause, QueueCall
 from citizen_center.services.queue_log import import_queue_log
-from pbx.ami import EventCollector
+from tests.fixtures.ami_events import EventCollector
 from tests.fixtures.asterisk import HangUp, LocalCaller, RunningPbx, SimulatedAgents
 from tests.fixtures.databases import fresh_database_url
 from tests.fixtures.fastagi import AgiChannel, FakeFastAgiServer, Handler

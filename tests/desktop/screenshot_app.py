@@ -23,14 +23,16 @@ from agent_desktop.pbx.qt_ami import AmiEndpoint
 from citizen_center.config import DesktopSettings, load_settings
 from citizen_center.db import Database
 from pbx.ami import AmiMessage
+from pbx.channel_vars import ChannelVar
 
 INTERFACE = "PJSIP/agent-2001"
 
 
 def queue_event(name: str, phone: str, **extra: str) -> AmiMessage:
-    variables = {"C156_CALL_ID": "1764400000.42", "C156_TEXT": "tem um buraco na minha rua",
-                 "C156_SERVICE": "VIA-BURACO", "C156_CONFIDENCE": "0.91",
-                 "C156_INTENT": "new_request"}
+    variables = {ChannelVar.CALL_ID: "1764400000.42",
+                 ChannelVar.TEXT: "tem um buraco na minha rua",
+                 ChannelVar.SERVICE: "VIA-BURACO", ChannelVar.CONFIDENCE: "0.91",
+                 ChannelVar.INTENT: "new_request"}
     headers = [("Event", name), ("Interface", INTERFACE), ("Queue", "servicos-urbanos"),
                ("Uniqueid", "1764400000.42"), ("CallerIDNum", phone)]
     headers += [("ChanVariable", f"{k}={v}") for k, v in variables.items()]

@@ -31,6 +31,7 @@ from citizen_center.services.citizens import AddressInput, CitizenInput
 from citizen_center.services.common import DEFAULT_POLICY, Actor
 from demo.simulate import place_call
 from ivr.speech.caller_voice import CallerVoice, Utterance
+from pbx.channel_vars import ChannelVar
 from tests.desktop.desks import (
     PASSWORD,
     QUEUE,
@@ -56,13 +57,14 @@ SAID = "tem um buraco na minha rua"
 @pytest.fixture
 def ivr_route(fastagi: FakeFastAgiServer) -> Iterator[dict[str, str]]:
     """What "the IVR" sets before queueing (the stand-in: the test writes the variables)."""
-    variables = {"C156_TEXT": SAID, "C156_INTENT": "new_request", "C156_SERVICE": "VIA-BURACO",
-                 "C156_CONFIDENCE": "0.91"}
+    variables: dict[str, str] = {ChannelVar.TEXT: SAID, ChannelVar.INTENT: "new_request",
+                                 ChannelVar.SERVICE: "VIA-BURACO",
+                                 ChannelVar.CONFIDENCE: "0.91"}
 
     def main_menu(channel: AgiChannel) -> None:
         for name, value in variables.items():
-            channel.set_variable(f"__{name}", value)
-        channel.set_variable("C156_ROUTE", QUEUE)
+            channel.set_variable(ChannelVar(name).set_name, value)
+        channel.set_variable(ChannelVar.ROUTE, QUEUE)
 
     fastagi.handlers["main-menu"] = main_menu
     yield variables

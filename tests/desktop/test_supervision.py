@@ -19,6 +19,7 @@ from agent_desktop.store.dto import AgentUser
 from citizen_center.config import ReportsSettings, Settings, WallboardSettings, load_settings
 from citizen_center.db import Database
 from citizen_center.domain.workflow import Role
+from pbx.channel_vars import ChannelVar
 from tests.desktop.desks import asterisk_down, logged_in_desk
 from tests.fixtures.asterisk import LocalCaller, RunningPbx, SimulatedAgents
 from tests.fixtures.fastagi import AgiChannel, FakeFastAgiServer
@@ -43,7 +44,7 @@ def board_settings(pbx: RunningPbx) -> Settings:
 @pytest.fixture
 def route_to_queue(fastagi: FakeFastAgiServer) -> None:
     def main_menu(channel: AgiChannel) -> None:
-        channel.set_variable("C156_ROUTE", QUEUE)
+        channel.set_variable(ChannelVar.ROUTE, QUEUE)
 
     fastagi.handlers["main-menu"] = main_menu
 

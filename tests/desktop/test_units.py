@@ -16,6 +16,7 @@ from citizen_center.services import citizens, request_search, requests
 from citizen_center.services.citizens import AddressInput, CitizenInput
 from citizen_center.services.common import Actor
 from pbx.ami import AmiMessage, PacketBuffer
+from pbx.channel_vars import ChannelVar
 
 ACTOR = Actor.system("test")
 
@@ -34,9 +35,11 @@ def test_call_context_from_agent_called_reads_ivr_variables() -> None:
     event = AmiMessage((
         ("Event", "AgentCalled"), ("Uniqueid", "111.2"), ("Channel", "Local/156@x-0;2"),
         ("CallerIDNum", "51999990000"), ("CallerIDName", "<unknown>"), ("Queue", "geral"),
-        ("ChanVariable", "C156_CALL_ID=111.1"), ("ChanVariable", "C156_TEXT=tem um buraco"),
-        ("ChanVariable", "C156_CONFIDENCE=0.87"), ("ChanVariable", "C156_CITIZEN_ID=42"),
-        ("ChanVariable", "C156_SERVICE=VIA-BURACO"),
+        ("ChanVariable", f"{ChannelVar.CALL_ID}=111.1"),
+        ("ChanVariable", f"{ChannelVar.TEXT}=tem um buraco"),
+        ("ChanVariable", f"{ChannelVar.CONFIDENCE}=0.87"),
+        ("ChanVariable", f"{ChannelVar.CITIZEN_ID}=42"),
+        ("ChanVariable", f"{ChannelVar.SERVICE}=VIA-BURACO"),
     ))
     call = CallContext.from_agent_called(event, joined_at=10.0, now=25.0)
     assert (call.uniqueid, call.caller_uniqueid) == ("111.1", "111.2")

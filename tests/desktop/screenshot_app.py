@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QScrollArea
 from agent_desktop.app import build_desk, install_translator, make_services
 from agent_desktop.pbx.agent_phone import MemberStatus
 from agent_desktop.pbx.qt_ami import AmiEndpoint
+from agent_desktop.widgets.indicators import DotState
 from citizen_center.config import DesktopSettings, load_settings
 from citizen_center.db import Database
 from pbx.ami import AmiMessage
@@ -62,7 +63,7 @@ def main(url: str, phone: str, out: Path) -> None:
     spin(app, 1.0)
     desk.client.stop()  # the picture shows a call, not the (absent) PBX's banner
     desk.window.pbx_banner.hide()
-    desk.window.bar.pbx.set_state("ok", "Central conectada")
+    desk.window.bar.pbx.set_state(DotState.OK, "Central conectada")
     desk.window.bar.show_status(MemberStatus(frozenset({"servicos-urbanos", "geral"})))
     desk.phone._on_event(queue_event("AgentCalled", phone))
     desk.phone._on_event(queue_event("AgentConnect", phone, HoldTime="23"))

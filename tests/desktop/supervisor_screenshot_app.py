@@ -23,6 +23,7 @@ from agent_desktop.pbx.queue_board import QueueBoard, TodayCounts
 from agent_desktop.roles import SupervisorDesk, build_supervisor
 from agent_desktop.store.dto import AgentUser
 from agent_desktop.store.supervision import ReportKind
+from agent_desktop.widgets.indicators import DotState
 from citizen_center import demo_data
 from citizen_center.config import Settings, WallboardSettings, load_settings
 from citizen_center.db import Database
@@ -141,7 +142,7 @@ def main(url: str, out_dir: Path) -> None:
     spin(app, 1.2)
     desk.window.pbx_banner.hide()
     desk.window.notice.hide()
-    desk.window.bar.pbx.set_state("ok", "Central conectada")
+    desk.window.bar.pbx.set_state(DotState.OK, "Central conectada")
     spin(app, 0.3)
     grab(out_dir / "wallboard.png")
     desk.statistics.preset.setCurrentIndex(3)  # the last 12 months

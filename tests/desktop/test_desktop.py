@@ -20,6 +20,7 @@ from agent_desktop.pbx.call_context import CallContext
 from agent_desktop.pbx.qt_ami import AmiEndpoint, ConnectionState
 from agent_desktop.store.dto import AgentUser
 from agent_desktop.views.request_search import RequestSearchView
+from agent_desktop.widgets.indicators import DotState
 from citizen_center.db import Database
 from citizen_center.domain.deadlines import expected_at
 from citizen_center.domain.identifiers import complete_cpf, format_cpf
@@ -184,7 +185,7 @@ def test_asterisk_restart_reconnects_and_resynchronises(
 
     with asterisk_down(qtbot, pbx, desk.client):
         assert desk.window.pbx_banner.isVisible()
-        assert desk.window.bar.pbx.state == "bad"
+        assert desk.window.bar.pbx.state is DotState.BAD
     # Asterisk forgets pauses and (without its astdb) members: the desktop puts them back.
     with qtbot.waitSignal(desk.phone.synced, timeout=20000):
         pass

@@ -9,6 +9,7 @@ from agent_desktop.pbx.call_context import CallContext, same_interface
 from agent_desktop.pbx.qt_ami import Backoff
 from agent_desktop.qtmodels import fold
 from agent_desktop.store.drafts import DraftStore
+from agent_desktop.store.dto import PendingWrapUp
 from agent_desktop.widgets.protocol_display import spoken_groups
 from citizen_center.db import Database
 from citizen_center.models import utcnow
@@ -64,6 +65,22 @@ def test_drafts_are_atomic_and_survive_a_new_store(tmp_path: Path) -> None:
     assert again.load("broken") is None
     again.discard("request-form")
     assert again.load("request-form") is None
+
+
+def test_a_pending_wrapup_survives_a_restart_as_a_draft(tmp_path: Path) -> None:
+    pending = PendingWrapUp("111.1", "+5551999990000", "geral", request_numbers=("2026000001",))
+    pending = pending.with_citizen(42).with_requests(["2026000001", "2026000002"])
+    DraftStore(tmp_path).save("wrapup", pending.to_draft())
+    draft = DraftStore(tmp_path).load("wrapup")
+    assert draft is not None and PendingWrapUp.from_draft(draft) == pending
+    # A draft written by the version that kept a plain dict has these very keys.
+    legacy: dict[str, object] = {"uniqueid": "9.9", "caller_number": "", "queue": "geral",
+                                 "citizen_id": None, "requests": []}
+    assert PendingWrapUp.from_draft(legacy) == PendingWrapUp("9.9", "", "geral")
+    assert PendingWrapUp.from_draft({"requests": []}) is None
+    saved = pending.finished("Solicitação registrada", "PJSIP/agent-2001")
+    assert (saved.code, saved.citizen_id, saved.request_numbers) == (
+        "Solicitação registrada", 42, ("2026000001", "2026000002"))
 
 
 def test_reading_aids() -> None:

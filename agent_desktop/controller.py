@@ -103,7 +103,7 @@ class DeskController(QObject):
         w.call_panel.show_call(call)
         w.call_panel.set_phase(Phase.RINGING, self.tr("Ringing"))
         w.request_form.start_call(call.uniqueid, call.caller_number, call.ivr.service_code)
-        w.tabs.setCurrentIndex(0)
+        w.show_request_form()
         self.requests_made = []
         store, ivr = self.services.store, call.ivr
         self.services.jobs.run(
@@ -154,7 +154,7 @@ class DeskController(QObject):
         w = self.window
         w.call_panel.set_phase(Phase.WRAPUP, self.tr("Wrap-up"))
         w.wrapup.show_pending(pending)
-        w.tabs.setCurrentIndex(3)
+        w.show_wrapup()
         w.wrapup.codes.setFocus()
 
     def _keep_wrapup(self, pending: PendingWrapUp) -> None:
@@ -189,7 +189,7 @@ class DeskController(QObject):
         w.call_panel.clear()
         w.request_form.set_citizen(None)
         w.request_form.protocol.hide()
-        w.tabs.setCurrentIndex(0)
+        w.show_request_form()
         self.phone.finish_wrapup()
         w.bar.pending_pause = ""
         self.wrapupSaved.emit(uniqueid)
@@ -213,7 +213,7 @@ class DeskController(QObject):
     def _edit_citizen(self, citizen: CitizenView | None) -> None:
         number = self.window.request_form.caller_number
         self.window.citizen_form.edit(citizen, number if citizen is None else "")
-        self.window.tabs.setCurrentIndex(1)
+        self.window.show_citizen()
 
     def _choose_citizen(self, citizen: CitizenView) -> None:
         self.citizen = citizen

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QScrollArea
 from agent_desktop.app import build_desk, install_translator, make_services
 from agent_desktop.pbx.agent_phone import MemberStatus
 from agent_desktop.pbx.qt_ami import AmiEndpoint
+from agent_desktop.views.main_window import WorkTab
 from agent_desktop.widgets.indicators import DotState
 from citizen_center.config import DesktopSettings, load_settings
 from citizen_center.db import Database
@@ -75,7 +76,7 @@ def main(url: str, phone: str, out: Path) -> None:
     form.description.setPlainText("Buraco grande em frente ao número 300, perigoso para motos.")
     form.submit.click()
     spin(app, 1.5)
-    area = desk.window.tabs.widget(0)  # the request form's scroll area: show the protocol
+    area = desk.window.page(WorkTab.REQUEST)  # the form's scroll area: show the protocol
     assert isinstance(area, QScrollArea)
     area.verticalScrollBar().setValue(10_000)
     desk.window.notice.hide()

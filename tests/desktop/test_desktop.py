@@ -19,6 +19,7 @@ from agent_desktop.pbx.agent_phone import Phase
 from agent_desktop.pbx.call_context import CallContext
 from agent_desktop.pbx.qt_ami import AmiEndpoint, ConnectionState
 from agent_desktop.store.dto import AgentUser
+from agent_desktop.views.main_window import WorkTab
 from agent_desktop.views.request_search import RequestSearchView
 from agent_desktop.widgets.indicators import DotState
 from citizen_center.db import Database
@@ -113,6 +114,7 @@ def test_call_pops_context_and_history_request_then_enforced_wrapup(
     qtbot.waitUntil(lambda: desk.phone.phase is Phase.WRAPUP, timeout=20000)
     qtbot.waitUntil(lambda: desk.phone.status.paused, timeout=5000)
     assert desk.phone.status.reason == "pós-atendimento"
+    assert window.current_tab() is WorkTab.WRAPUP
     window.wrapup.finish.click()  # no code chosen: refused, still in wrap-up and paused
     assert "code" in window.wrapup.message.text().lower() or "código" in \
         window.wrapup.message.text().lower()
@@ -121,6 +123,7 @@ def test_call_pops_context_and_history_request_then_enforced_wrapup(
     with qtbot.waitSignal(desk.controller.wrapupSaved, timeout=10000):
         window.wrapup.finish.click()
     qtbot.waitUntil(lambda: not desk.phone.status.paused, timeout=5000)
+    assert window.current_tab() is WorkTab.REQUEST
     with database.transaction() as session:
         call = session.scalar(select(Call).where(Call.agent_id == agent.id))
         assert call is not None and call.caller_number == f"+55{phone}"
@@ -301,7 +304,8 @@ def test_search_note_and_reopen_through_the_request_search_view(
                      nowhere)
     desk_factory.append(desk)
     view = desk.window.search
-    desk.window.tabs.setCurrentWidget(view)
+    desk.window.show_search()
+    assert desk.window.current_tab() is WorkTab.SEARCH
     for typed in (format_protocol_number(number), f"({phone[:2]}) {phone[2:7]}-{phone[7:]}",
                   format_cpf(cpf)):
         search_for(qtbot, view, typed, number)

@@ -13,16 +13,23 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from agent_desktop.pbx.agent_phone import AgentPhone, MemberStatus, Phase
 from agent_desktop.pbx.call_context import CallContext
 from agent_desktop.pbx.qt_ami import ConnectionState, QtAmiClient
-from agent_desktop.store.dto import AgentUser, CitizenView, RequestDetail, ScreenPop, WrapUp
+from agent_desktop.store.dto import (
+    AgentUser,
+    CitizenView,
+    PendingWrapUp,
+    RequestDetail,
+    ScreenPop,
+)
 from agent_desktop.views.common import DeskServices, error_text, pbx_state_text
 from agent_desktop.views.main_window import MainWindow
+from agent_desktop.widgets.banner import BannerLevel
+from agent_desktop.widgets.indicators import DotState
 from citizen_center.logs import call_context
 
 log = logging.getLogger(__name__)
@@ -47,7 +54,7 @@ class DeskController(QObject):
         self.agent = agent
         self.requests_made: list[str] = []
         self.citizen: CitizenView | None = None
-        self.wrapup_call: dict[str, Any] | None = None
+        self.wrapup_call: PendingWrapUp | None = None
         self._offered_at: dict[str, float] = {}
         self._db_retry = QTimer(self)
         self._db_retry.setInterval(DB_RETRY_MS)
@@ -62,7 +69,7 @@ class DeskController(QObject):
         phone.callWithdrawn.connect(self._on_withdrawn)
         phone.ringMissed.connect(self._on_missed)
         phone.statusChanged.connect(self._on_status)
-        phone.actionFailed.connect(lambda text: w.notice.show_message(text, "warning"))
+        phone.actionFailed.connect(lambda text: w.notice.show_message(text, BannerLevel.WARNING))
         self.client.stateChanged.connect(self._on_pbx_state)
         self.services.jobs.databaseLost.connect(self._on_db_lost)
         self.services.jobs.databaseBack.connect(self._on_db_back)
@@ -77,7 +84,7 @@ class DeskController(QObject):
         w.request_form.registered.connect(self._on_registered)
         w.wrapup.finishRequested.connect(self._finish_wrapup)
         self._on_pbx_state(self.client.state)
-        w.bar.database.set_state("ok", self.tr("Database"))
+        w.bar.database.set_state(DotState.OK, self.tr("Database"))
 
     def start(self) -> None:
         """Load the catalogue, restore an unfinished wrap-up, connect to the PBX."""
@@ -94,16 +101,16 @@ class DeskController(QObject):
         w = self.window
         w.notice.hide()
         w.call_panel.show_call(call)
-        w.call_panel.set_phase("ringing", self.tr("Ringing"))
+        w.call_panel.set_phase(Phase.RINGING, self.tr("Ringing"))
         w.request_form.start_call(call.uniqueid, call.caller_number, call.ivr.service_code)
-        w.tabs.setCurrentIndex(0)
+        w.show_request_form()
         self.requests_made = []
         store, ivr = self.services.store, call.ivr
         self.services.jobs.run(
             lambda: store.screen_pop(call.caller_number, ivr.citizen_id, ivr.protocol,
                                      ivr.service_code),
             lambda pop: self._on_pop(call, pop),
-            lambda exc: w.notice.show_message(error_text(exc), "warning"),
+            lambda exc: w.notice.show_message(error_text(exc), BannerLevel.WARNING),
         )
 
     def _on_pop(self, call: CallContext, pop: ScreenPop) -> None:
@@ -125,7 +132,7 @@ class DeskController(QObject):
 
     def _on_connected(self, call: CallContext) -> None:
         w = self.window
-        w.call_panel.set_phase("talking", self.tr("In call"))
+        w.call_panel.set_phase(Phase.TALKING, self.tr("In call"))
         w.call_panel.show_wait(call.wait_seconds)
         store, citizen_id = self.services.store, self.citizen.id if self.citizen else None
         self.services.jobs.run(lambda: store.call_answered(
@@ -136,40 +143,38 @@ class DeskController(QObject):
         return self.phone.interface
 
     def _on_ended(self, call: CallContext) -> None:
-        self.wrapup_call = {
-            "uniqueid": call.uniqueid, "caller_number": call.caller_number,
-            "queue": call.queue, "citizen_id": self.citizen.id if self.citizen else None,
-            "requests": list(self.requests_made),
-        }
-        self._enter_wrapup()
+        self._enter_wrapup(PendingWrapUp(
+            call_uniqueid=call.uniqueid, caller_number=call.caller_number, queue=call.queue,
+            citizen_id=self.citizen.id if self.citizen else None,
+            request_numbers=tuple(self.requests_made),
+        ))
 
-    def _enter_wrapup(self) -> None:
-        assert self.wrapup_call is not None
-        self.services.drafts.save(WRAPUP_DRAFT, self.wrapup_call)
+    def _enter_wrapup(self, pending: PendingWrapUp) -> None:
+        self._keep_wrapup(pending)
         w = self.window
-        w.call_panel.set_phase("wrapup", self.tr("Wrap-up"))
-        w.wrapup.set_active(True, tuple(self.wrapup_call["requests"]))
-        w.tabs.setCurrentIndex(3)
+        w.call_panel.set_phase(Phase.WRAPUP, self.tr("Wrap-up"))
+        w.wrapup.show_pending(pending)
+        w.show_wrapup()
         w.wrapup.codes.setFocus()
+
+    def _keep_wrapup(self, pending: PendingWrapUp) -> None:
+        """The pending wrap-up, in memory and on disk (it must survive a crash of the app)."""
+        self.wrapup_call = pending
+        self.services.drafts.save(WRAPUP_DRAFT, pending.to_draft())
 
     def _restore_wrapup(self) -> None:
         saved = self.services.drafts.load(WRAPUP_DRAFT)
-        if saved and saved.get("uniqueid"):
-            log.info("unfinished wrap-up restored call=%s", saved["uniqueid"])
-            self.wrapup_call = saved
-            self.requests_made = list(saved.get("requests", []))
+        pending = PendingWrapUp.from_draft(saved) if saved else None
+        if pending is not None:
+            log.info("unfinished wrap-up restored call=%s", pending.call_uniqueid)
+            self.requests_made = list(pending.request_numbers)
             self.phone.restore_wrapup()
-            self._enter_wrapup()
+            self._enter_wrapup(pending)
 
     def _finish_wrapup(self, code: str) -> None:
         if self.wrapup_call is None:
             return
-        saved = self.wrapup_call
-        wrapup = WrapUp(
-            call_uniqueid=saved["uniqueid"], caller_number=saved["caller_number"],
-            queue=saved["queue"], agent_interface=self.agent_interface, code=code,
-            citizen_id=saved.get("citizen_id"), request_numbers=tuple(saved["requests"]),
-        )
+        wrapup = self.wrapup_call.finished(code, self.agent_interface)
         self.services.jobs.run(lambda: self.services.store.save_wrapup(wrapup),
                                lambda _r: self._wrapup_done(wrapup.call_uniqueid),
                                lambda exc: self.window.wrapup.failed(error_text(exc)))
@@ -180,18 +185,19 @@ class DeskController(QObject):
         self.requests_made = []
         self.citizen = None
         w = self.window
-        w.wrapup.set_active(False, ())
+        w.wrapup.show_pending(None)
         w.call_panel.clear()
         w.request_form.set_citizen(None)
         w.request_form.protocol.hide()
-        w.tabs.setCurrentIndex(0)
+        w.show_request_form()
         self.phone.finish_wrapup()
         w.bar.pending_pause = ""
         self.wrapupSaved.emit(uniqueid)
 
     def _on_withdrawn(self, call: CallContext) -> None:
         self.window.call_panel.clear()
-        self.window.notice.show_message(self.tr("The caller hung up before the answer."), "info")
+        self.window.notice.show_message(self.tr("The caller hung up before the answer."),
+                                        BannerLevel.INFO)
 
     def _on_missed(self, call: CallContext) -> None:
         self.window.call_panel.clear()
@@ -200,19 +206,19 @@ class DeskController(QObject):
             "%2", call.caller_number or "?")
         if self.phone.settings.pause_on_missed_ring:
             text += " " + self.tr("You were paused: resume (F8) when you are back.")
-        self.window.notice.show_message(text, "warning")
+        self.window.notice.show_message(text, BannerLevel.WARNING)
 
     # ---------------------------------------------------------------- citizen and requests
 
     def _edit_citizen(self, citizen: CitizenView | None) -> None:
         number = self.window.request_form.caller_number
         self.window.citizen_form.edit(citizen, number if citizen is None else "")
-        self.window.tabs.setCurrentIndex(1)
+        self.window.show_citizen()
 
     def _choose_citizen(self, citizen: CitizenView) -> None:
         self.citizen = citizen
         if self.wrapup_call is not None:
-            self.wrapup_call["citizen_id"] = citizen.id
+            self._keep_wrapup(self.wrapup_call.with_citizen(citizen.id))
         self.window.request_form.set_citizen(citizen)
         self.window.call_panel.show_citizen(citizen)
         self._reload_history(citizen.id)
@@ -225,8 +231,7 @@ class DeskController(QObject):
         if self.phone.phase is not Phase.IDLE or self.wrapup_call is not None:
             self.requests_made.append(detail.number)
             if self.wrapup_call is not None:
-                self.wrapup_call["requests"] = list(self.requests_made)
-                self.services.drafts.save(WRAPUP_DRAFT, self.wrapup_call)
+                self._keep_wrapup(self.wrapup_call.with_requests(self.requests_made))
             self.window.wrapup.show_requests(tuple(self.requests_made))
         if self.citizen is not None:
             self._reload_history(self.citizen.id)
@@ -254,21 +259,22 @@ class DeskController(QObject):
             w.pbx_banner.show_message(
                 self.tr("Connection to the PBX lost (%1). Reconnecting automatically; your "
                         "forms are kept.").replace("%1", self.client.last_error or "?"),
-                "error", self.tr("Reconnect now"), self.client.retry_now)
+                BannerLevel.ERROR, self.tr("Reconnect now"), self.client.retry_now)
         elif state is ConnectionState.CONNECTED:
             w.pbx_banner.hide()
 
     def _on_db_lost(self, message: str) -> None:
         w = self.window
-        w.bar.database.set_state("bad", self.tr("Database offline"))
+        w.bar.database.set_state(DotState.BAD, self.tr("Database offline"))
         w.db_banner.show_message(
             self.tr("Database unavailable. What you typed is kept (also on disk); retrying "
-                    "every 5 s."), "error", self.tr("Retry now"), self._probe_database)
+                    "every 5 s."), BannerLevel.ERROR, self.tr("Retry now"),
+            self._probe_database)
         self._db_retry.start()
 
     def _on_db_back(self) -> None:
         self._db_retry.stop()
-        self.window.bar.database.set_state("ok", self.tr("Database"))
+        self.window.bar.database.set_state(DotState.OK, self.tr("Database"))
         self.window.db_banner.hide()
 
     def _probe_database(self) -> None:

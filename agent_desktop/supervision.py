@@ -19,6 +19,7 @@ from agent_desktop.store.supervision import SupervisorStore, TodaySnapshot
 from agent_desktop.views.common import error_text, pbx_state_text
 from agent_desktop.views.role_window import RoleWindow
 from agent_desktop.views.wallboard import WallboardView
+from agent_desktop.widgets.banner import BannerLevel
 from citizen_center.config import WallboardSettings
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ class WallboardController(QObject):
         self._loading = False
         self.window.notice.show_message(
             self.tr("Today's history could not be read (%1); the board counts calls seen "
-                    "live.").replace("%1", error_text(exc)), "warning")
+                    "live.").replace("%1", error_text(exc)), BannerLevel.WARNING)
 
     def _on_pbx_state(self, state: ConnectionState) -> None:
         dot, text = pbx_state_text(state)
@@ -100,6 +101,6 @@ class WallboardController(QObject):
                 self.tr("Connection to the PBX lost (%1). Reconnecting automatically; the "
                         "board resynchronises when it is back.").replace(
                     "%1", self.client.last_error or "?"),
-                "error", self.tr("Reconnect now"), self.client.retry_now)
+                BannerLevel.ERROR, self.tr("Reconnect now"), self.client.retry_now)
         elif state is ConnectionState.CONNECTED:
             self.window.pbx_banner.hide()

@@ -41,6 +41,7 @@ from citizen_center.models import CitizenPhone, User
 from citizen_center.services.catalogue import load_catalogue
 from citizen_center.services.common import DEFAULT_POLICY
 from pbx.ami import AmiMessage
+from pbx.channel_vars import ChannelVar
 from tests.fixtures.postgres import PostgresServer
 
 INTERFACE = "PJSIP/agent-bench"
@@ -69,10 +70,10 @@ def event(name: str, uniqueid: str, phone: str, **extra: str) -> AmiMessage:
     headers = [("Event", name), ("Interface", INTERFACE), ("Queue", "geral"),
                ("Uniqueid", uniqueid), ("Channel", f"PJSIP/trunk-{uniqueid}"),
                ("CallerIDNum", phone), ("CallerIDName", "<unknown>"),
-               ("ChanVariable", f"C156_CALL_ID={uniqueid}"),
-               ("ChanVariable", "C156_TEXT=tem um buraco na minha rua"),
-               ("ChanVariable", "C156_SERVICE=VIA-BURACO"),
-               ("ChanVariable", "C156_CONFIDENCE=0.91")]
+               ("ChanVariable", f"{ChannelVar.CALL_ID}={uniqueid}"),
+               ("ChanVariable", f"{ChannelVar.TEXT}=tem um buraco na minha rua"),
+               ("ChanVariable", f"{ChannelVar.SERVICE}=VIA-BURACO"),
+               ("ChanVariable", f"{ChannelVar.CONFIDENCE}=0.91")]
     return AmiMessage(tuple(headers + list(extra.items())))
 
 

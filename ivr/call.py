@@ -30,6 +30,7 @@ from ivr.agi import FastAgiChannel
 from ivr.intent import Intent, IntentKind, MenuContext
 from ivr.runtime import IvrRuntime
 from ivr.speech.base import has_speech
+from pbx.channel_vars import ChannelVar
 
 log = logging.getLogger(__name__)
 
@@ -127,12 +128,10 @@ class AgiCall:
             log.warning("call record not completed (%s): %s", outcome, exc)
 
     # --- channel variables ----------------------------------------------------------------------
-    def set_variable(self, name: str, value: object) -> None:
-        self.channel.set_variable(name, clean_variable(value))
-
-    def set_inherited(self, name: str, value: object) -> None:
-        """Set a variable that reaches the agent's channel (the ``__`` prefix)."""
-        self.set_variable(f"__{name}", value)
+    def set_variable(self, variable: ChannelVar, value: object) -> None:
+        """Set a ``C156_*`` variable; those the contract marks inherited get the ``__`` prefix
+        here, so no handler can forget it and leave the agent's screen pop empty."""
+        self.channel.set_variable(variable.set_name, clean_variable(value))
 
     def get_variable(self, name: str) -> str:
         return str(self.channel.get_variable(name) or "")

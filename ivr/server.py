@@ -24,12 +24,13 @@ from typing import Any, Generic, TypeVar
 from citizen_center.logs import call_context
 from ivr.agi import AgiProtocolError, CallerHungUp, FastAgiChannel
 from ivr.registry import HandlerRegistry, UnknownScriptError, script_name
+from pbx.channel_vars import ChannelVar
 
 log = logging.getLogger(__name__)
 
 # Longest silence on a call's socket before the thread gives up on it (a stuck Asterisk).
 SOCKET_IDLE_TIMEOUT_S = 900
-FAILURE_VARIABLE = "C156_ROUTE"
+FAILURE_VARIABLE = ChannelVar.ROUTE
 
 R = TypeVar("R")
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from pbx.ami import AmiMessage
+from pbx.channel_vars import ChannelVar
 
 
 def _float_or_none(text: str) -> float | None:
@@ -24,7 +26,8 @@ def _int_or_none(text: str) -> int | None:
 
 @dataclass(frozen=True)
 class IvrContext:
-    """What the IVR learned before the call reached the queue (the ``C156_*`` variables)."""
+    """What the IVR learned before the call reached the queue (the ``C156_*`` variables: see
+    ``pbx.channel_vars`` for who sets each one and how it reaches AgentCalled)."""
 
     text: str = ""
     intent: str = ""
@@ -35,15 +38,15 @@ class IvrContext:
     route_reason: str = ""
 
     @classmethod
-    def from_variables(cls, variables: dict[str, str]) -> IvrContext:
+    def from_variables(cls, variables: Mapping[str, str]) -> IvrContext:
         return cls(
-            text=variables.get("C156_TEXT", ""),
-            intent=variables.get("C156_INTENT", ""),
-            service_code=variables.get("C156_SERVICE", ""),
-            confidence=_float_or_none(variables.get("C156_CONFIDENCE", "")),
-            protocol=variables.get("C156_PROTOCOL", ""),
-            citizen_id=_int_or_none(variables.get("C156_CITIZEN_ID", "")),
-            route_reason=variables.get("C156_ROUTE_REASON", ""),
+            text=variables.get(ChannelVar.TEXT, ""),
+            intent=variables.get(ChannelVar.INTENT, ""),
+            service_code=variables.get(ChannelVar.SERVICE, ""),
+            confidence=_float_or_none(variables.get(ChannelVar.CONFIDENCE, "")),
+            protocol=variables.get(ChannelVar.PROTOCOL, ""),
+            citizen_id=_int_or_none(variables.get(ChannelVar.CITIZEN_ID, "")),
+            route_reason=variables.get(ChannelVar.ROUTE_REASON, ""),
         )
 
 
@@ -70,12 +73,12 @@ class CallContext:
         moment = time.monotonic() if now is None else now
         variables = event.variables()
         return cls(
-            uniqueid=variables.get("C156_CALL_ID") or event.get("Uniqueid"),
+            uniqueid=variables.get(ChannelVar.CALL_ID) or event.get("Uniqueid"),
             caller_uniqueid=event.get("Uniqueid"),
             channel=event.get("Channel"),
             caller_number=_caller_number(event.get("CallerIDNum")),
             caller_name=_caller_name(event.get("CallerIDName")),
-            queue=event.get("Queue") or variables.get("C156_QUEUE", ""),
+            queue=event.get("Queue") or variables.get(ChannelVar.QUEUE, ""),
             ivr=IvrContext.from_variables(variables),
             offered_at=moment,
             wait_seconds=moment - joined_at if joined_at is not None else None,

@@ -81,6 +81,12 @@ class Thresholds:
             wrapup_pause_reason=wrapup_pause_reason,
         )
 
+    def limits_of(self, state: AgentState) -> tuple[int, int] | None:
+        """The (warn, alert) seconds of a timed state; None: the state is not timed."""
+        timed = {AgentState.TALKING: self.talk, AgentState.PAUSED: self.pause,
+                 AgentState.WRAPUP: self.wrapup}
+        return timed.get(state)
+
 
 def level_of(seconds: float, limits: tuple[int, int]) -> Level:
     warn, alert = limits
@@ -237,9 +243,6 @@ def _number(text: str) -> float | None:
         return None
 
 
-_TIMED = {
-    AgentState.TALKING: "talk", AgentState.PAUSED: "pause", AgentState.WRAPUP: "wrapup",
-}
 
 
 class QueueBoard:
@@ -433,7 +436,7 @@ class QueueBoard:
 
     def _tile(self, agent: _Agent, now: float) -> AgentTile:
         state, seconds, detail = agent.state(self.thresholds, now)
-        limits = getattr(self.thresholds, _TIMED.get(state, ""), None)
+        limits = self.thresholds.limits_of(state)
         if limits is not None and seconds is not None:
             level = level_of(seconds, limits)
         else:

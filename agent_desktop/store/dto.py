@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from citizen_center.domain.workflow import Role, Status
 from citizen_center.services.citizens import AddressInput, CallSummary, RequestSummary
@@ -112,6 +114,8 @@ class NewRequest:
 
 @dataclass(frozen=True)
 class WrapUp:
+    """A saved wrap-up: what the store writes on the call's record."""
+
     call_uniqueid: str
     caller_number: str
     queue: str
@@ -119,3 +123,47 @@ class WrapUp:
     code: str
     citizen_id: int | None
     request_numbers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PendingWrapUp:
+    """A call that ended and still waits for its wrap-up code.
+
+    Kept on disk as a draft until saved, so a crash of the app never lets the agent skip it. The
+    draft keeps the key names of the dict it replaced: a draft written before an upgrade is
+    still restored.
+    """
+
+    call_uniqueid: str
+    caller_number: str
+    queue: str
+    citizen_id: int | None = None
+    request_numbers: tuple[str, ...] = ()
+
+    def with_citizen(self, citizen_id: int) -> PendingWrapUp:
+        return replace(self, citizen_id=citizen_id)
+
+    def with_requests(self, numbers: Sequence[str]) -> PendingWrapUp:
+        return replace(self, request_numbers=tuple(numbers))
+
+    def finished(self, code: str, agent_interface: str) -> WrapUp:
+        return WrapUp(call_uniqueid=self.call_uniqueid, caller_number=self.caller_number,
+                      queue=self.queue, agent_interface=agent_interface, code=code,
+                      citizen_id=self.citizen_id, request_numbers=self.request_numbers)
+
+    def to_draft(self) -> dict[str, Any]:
+        return {"uniqueid": self.call_uniqueid, "caller_number": self.caller_number,
+                "queue": self.queue, "citizen_id": self.citizen_id,
+                "requests": list(self.request_numbers)}
+
+    @classmethod
+    def from_draft(cls, data: Mapping[str, Any]) -> PendingWrapUp | None:
+        """None when the draft is not one (hand-edited, truncated): nothing to restore."""
+        uniqueid, citizen_id = data.get("uniqueid"), data.get("citizen_id")
+        requests = data.get("requests", [])
+        if not uniqueid or not isinstance(uniqueid, str) or not isinstance(requests, list):
+            return None
+        return cls(call_uniqueid=uniqueid, caller_number=str(data.get("caller_number") or ""),
+                   queue=str(data.get("queue") or ""),
+                   citizen_id=citizen_id if isinstance(citizen_id, int) else None,
+                   request_numbers=tuple(str(number) for number in requests))

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent_desktop.pbx.agent_phone import Phase
 from agent_desktop.pbx.call_context import CallContext
 from agent_desktop.qtmodels import call_history_model, local_date, request_history_model
 from agent_desktop.store.dto import CitizenView, HistoryView, ScreenPop
@@ -25,10 +26,10 @@ from citizen_center.domain.identifiers import format_cpf, format_phone
 from citizen_center.domain.protocol import format_protocol_number
 
 PHASE_STYLE = {
-    "ringing": "background:#fdb022;color:#1d1d1d;",
-    "talking": "background:#12b76a;color:white;",
-    "wrapup": "background:#7a5af8;color:white;",
-    "idle": "background:#eaecf0;color:#344054;",
+    Phase.RINGING: "background:#fdb022;color:#1d1d1d;",
+    Phase.TALKING: "background:#12b76a;color:white;",
+    Phase.WRAPUP: "background:#7a5af8;color:white;",
+    Phase.IDLE: "background:#eaecf0;color:#344054;",
 }
 
 
@@ -123,7 +124,7 @@ class CallPanel(QWidget):
     def clear(self) -> None:
         self.uniqueid = ""
         self.pop = None
-        self.set_phase("idle", self.tr("Available"))
+        self.set_phase(Phase.IDLE, self.tr("Available"))
         self.caller.setText(self.tr("No call"))
         self.queue.setText("")
         for label in (self.said, self.service, self.consulted, self.waited):
@@ -133,9 +134,9 @@ class CallPanel(QWidget):
         self.requests_model.set_rows([])
         self.calls_model.set_rows([])
 
-    def set_phase(self, key: str, text: str) -> None:
+    def set_phase(self, phase: Phase, text: str) -> None:
         self.phase.setText(f"  {text}  ")
-        self.phase.setStyleSheet(f"{PHASE_STYLE[key]}border-radius:10px;font-weight:600;"
+        self.phase.setStyleSheet(f"{PHASE_STYLE[phase]}border-radius:10px;font-weight:600;"
                                  "padding:3px;")
 
     def show_call(self, call: CallContext) -> None:

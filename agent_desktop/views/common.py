@@ -12,6 +12,7 @@ from agent_desktop.jobs import JobRunner
 from agent_desktop.pbx.qt_ami import ConnectionState
 from agent_desktop.store.drafts import DraftStore
 from agent_desktop.store.service import DesktopStore
+from agent_desktop.widgets.indicators import DotState
 from citizen_center.errors import CitizenCenterError, DatabaseUnavailableError
 
 ERROR_STYLE = "color:#b42318;font-weight:600;"
@@ -41,15 +42,16 @@ def error_text(exc: Exception) -> str:
     return QCoreApplication.translate("Errors", "Unexpected error: %1").replace("%1", str(exc))
 
 
-def pbx_state_text(state: ConnectionState) -> tuple[str, str]:
+def pbx_state_text(state: ConnectionState) -> tuple[DotState, str]:
     """The status dot's colour and text for the PBX connection (agent and supervisor bars)."""
     translate = QCoreApplication.translate
     texts = {
-        ConnectionState.CONNECTED: ("ok", translate("DeskController", "PBX connected")),
-        ConnectionState.CONNECTING: ("warn", translate("DeskController", "PBX connecting...")),
-        ConnectionState.RETRYING: ("bad", translate("DeskController", "PBX offline")),
-        ConnectionState.DISCONNECTED: ("idle", translate("DeskController",
-                                                         "PBX disconnected")),
+        ConnectionState.CONNECTED: (DotState.OK, translate("DeskController", "PBX connected")),
+        ConnectionState.CONNECTING: (DotState.WARN, translate("DeskController",
+                                                              "PBX connecting...")),
+        ConnectionState.RETRYING: (DotState.BAD, translate("DeskController", "PBX offline")),
+        ConnectionState.DISCONNECTED: (DotState.IDLE, translate("DeskController",
+                                                                "PBX disconnected")),
     }
     return texts[state]
 

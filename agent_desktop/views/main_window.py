@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -33,6 +35,15 @@ QHeaderView::section { background: #f2f4f7; padding: 4px; border: none;
 """
 
 
+class WorkTab(enum.Enum):
+    """The work tabs, in the order they appear."""
+
+    REQUEST = enum.auto()
+    CITIZEN = enum.auto()
+    SEARCH = enum.auto()
+    WRAPUP = enum.auto()
+
+
 def scrollable(widget: QWidget) -> QScrollArea:
     """Forms scroll rather than squeeze at 1366×768."""
     area = QScrollArea()
@@ -62,10 +73,22 @@ class MainWindow(QMainWindow):
         self.wrapup = WrapupPanel(wrapup_codes, self)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("workTabs")
-        self.tabs.addTab(scrollable(self.request_form), self.tr("New request"))
-        self.tabs.addTab(scrollable(self.citizen_form), self.tr("Citizen"))
-        self.tabs.addTab(self.search, self.tr("Find requests"))
-        self.tabs.addTab(self.wrapup, self.tr("Wrap-up"))
+        # Tabs are reached through their WorkTab, never their position: adding or moving a tab
+        # cannot silently send the agent to the wrong one.
+        self._pages: dict[WorkTab, QWidget] = {
+            WorkTab.REQUEST: scrollable(self.request_form),
+            WorkTab.CITIZEN: scrollable(self.citizen_form),
+            WorkTab.SEARCH: self.search,
+            WorkTab.WRAPUP: self.wrapup,
+        }
+        titles = {
+            WorkTab.REQUEST: self.tr("New request"),
+            WorkTab.CITIZEN: self.tr("Citizen"),
+            WorkTab.SEARCH: self.tr("Find requests"),
+            WorkTab.WRAPUP: self.tr("Wrap-up"),
+        }
+        for tab in WorkTab:
+            self.tabs.addTab(self._pages[tab], titles[tab])
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.call_panel)
         splitter.addWidget(self.tabs)
@@ -78,21 +101,46 @@ class MainWindow(QMainWindow):
 
     def _shortcuts(self) -> None:
         keys = {
-            "F2": lambda: self.tabs.setCurrentIndex(1),
+            "F2": self.show_citizen,
             "F3": self.focus_service_search,
             "F4": self.focus_request_search,
             "F8": self.bar.pause.click,
             "F9": self.bar.queues.click,
-            "F10": lambda: self.tabs.setCurrentIndex(3),
+            "F10": self.show_wrapup,
         }
         for key, action in keys.items():
             QShortcut(QKeySequence(key), self, action)
 
+    # ---------------------------------------------------------------- navigation
+
+    def page(self, tab: WorkTab) -> QWidget:
+        """The tab's widget (the forms' are their scroll areas)."""
+        return self._pages[tab]
+
+    def show_tab(self, tab: WorkTab) -> None:
+        self.tabs.setCurrentWidget(self._pages[tab])
+
+    def current_tab(self) -> WorkTab | None:
+        shown = self.tabs.currentWidget()
+        return next((tab for tab, page in self._pages.items() if page is shown), None)
+
+    def show_request_form(self) -> None:
+        self.show_tab(WorkTab.REQUEST)
+
+    def show_citizen(self) -> None:
+        self.show_tab(WorkTab.CITIZEN)
+
+    def show_search(self) -> None:
+        self.show_tab(WorkTab.SEARCH)
+
+    def show_wrapup(self) -> None:
+        self.show_tab(WorkTab.WRAPUP)
+
     def focus_service_search(self) -> None:
-        self.tabs.setCurrentIndex(0)
+        self.show_request_form()
         self.request_form.search.setFocus()
 
     def focus_request_search(self) -> None:
-        self.tabs.setCurrentIndex(2)
+        self.show_search()
         self.search.query.setFocus()
         self.search.query.selectAll()

@@ -39,7 +39,8 @@ class TopBar(QWidget):
 
 
 class RoleWindow(QMainWindow):
-    """GUI thread only. ``add_tab(widget, title, key)``: a tab reachable by a function key."""
+    """GUI thread only. ``add_tab(widget, title, key)``: a tab reachable by a function key;
+    ``show_tab(widget)`` brings it forward (tabs are named by their widget, not a position)."""
 
     def __init__(self, title: str, user_text: str, with_pbx: bool) -> None:
         super().__init__()
@@ -56,5 +57,10 @@ class RoleWindow(QMainWindow):
         self.setMinimumSize(1024, 640)
 
     def add_tab(self, widget: QWidget, title: str, key: str) -> None:
-        index = self.tabs.addTab(widget, f"{title} ({key})")
-        QShortcut(QKeySequence(key), self, lambda: self.tabs.setCurrentIndex(index))
+        self.tabs.addTab(widget, f"{title} ({key})")
+        QShortcut(QKeySequence(key), self, lambda: self.show_tab(widget))
+
+    def show_tab(self, widget: QWidget) -> None:
+        if self.tabs.indexOf(widget) < 0:
+            raise ValueError(f"{type(widget).__name__} is not a tab of this window")
+        self.tabs.setCurrentWidget(widget)

@@ -3,6 +3,7 @@ CSV or the printable PDF summary. Reports run as background jobs (``SupervisorSt
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -33,6 +34,16 @@ from agent_desktop.views.common import error_text, show_message
 from agent_desktop.widgets.report_charts import chart_for, has_chart
 
 Cells = list[str]
+
+
+class PeriodPreset(enum.Enum):
+    """The period choices; the value is how many days before today the period begins."""
+
+    TODAY = 0
+    LAST_7_DAYS = 6
+    LAST_30_DAYS = 29
+    LAST_12_MONTHS = 364
+    CUSTOM = -1
 
 
 class StatisticsView(QWidget):
@@ -108,10 +119,12 @@ class StatisticsView(QWidget):
     def _build_period(self) -> None:
         self.preset = QComboBox(self)
         self.preset.setObjectName("periodPreset")
-        for label, days in ((self.tr("Today"), 0), (self.tr("Last 7 days"), 6),
-                            (self.tr("Last 30 days"), 29), (self.tr("Last 12 months"), 364)):
-            self.preset.addItem(label, days)
-        self.preset.addItem(self.tr("Custom"), -1)
+        for preset, label in ((PeriodPreset.TODAY, self.tr("Today")),
+                              (PeriodPreset.LAST_7_DAYS, self.tr("Last 7 days")),
+                              (PeriodPreset.LAST_30_DAYS, self.tr("Last 30 days")),
+                              (PeriodPreset.LAST_12_MONTHS, self.tr("Last 12 months")),
+                              (PeriodPreset.CUSTOM, self.tr("Custom"))):
+            self.preset.addItem(label, preset)
         self.first = QDateEdit(self)
         self.first.setObjectName("periodFirst")
         self.last = QDateEdit(self)
@@ -136,17 +149,27 @@ class StatisticsView(QWidget):
         self.period_row.addStretch(1)
         self.period_row.addWidget(self.export_csv)
         self.period_row.addWidget(self.export_pdf)
-        self.preset.setCurrentIndex(2)
+        self.choose_preset(PeriodPreset.LAST_30_DAYS)
         self._apply_preset()
 
+    def choose_preset(self, preset: PeriodPreset) -> None:
+        for row in range(self.preset.count()):
+            if self.preset.itemData(row) is preset:
+                self.preset.setCurrentIndex(row)
+                return
+
+    def current_preset(self) -> PeriodPreset:
+        preset = self.preset.currentData()
+        return preset if isinstance(preset, PeriodPreset) else PeriodPreset.CUSTOM
+
     def _apply_preset(self) -> None:
-        days = self.preset.currentData()
-        custom = days is None or days < 0
+        preset = self.current_preset()
+        custom = preset is PeriodPreset.CUSTOM
         self.first.setEnabled(custom)
         self.last.setEnabled(custom)
         if not custom:
             today = date.today()
-            self.set_period(today - timedelta(days=int(days)), today)
+            self.set_period(today - timedelta(days=preset.value), today)
 
     def set_period(self, first: date, last: date) -> None:
         self.first.setDate(QDate(first.year, first.month, first.day))

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent_desktop.store.dto import PendingWrapUp
 from agent_desktop.views.common import show_message
 from citizen_center.domain.protocol import format_protocol_number
 
@@ -47,9 +48,11 @@ class WrapupPanel(QWidget):
         layout.addWidget(self.requests)
         layout.addWidget(self.message)
         layout.addWidget(self.finish)
-        self.set_active(False, ())
+        self.show_pending(None)
 
-    def set_active(self, active: bool, request_numbers: tuple[str, ...]) -> None:
+    def show_pending(self, pending: PendingWrapUp | None) -> None:
+        """The call to wrap up, or None: nothing to wrap up (the panel is disabled)."""
+        active = pending is not None
         self.header.setText(
             self.tr("Call ended: choose the wrap-up code. No new call reaches you until you "
                     "finish.") if active else self.tr("No call to wrap up."))
@@ -58,7 +61,7 @@ class WrapupPanel(QWidget):
         if not active:
             self.codes.clearSelection()
             self.message.clear()
-        self.show_requests(request_numbers)
+        self.show_requests(pending.request_numbers if pending is not None else ())
 
     def show_requests(self, numbers: tuple[str, ...]) -> None:
         listed = ", ".join(format_protocol_number(n) for n in numbers) or self.tr("none")

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+
+class BannerLevel(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
 STYLES = {
-    "error": "background:#b42318;color:white;",
-    "warning": "background:#fdb022;color:#1d1d1d;",
-    "info": "background:#1570ef;color:white;",
+    BannerLevel.ERROR: "background:#b42318;color:white;",
+    BannerLevel.WARNING: "background:#fdb022;color:#1d1d1d;",
+    BannerLevel.INFO: "background:#1570ef;color:white;",
 }
 
 
@@ -37,7 +45,7 @@ class Banner(QFrame):
     def show_message(
         self,
         text: str,
-        level: str = "error",
+        level: BannerLevel = BannerLevel.ERROR,
         action_text: str = "",
         action: Callable[[], None] | None = None,
     ) -> None:

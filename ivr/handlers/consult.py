@@ -12,6 +12,7 @@ from ivr.call import AgiCall, Answer
 from ivr.intent import IntentKind, MenuContext, extract_protocol
 from ivr.intent.actions import KEY_AGENT
 from ivr.prompts import status_readback_keys
+from pbx.channel_vars import ChannelVar
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,6 @@ def read_back_status(call: AgiCall, candidate: str) -> str:
     except NotFoundError:
         call.play(["protocol/unknown"])
         return "unknown"
-    call.set_inherited("C156_PROTOCOL", request.number)
+    call.set_variable(ChannelVar.PROTOCOL, request.number)
     call.play(keys)
     return "found"

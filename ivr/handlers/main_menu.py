@@ -21,6 +21,7 @@ from ivr.intent import Decision, Intent, IntentKind, MenuContext
 from ivr.intent.actions import KEY_AGENT, KEY_CONSULT_PROTOCOL, KEY_END_CALL
 from ivr.prompts import confirm_service_keys, open_requests_keys, transfer_keys
 from ivr.registry import handlers
+from pbx.channel_vars import ChannelVar
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +57,8 @@ def main_menu(call: AgiCall) -> None:
     except DatabaseUnavailableError as exc:
         log.warning("database unavailable, general queue: %s", exc)
         call.play(["failure/apology", "failure/general_queue"], escape_digits="")
-        call.set_inherited("C156_ROUTE_REASON", "database-unavailable")
-        call.set_variable("C156_ROUTE", GENERAL_QUEUE)
+        call.set_variable(ChannelVar.ROUTE_REASON, "database-unavailable")
+        call.set_variable(ChannelVar.ROUTE, GENERAL_QUEUE)
         outcome = "queued"
     finally:
         call.finish(outcome, ended=outcome != "queued")
@@ -104,7 +105,7 @@ class MainMenu:
     def _welcome(self, history: CitizenHistory | None) -> str:
         open_count = len(history.open_requests) if history else 0
         if self.citizen_id is not None:
-            self.call.set_inherited("C156_CITIZEN_ID", self.citizen_id)
+            self.call.set_variable(ChannelVar.CITIZEN_ID, self.citizen_id)
         # Recorded before playing: a caller who hangs up during the welcome still has a path.
         self.call.step("welcome", detail={"citizen_id": self.citizen_id,
                                           "open_requests": open_count})
@@ -241,14 +242,14 @@ class MainMenu:
         if route is SELF_SERVICE_DONE:
             return route
         call = self.call
-        call.set_inherited("C156_INTENT", route.intent)
-        call.set_inherited("C156_SERVICE", route.service_code)
-        call.set_inherited("C156_TEXT", route.text)
-        call.set_inherited(
-            "C156_CONFIDENCE", f"{route.confidence:.2f}" if route.confidence is not None else ""
+        call.set_variable(ChannelVar.INTENT, route.intent)
+        call.set_variable(ChannelVar.SERVICE, route.service_code)
+        call.set_variable(ChannelVar.TEXT, route.text)
+        call.set_variable(
+            ChannelVar.CONFIDENCE, f"{route.confidence:.2f}" if route.confidence is not None else ""
         )
         if route.reason:
-            call.set_inherited("C156_ROUTE_REASON", route.reason)
+            call.set_variable(ChannelVar.ROUTE_REASON, route.reason)
         with call.runtime.database.transaction() as session:
             calls.set_queue(session, calls.get_call(session, call.uniqueid), route.queue)
         call.step(
@@ -260,5 +261,5 @@ class MainMenu:
             ["transfer/agent"] if route.queue == GENERAL_QUEUE else transfer_keys(route.queue),
             escape_digits="",
         )
-        call.set_variable("C156_ROUTE", route.queue)
+        call.set_variable(ChannelVar.ROUTE, route.queue)
         return route

@@ -20,17 +20,21 @@ from PySide6.QtWidgets import QApplication, QScrollArea
 from agent_desktop.app import build_desk, install_translator, make_services
 from agent_desktop.pbx.agent_phone import MemberStatus
 from agent_desktop.pbx.qt_ami import AmiEndpoint
+from agent_desktop.views.main_window import WorkTab
+from agent_desktop.widgets.indicators import DotState
 from citizen_center.config import DesktopSettings, load_settings
 from citizen_center.db import Database
 from pbx.ami import AmiMessage
+from pbx.channel_vars import ChannelVar
 
 INTERFACE = "PJSIP/agent-2001"
 
 
 def queue_event(name: str, phone: str, **extra: str) -> AmiMessage:
-    variables = {"C156_CALL_ID": "1764400000.42", "C156_TEXT": "tem um buraco na minha rua",
-                 "C156_SERVICE": "VIA-BURACO", "C156_CONFIDENCE": "0.91",
-                 "C156_INTENT": "new_request"}
+    variables = {ChannelVar.CALL_ID: "1764400000.42",
+                 ChannelVar.TEXT: "tem um buraco na minha rua",
+                 ChannelVar.SERVICE: "VIA-BURACO", ChannelVar.CONFIDENCE: "0.91",
+                 ChannelVar.INTENT: "new_request"}
     headers = [("Event", name), ("Interface", INTERFACE), ("Queue", "servicos-urbanos"),
                ("Uniqueid", "1764400000.42"), ("CallerIDNum", phone)]
     headers += [("ChanVariable", f"{k}={v}") for k, v in variables.items()]
@@ -60,7 +64,7 @@ def main(url: str, phone: str, out: Path) -> None:
     spin(app, 1.0)
     desk.client.stop()  # the picture shows a call, not the (absent) PBX's banner
     desk.window.pbx_banner.hide()
-    desk.window.bar.pbx.set_state("ok", "Central conectada")
+    desk.window.bar.pbx.set_state(DotState.OK, "Central conectada")
     desk.window.bar.show_status(MemberStatus(frozenset({"servicos-urbanos", "geral"})))
     desk.phone._on_event(queue_event("AgentCalled", phone))
     desk.phone._on_event(queue_event("AgentConnect", phone, HoldTime="23"))
@@ -72,7 +76,7 @@ def main(url: str, phone: str, out: Path) -> None:
     form.description.setPlainText("Buraco grande em frente ao número 300, perigoso para motos.")
     form.submit.click()
     spin(app, 1.5)
-    area = desk.window.tabs.widget(0)  # the request form's scroll area: show the protocol
+    area = desk.window.page(WorkTab.REQUEST)  # the form's scroll area: show the protocol
     assert isinstance(area, QScrollArea)
     area.verticalScrollBar().setValue(10_000)
     desk.window.notice.hide()

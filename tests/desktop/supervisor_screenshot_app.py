@@ -23,6 +23,8 @@ from agent_desktop.pbx.queue_board import QueueBoard, TodayCounts
 from agent_desktop.roles import SupervisorDesk, build_supervisor
 from agent_desktop.store.dto import AgentUser
 from agent_desktop.store.supervision import ReportKind
+from agent_desktop.views.statistics import PeriodPreset
+from agent_desktop.widgets.indicators import DotState
 from citizen_center import demo_data
 from citizen_center.config import Settings, WallboardSettings, load_settings
 from citizen_center.db import Database
@@ -110,7 +112,7 @@ def grab(out: Path) -> None:
 
 def statistics(app: QApplication, desk: SupervisorDesk, kind: ReportKind, out: Path) -> None:
     view = desk.statistics
-    desk.window.tabs.setCurrentWidget(view)
+    desk.window.show_tab(view)
     shown: list[object] = []
     view.reportShown.connect(shown.append)
     view.choose(kind)
@@ -141,10 +143,10 @@ def main(url: str, out_dir: Path) -> None:
     spin(app, 1.2)
     desk.window.pbx_banner.hide()
     desk.window.notice.hide()
-    desk.window.bar.pbx.set_state("ok", "Central conectada")
+    desk.window.bar.pbx.set_state(DotState.OK, "Central conectada")
     spin(app, 0.3)
     grab(out_dir / "wallboard.png")
-    desk.statistics.preset.setCurrentIndex(3)  # the last 12 months
+    desk.statistics.choose_preset(PeriodPreset.LAST_12_MONTHS)
     statistics(app, desk, ReportKind.CALLS_BY_HOUR, out_dir / "statistics-by-hour.png")
     statistics(app, desk, ReportKind.CHANNELS_BY_MONTH, out_dir / "statistics-channels.png")
     statistics(app, desk, ReportKind.SATISFACTION_BY_MONTH,

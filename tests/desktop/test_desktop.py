@@ -19,7 +19,9 @@ from agent_desktop.pbx.agent_phone import Phase
 from agent_desktop.pbx.call_context import CallContext
 from agent_desktop.pbx.qt_ami import AmiEndpoint, ConnectionState
 from agent_desktop.store.dto import AgentUser
+from agent_desktop.views.main_window import WorkTab
 from agent_desktop.views.request_search import RequestSearchView
+from agent_desktop.widgets.indicators import DotState
 from citizen_center.db import Database
 from citizen_center.domain.deadlines import expected_at
 from citizen_center.domain.identifiers import complete_cpf, format_cpf
@@ -31,6 +33,7 @@ from citizen_center.services.citizens import AddressInput, CitizenInput
 from citizen_center.services.common import DEFAULT_POLICY, Actor
 from demo.simulate import place_call
 from ivr.speech.caller_voice import CallerVoice, Utterance
+from pbx.channel_vars import ChannelVar
 from tests.desktop.desks import (
     PASSWORD,
     QUEUE,
@@ -56,13 +59,14 @@ SAID = "tem um buraco na minha rua"
 @pytest.fixture
 def ivr_route(fastagi: FakeFastAgiServer) -> Iterator[dict[str, str]]:
     """What "the IVR" sets before queueing (the stand-in: the test writes the variables)."""
-    variables = {"C156_TEXT": SAID, "C156_INTENT": "new_request", "C156_SERVICE": "VIA-BURACO",
-                 "C156_CONFIDENCE": "0.91"}
+    variables: dict[str, str] = {ChannelVar.TEXT: SAID, ChannelVar.INTENT: "new_request",
+                                 ChannelVar.SERVICE: "VIA-BURACO",
+                                 ChannelVar.CONFIDENCE: "0.91"}
 
     def main_menu(channel: AgiChannel) -> None:
         for name, value in variables.items():
-            channel.set_variable(f"__{name}", value)
-        channel.set_variable("C156_ROUTE", QUEUE)
+            channel.set_variable(ChannelVar(name).set_name, value)
+        channel.set_variable(ChannelVar.ROUTE, QUEUE)
 
     fastagi.handlers["main-menu"] = main_menu
     yield variables
@@ -110,6 +114,7 @@ def test_call_pops_context_and_history_request_then_enforced_wrapup(
     qtbot.waitUntil(lambda: desk.phone.phase is Phase.WRAPUP, timeout=20000)
     qtbot.waitUntil(lambda: desk.phone.status.paused, timeout=5000)
     assert desk.phone.status.reason == "pós-atendimento"
+    assert window.current_tab() is WorkTab.WRAPUP
     window.wrapup.finish.click()  # no code chosen: refused, still in wrap-up and paused
     assert "code" in window.wrapup.message.text().lower() or "código" in \
         window.wrapup.message.text().lower()
@@ -118,6 +123,7 @@ def test_call_pops_context_and_history_request_then_enforced_wrapup(
     with qtbot.waitSignal(desk.controller.wrapupSaved, timeout=10000):
         window.wrapup.finish.click()
     qtbot.waitUntil(lambda: not desk.phone.status.paused, timeout=5000)
+    assert window.current_tab() is WorkTab.REQUEST
     with database.transaction() as session:
         call = session.scalar(select(Call).where(Call.agent_id == agent.id))
         assert call is not None and call.caller_number == f"+55{phone}"
@@ -182,7 +188,7 @@ def test_asterisk_restart_reconnects_and_resynchronises(
 
     with asterisk_down(qtbot, pbx, desk.client):
         assert desk.window.pbx_banner.isVisible()
-        assert desk.window.bar.pbx.state == "bad"
+        assert desk.window.bar.pbx.state is DotState.BAD
     # Asterisk forgets pauses and (without its astdb) members: the desktop puts them back.
     with qtbot.waitSignal(desk.phone.synced, timeout=20000):
         pass
@@ -298,7 +304,8 @@ def test_search_note_and_reopen_through_the_request_search_view(
                      nowhere)
     desk_factory.append(desk)
     view = desk.window.search
-    desk.window.tabs.setCurrentWidget(view)
+    desk.window.show_search()
+    assert desk.window.current_tab() is WorkTab.SEARCH
     for typed in (format_protocol_number(number), f"({phone[:2]}) {phone[2:7]}-{phone[7:]}",
                   format_cpf(cpf)):
         search_for(qtbot, view, typed, number)

@@ -17,7 +17,7 @@ from agent_desktop.pbx.qt_ami import AmiEndpoint
 from agent_desktop.roles import InboxDesk, SupervisorDesk, build_inbox, build_supervisor
 from agent_desktop.store.dto import AgentUser
 from agent_desktop.store.supervision import ReportKind
-from agent_desktop.views.statistics import StatisticsView
+from agent_desktop.views.statistics import PeriodPreset, StatisticsView
 from citizen_center.config import Settings, WallboardSettings, load_settings
 from citizen_center.db import Database
 from citizen_center.domain.workflow import Role, Status
@@ -62,8 +62,8 @@ def test_statistics_match_the_hand_counted_sample_and_export(
     log.write_bytes(SAMPLE.read_bytes())
     import_queue_log(database, log)
     view = supervisor.statistics
-    supervisor.window.tabs.setCurrentWidget(view)
-    view.preset.setCurrentIndex(view.preset.count() - 1)  # custom
+    supervisor.window.show_tab(view)
+    view.choose_preset(PeriodPreset.CUSTOM)
     view.set_period(date(2026, 3, 1), date(2026, 3, 31))
 
     rows = {r[0]: r for r in show(qtbot, view, ReportKind.CALLS_BY_QUEUE)}

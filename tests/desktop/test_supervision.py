@@ -16,9 +16,11 @@ from agent_desktop.pbx.qt_ami import ConnectionState
 from agent_desktop.pbx.queue_board import AgentState, AgentTile, TodayCounts
 from agent_desktop.roles import SupervisorDesk, build_supervisor
 from agent_desktop.store.dto import AgentUser
+from agent_desktop.widgets.indicators import DotState
 from citizen_center.config import ReportsSettings, Settings, WallboardSettings, load_settings
 from citizen_center.db import Database
 from citizen_center.domain.workflow import Role
+from pbx.channel_vars import ChannelVar
 from tests.desktop.desks import asterisk_down, logged_in_desk
 from tests.fixtures.asterisk import LocalCaller, RunningPbx, SimulatedAgents
 from tests.fixtures.fastagi import AgiChannel, FakeFastAgiServer
@@ -43,7 +45,7 @@ def board_settings(pbx: RunningPbx) -> Settings:
 @pytest.fixture
 def route_to_queue(fastagi: FakeFastAgiServer) -> None:
     def main_menu(channel: AgiChannel) -> None:
-        channel.set_variable("C156_ROUTE", QUEUE)
+        channel.set_variable(ChannelVar.ROUTE, QUEUE)
 
     fastagi.handlers["main-menu"] = main_menu
 
@@ -71,6 +73,11 @@ def today(desk: SupervisorDesk) -> TodayCounts:
 
 def shown_tile(desk: SupervisorDesk, name: str) -> AgentTile | None:
     return next((t for t in desk.wallboard.model.tiles if t.name == name), None)
+
+
+def pbx_dot(desk: SupervisorDesk) -> DotState:
+    # A call, not the attribute: mypy would keep the first assertion's narrowing for the second.
+    return desk.window.bar.pbx.state
 
 
 def tile_shows(desk: SupervisorDesk, name: str, state: AgentState, detail: str) -> bool:
@@ -130,12 +137,12 @@ def test_wallboard_reconnects_and_resynchronises_after_an_asterisk_restart(
 
     with asterisk_down(qtbot, pbx, board.client):
         assert board.window.pbx_banner.isVisible()
-        assert board.window.bar.pbx.state == "bad"
+        assert pbx_dot(board) is DotState.BAD
     with qtbot.waitSignals([board.monitor.synced, desk.phone.synced], timeout=20000):
         pass
     qtbot.waitUntil(lambda: board.client.state is ConnectionState.CONNECTED, timeout=5000)
     assert not board.window.pbx_banner.isVisible()
-    assert board.window.bar.pbx.state == "ok"
+    assert pbx_dot(board) is DotState.OK
     qtbot.waitUntil(lambda: tile_shows(board, name, AgentState.PAUSED, "Backoffice"),
                     timeout=10000)
     # A fresh QueueStatus (what every reconnection asks) gives the same picture.

@@ -9,6 +9,7 @@ from agent_desktop.pbx.call_context import CallContext, same_interface
 from agent_desktop.pbx.qt_ami import Backoff
 from agent_desktop.qtmodels import fold
 from agent_desktop.store.drafts import DraftStore
+from agent_desktop.store.dto import PendingWrapUp
 from agent_desktop.widgets.protocol_display import spoken_groups
 from citizen_center.db import Database
 from citizen_center.models import utcnow
@@ -16,6 +17,7 @@ from citizen_center.services import citizens, request_search, requests
 from citizen_center.services.citizens import AddressInput, CitizenInput
 from citizen_center.services.common import Actor
 from pbx.ami import AmiMessage, PacketBuffer
+from pbx.channel_vars import ChannelVar
 
 ACTOR = Actor.system("test")
 
@@ -34,9 +36,11 @@ def test_call_context_from_agent_called_reads_ivr_variables() -> None:
     event = AmiMessage((
         ("Event", "AgentCalled"), ("Uniqueid", "111.2"), ("Channel", "Local/156@x-0;2"),
         ("CallerIDNum", "51999990000"), ("CallerIDName", "<unknown>"), ("Queue", "geral"),
-        ("ChanVariable", "C156_CALL_ID=111.1"), ("ChanVariable", "C156_TEXT=tem um buraco"),
-        ("ChanVariable", "C156_CONFIDENCE=0.87"), ("ChanVariable", "C156_CITIZEN_ID=42"),
-        ("ChanVariable", "C156_SERVICE=VIA-BURACO"),
+        ("ChanVariable", f"{ChannelVar.CALL_ID}=111.1"),
+        ("ChanVariable", f"{ChannelVar.TEXT}=tem um buraco"),
+        ("ChanVariable", f"{ChannelVar.CONFIDENCE}=0.87"),
+        ("ChanVariable", f"{ChannelVar.CITIZEN_ID}=42"),
+        ("ChanVariable", f"{ChannelVar.SERVICE}=VIA-BURACO"),
     ))
     call = CallContext.from_agent_called(event, joined_at=10.0, now=25.0)
     assert (call.uniqueid, call.caller_uniqueid) == ("111.1", "111.2")
@@ -61,6 +65,22 @@ def test_drafts_are_atomic_and_survive_a_new_store(tmp_path: Path) -> None:
     assert again.load("broken") is None
     again.discard("request-form")
     assert again.load("request-form") is None
+
+
+def test_a_pending_wrapup_survives_a_restart_as_a_draft(tmp_path: Path) -> None:
+    pending = PendingWrapUp("111.1", "+5551999990000", "geral", request_numbers=("2026000001",))
+    pending = pending.with_citizen(42).with_requests(["2026000001", "2026000002"])
+    DraftStore(tmp_path).save("wrapup", pending.to_draft())
+    draft = DraftStore(tmp_path).load("wrapup")
+    assert draft is not None and PendingWrapUp.from_draft(draft) == pending
+    # A draft written by the version that kept a plain dict has these very keys.
+    legacy: dict[str, object] = {"uniqueid": "9.9", "caller_number": "", "queue": "geral",
+                                 "citizen_id": None, "requests": []}
+    assert PendingWrapUp.from_draft(legacy) == PendingWrapUp("9.9", "", "geral")
+    assert PendingWrapUp.from_draft({"requests": []}) is None
+    saved = pending.finished("Solicitação registrada", "PJSIP/agent-2001")
+    assert (saved.code, saved.citizen_id, saved.request_numbers) == (
+        "Solicitação registrada", 42, ("2026000001", "2026000002"))
 
 
 def test_reading_aids() -> None:

@@ -23,8 +23,13 @@ from citizen_center.services import requests
 from citizen_center.services.citizens import AddressInput, CitizenInput, register_citizen
 from citizen_center.services.common import Actor
 from ivr.speech.caller_voice import CallerVoice, Utterance
+<<<<<<< HEAD
 from pbx.ami import AmiMessage
 from tests.fixtures.ami_events import EventCollector
+=======
+from pbx.ami import AmiMessage, EventCollector
+from pbx.channel_vars import ChannelVar
+>>>>>>> contracts
 from tests.fixtures.asterisk import RunningPbx, SimulatedAgents, unique_caller_number
 from tests.fixtures.fastagi import FakeFastAgiServer
 from tests.fixtures.ivr import (
@@ -101,11 +106,11 @@ def test_spoken_request_reaches_the_service_queue_with_what_the_ivr_learned(
 
     connect = agent_saw(ami, placed.caller_number, "servicos-urbanos", citizen_call.commands)
     variables = connect.variables("DestChanVariable")
-    assert variables["C156_SERVICE"] == "VIA-BURACO"
-    assert variables["C156_INTENT"] == "VIA-BURACO"
-    assert "buraco" in variables["C156_TEXT"].lower()
-    assert float(variables["C156_CONFIDENCE"]) >= 0.5
-    assert variables["C156_CALL_ID"]
+    assert variables[ChannelVar.SERVICE] == "VIA-BURACO"
+    assert variables[ChannelVar.INTENT] == "VIA-BURACO"
+    assert "buraco" in variables[ChannelVar.TEXT].lower()
+    assert float(variables[ChannelVar.CONFIDENCE]) >= 0.5
+    assert variables[ChannelVar.CALL_ID]
 
     record = wait_for_call_record(
         real_ivr.database, placed.caller_number, done=lambda call: call.outcome == "queued"
@@ -128,7 +133,7 @@ def test_keys_only_call_and_a_key_during_the_welcome_is_honoured_at_once(
     placed = citizen_call.call([Reply("welcome", keys="3", delay=1.0)])
 
     connect = agent_saw(ami, placed.caller_number, "limpeza-urbana")
-    assert connect.variables("DestChanVariable")["C156_INTENT"] == "queue:limpeza-urbana"
+    assert connect.variables("DestChanVariable")[ChannelVar.INTENT] == "queue:limpeza-urbana"
     sent = command_log.of(placed.caller_number)
     # The key interrupted the welcome: the IVR never asked the open question.
     assert not any("menu/ask_reason" in c for c in sent)
@@ -298,7 +303,7 @@ def test_database_stopped_mid_call_apologises_and_routes_to_the_general_queue(
                 assert found is not None
                 server.pause()  # the database goes down while the caller hears the welcome
                 connect = agent_saw(ami, placed.caller_number, "geral", command_log)
-                assert connect.variables()["C156_ROUTE_REASON"] == "database-unavailable"
+                assert connect.variables()[ChannelVar.ROUTE_REASON] == "database-unavailable"
                 sent = command_log.of(placed.caller_number)
                 assert any("failure/apology" in c for c in sent)
                 server.resume()

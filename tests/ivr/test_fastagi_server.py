@@ -16,6 +16,7 @@ import pytest
 from ivr.agi import CallerHungUp, FastAgiChannel
 from ivr.registry import HandlerRegistry, script_name
 from ivr.server import FastAgiServer, RuntimeHolder
+from pbx.channel_vars import ChannelVar
 
 Handler = Callable[[FastAgiChannel], None]
 Server = tuple[FastAgiServer[object], HandlerRegistry[FastAgiChannel], list[object]]
@@ -86,16 +87,20 @@ def test_handler_failure_sends_the_call_to_the_failure_path(server: Server) -> N
 
     @registry.register("main-menu")
     def broken(channel: FastAgiChannel) -> None:
-        channel.set_variable("C156_INTENT", "x")
+        channel.set_variable(ChannelVar.INTENT, "x")
         raise RuntimeError("bug")
 
     commands = converse(srv.port, environment(), {})
-    assert commands == ['SET VARIABLE "C156_INTENT" "x"', 'SET VARIABLE "C156_ROUTE" ""']
+    assert commands == [
+        f'SET VARIABLE "{ChannelVar.INTENT}" "x"', f'SET VARIABLE "{ChannelVar.ROUTE}" ""'
+    ]
 
 
 def test_unknown_script_goes_to_the_failure_path(server: Server) -> None:
     srv, _, _ = server
-    assert converse(srv.port, environment("nope"), {}) == ['SET VARIABLE "C156_ROUTE" ""']
+    assert converse(srv.port, environment("nope"), {}) == [
+        f'SET VARIABLE "{ChannelVar.ROUTE}" ""'
+    ]
 
 
 @pytest.mark.parametrize(
@@ -123,7 +128,7 @@ def test_every_form_of_hang_up_ends_the_handler_cleanly(server: Server, reply: s
         srv.port, environment(), {"STREAM FILE": reply, "CHANNEL STATUS": "HANGUP\n200 result=-1\n"}
     )
     assert outcomes == ["hung up"]
-    assert not any("C156_ROUTE" in c for c in commands)  # no failure path for a hang-up
+    assert not any(ChannelVar.ROUTE in c for c in commands)  # no failure path for a hang-up
 
 
 def test_record_file_reports_keys_and_silence(server: Server) -> None:

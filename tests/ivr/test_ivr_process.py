@@ -21,7 +21,10 @@ import pytest
 
 from citizen_center import migrate
 from citizen_center.db import Database
+from pbx.channel_vars import ChannelVar
 from tests.fixtures.postgres import free_port
+
+SET_ROUTE = f'SET VARIABLE "{ChannelVar.ROUTE}"'
 
 
 @dataclass
@@ -116,8 +119,8 @@ def test_sighup_reloads_without_disturbing_a_live_call(ivr_process: IvrProcess) 
     ivr_process.wait_for_log("reloaded")
 
     call.reply("200 result=50")  # the caller pressed 2 (water and sewage) after the reload
-    route = call.answer_until('SET VARIABLE "C156_ROUTE"')
-    assert route == 'SET VARIABLE "C156_ROUTE" "agua-esgoto"'
+    route = call.answer_until(SET_ROUTE)
+    assert route == f'{SET_ROUTE} "agua-esgoto"'
     call.reply()
     assert call.next_command() == ""  # the IVR handed the call back and closed
     call.close()
@@ -134,7 +137,7 @@ def test_sigterm_stops_taking_calls_but_lets_the_live_call_finish(ivr_process: I
     assert ivr_process.process.poll() is None  # still serving the live call
 
     call.reply("200 result=48")  # 0: an agent
-    assert call.answer_until('SET VARIABLE "C156_ROUTE"') == 'SET VARIABLE "C156_ROUTE" "geral"'
+    assert call.answer_until(SET_ROUTE) == f'{SET_ROUTE} "geral"'
     call.reply()
     call.close()
     assert ivr_process.process.wait(20) == 0

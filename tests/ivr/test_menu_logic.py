@@ -28,6 +28,7 @@ from ivr.intent.understanding import SpeechUnderstanding, load_understanding
 from ivr.prompts import all_prompts
 from ivr.runtime import IvrRuntime
 from ivr.speech.base import Recognition
+from pbx.channel_vars import ChannelVar
 
 # In the confirm band of the settings below (confirm ≥ 0.5, accept ≥ 0.9).
 UNSURE = 0.7
@@ -146,15 +147,15 @@ def run_menu(migrated_db: Database, prompts_dir: Path, settings: Settings,
 def test_unsure_recognition_is_confirmed_before_routing(run_menu: RunMenu) -> None:
     channel = run_menu(["buraco na rua", "sim"])
     assert "confirm/you_said" in channel.played and "service/VIA-BURACO" in channel.played
-    assert channel.variables["C156_ROUTE"] == "servicos-urbanos"
-    assert channel.variables["__C156_SERVICE"] == "VIA-BURACO"
+    assert channel.variables[ChannelVar.ROUTE] == "servicos-urbanos"
+    assert channel.variables[ChannelVar.SERVICE.set_name] == "VIA-BURACO"
 
 
 def test_a_no_at_the_confirmation_asks_again_with_the_key_menu(run_menu: RunMenu) -> None:
     channel = run_menu(["buraco na rua", "não", "falta de água", "sim"])
     assert channel.played.count("confirm/you_said") == 2
     assert "menu/keys" in channel.played  # the second question lists the options
-    assert channel.variables["C156_ROUTE"] == "agua-esgoto"
+    assert channel.variables[ChannelVar.ROUTE] == "agua-esgoto"
 
 
 def test_two_failed_recognitions_fall_back_to_the_key_menu(run_menu: RunMenu) -> None:
@@ -162,19 +163,19 @@ def test_two_failed_recognitions_fall_back_to_the_key_menu(run_menu: RunMenu) ->
     assert channel.played.count("menu/not_understood") == 2
     fallback = channel.played.index("menu/fallback_keys")
     assert channel.played[fallback + 1] == "menu/keys"
-    assert channel.variables["C156_ROUTE"] == "transito-transporte"
-    assert channel.variables["__C156_INTENT"] == "queue:transito-transporte"
+    assert channel.variables[ChannelVar.ROUTE] == "transito-transporte"
+    assert channel.variables[ChannelVar.INTENT.set_name] == "queue:transito-transporte"
 
 
 def test_atendente_goes_to_an_agent_even_while_confirming(run_menu: RunMenu) -> None:
-    assert run_menu(["quero falar com um atendente"]).variables["C156_ROUTE"] == "geral"
-    assert run_menu(["buraco na rua", "atendente"]).variables["C156_ROUTE"] == "geral"
+    assert run_menu(["quero falar com um atendente"]).variables[ChannelVar.ROUTE] == "geral"
+    assert run_menu(["buraco na rua", "atendente"]).variables[ChannelVar.ROUTE] == "geral"
 
 
 def test_silence_until_the_turns_run_out_still_reaches_an_agent(run_menu: RunMenu) -> None:
     channel = run_menu(["", ""], keys=[])
-    assert channel.variables["C156_ROUTE"] == "geral"
-    assert channel.variables["__C156_ROUTE_REASON"] == "no-answer"
+    assert channel.variables[ChannelVar.ROUTE] == "geral"
+    assert channel.variables[ChannelVar.ROUTE_REASON.set_name] == "no-answer"
 
 
 def test_a_saturated_recogniser_moves_the_caller_to_keys_at_once(run_menu: RunMenu) -> None:
@@ -183,4 +184,4 @@ def test_a_saturated_recogniser_moves_the_caller_to_keys_at_once(run_menu: RunMe
     assert "menu/not_understood" not in channel.played
     fallback = channel.played.index("menu/fallback_keys")
     assert channel.played[fallback + 1] == "menu/keys"
-    assert channel.variables["C156_ROUTE"] == "agua-esgoto"
+    assert channel.variables[ChannelVar.ROUTE] == "agua-esgoto"

@@ -17,7 +17,12 @@ from citizen_center.services import requests
 from citizen_center.services.citizens import AddressInput, CitizenInput, register_citizen
 from citizen_center.services.common import Actor
 from ivr.speech.caller_voice import CallerVoice, Utterance
+<<<<<<< HEAD
 from tests.fixtures.ami_events import EventCollector
+=======
+from pbx.ami import EventCollector
+from pbx.channel_vars import ChannelVar
+>>>>>>> contracts
 from tests.fixtures.asterisk import RunningPbx, SimulatedAgents, unique_caller_number
 from tests.fixtures.fastagi import FakeFastAgiServer
 from tests.fixtures.ivr import (
@@ -80,7 +85,7 @@ def test_off_menu_speech_is_asked_again_and_an_unsure_service_is_confirmed(
     )
     connect = agent_saw(ami, placed.caller_number, "agua-esgoto", command_log)
     variables = connect.variables("DestChanVariable")
-    assert variables["C156_SERVICE"] == "AGUA-VAZAMENTO"
+    assert variables[ChannelVar.SERVICE] == "AGUA-VAZAMENTO"
 
     spoken = spoken_prompts(command_log, placed.caller_number)
     # Asked again after the wrong number, then "Você disse vazamento de água? Diga sim...".

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
+<<<<<<< HEAD
 from tests.fixtures.ami_events import EventCollector
+=======
+from pbx.ami import EventCollector
+from pbx.channel_vars import ChannelVar
+>>>>>>> contracts
 from tests.fixtures.asterisk import (
     Dtmf,
     LocalCaller,
@@ -21,14 +26,14 @@ from tests.fixtures.fastagi import AgiChannel, FakeFastAgiServer, Handler
 
 pytestmark = pytest.mark.asterisk
 
-IVR_VARIABLES = {
-    "C156_CALL_ID": "call-test-1",
-    "C156_INTENT": "vazamento",
-    "C156_SERVICE": "dmae-vazamento-via-publica",
-    "C156_CITIZEN_ID": "cid-42",
-    "C156_TEXT": "tem um vazamento na minha rua",
-    "C156_CONFIDENCE": "0.87",
-    "C156_PROTOCOL": "2026-000123",
+IVR_VARIABLES: dict[str, str] = {
+    ChannelVar.CALL_ID: "call-test-1",
+    ChannelVar.INTENT: "vazamento",
+    ChannelVar.SERVICE: "dmae-vazamento-via-publica",
+    ChannelVar.CITIZEN_ID: "cid-42",
+    ChannelVar.TEXT: "tem um vazamento na minha rua",
+    ChannelVar.CONFIDENCE: "0.87",
+    ChannelVar.PROTOCOL: "2026-000123",
 }
 
 
@@ -38,7 +43,7 @@ def route_to(queue: str, variables: dict[str, str] | None = None) -> Handler:
     def main_menu(channel: AgiChannel) -> None:
         for name, value in (variables or {}).items():
             channel.set_variable(f"__{name}", value)
-        channel.set_variable("C156_ROUTE", queue)
+        channel.set_variable(ChannelVar.ROUTE, queue)
 
     return main_menu
 
@@ -89,7 +94,7 @@ def test_ivr_down_takes_the_failure_path_and_still_reaches_an_agent(
             "AgentConnect", timeout=20, Queue="geral", CallerIDNum=placed.caller_number
         )
     assert connect.get("Interface") == member.interface
-    assert connect.variables()["C156_ROUTE_REASON"] == "ivr-failure-FAILURE"
+    assert connect.variables()[ChannelVar.ROUTE_REASON] == "ivr-failure-FAILURE"
     assert fastagi.sessions == []
 
 
@@ -105,7 +110,7 @@ def test_unknown_route_goes_to_the_general_queue(
     placed = local_caller.call(hold_seconds=8)
     connect = ami.wait_for("AgentConnect", timeout=20, CallerIDNum=placed.caller_number)
     assert connect.get("Queue") == "geral"
-    assert connect.variables()["C156_ROUTE_REASON"] == "unknown-route"
+    assert connect.variables()[ChannelVar.ROUTE_REASON] == "unknown-route"
 
 
 def test_queue_events_carry_the_ivr_variables_to_the_agent(
@@ -126,18 +131,21 @@ def test_queue_events_carry_the_ivr_variables_to_the_agent(
         "UserEvent", timeout=10, UserEvent="C156TestAgent", Agent=member.agent_id
     )
 
-    expected = {**IVR_VARIABLES, "C156_ROUTE": "agua-esgoto", "C156_QUEUE": "agua-esgoto"}
+    expected: dict[str, str] = {
+        **IVR_VARIABLES, ChannelVar.ROUTE: "agua-esgoto", ChannelVar.QUEUE: "agua-esgoto"
+    }
     for event in (called, connect):
         assert _subset(expected, event.variables("ChanVariable"))
     # On the agent's channel only inherited (__) variables appear: the screen pop's data.
     assert _subset(IVR_VARIABLES, connect.variables("DestChanVariable"))
-    assert agent_saw.get("Protocol") == IVR_VARIABLES["C156_PROTOCOL"]
-    assert agent_saw.get("Intent") == IVR_VARIABLES["C156_INTENT"]
+    assert agent_saw.get("Protocol") == IVR_VARIABLES[ChannelVar.PROTOCOL]
+    assert agent_saw.get("Intent") == IVR_VARIABLES[ChannelVar.INTENT]
     assert agent_saw.get("Queue") == "agua-esgoto"
 
 
 def rate_the_call(channel: AgiChannel) -> None:
-    channel.set_variable("C156_SURVEY_SCORE", "5")
+    # C156T_: a test-only name, like C156T_SCRIPT (no part of the contract in pbx.channel_vars).
+    channel.set_variable("C156T_SURVEY_SCORE", "5")
 
 
 def _subset(expected: dict[str, str], actual: dict[str, str]) -> bool:
@@ -214,7 +222,7 @@ def test_survey_runs_after_the_agent_hangs_up(
         "limpeza-urbana",
         member.interface,
         "Ana Souza",
-        IVR_VARIABLES["C156_PROTOCOL"],
+        IVR_VARIABLES[ChannelVar.PROTOCOL],
     ]
     assert survey.env["agi_callerid"] == placed.caller_number
     assert survey.env["agi_context"] == "c156-survey"
@@ -227,7 +235,9 @@ def test_closed_hours_play_the_announcement_and_skip_the_ivr(
     pbx: RunningPbx, fastagi: FakeFastAgiServer, ami: EventCollector, local_caller: LocalCaller
 ) -> None:
     with pbx.ami_client(events="off") as client:
-        client.checked_action("Setvar", Variable="C156_SERVICE_HOURS", Value="00:00-00:01,*,1,jan")
+        client.checked_action(
+            "Setvar", Variable=ChannelVar.SERVICE_HOURS, Value="00:00-00:01,*,1,jan"
+        )
     try:
         placed = local_caller.call(hold_seconds=3)
         event = ami.wait_for(
@@ -239,6 +249,6 @@ def test_closed_hours_play_the_announcement_and_skip_the_ivr(
         )
     finally:
         with pbx.ami_client(events="off") as client:
-            client.checked_action("Setvar", Variable="C156_SERVICE_HOURS", Value="*,*,*,*")
+            client.checked_action("Setvar", Variable=ChannelVar.SERVICE_HOURS, Value="*,*,*,*")
     assert "fora-do-horario" in event.get("AppData")
     assert fastagi.sessions == []

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from citizen_center.db import Database
 from citizen_center.models import AgentPause, QueueCall
 from citizen_center.services.queue_log import import_queue_log
+from pbx.channel_vars import ChannelVar
 from tests.fixtures.ami_events import EventCollector
 from tests.fixtures.asterisk import HangUp, LocalCaller, RunningPbx, SimulatedAgents
 from tests.fixtures.databases import fresh_database_url
@@ -35,7 +36,7 @@ def sqlite_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databa
 
 def route_to(queue: str) -> Handler:
     def main_menu(channel: AgiChannel) -> None:
-        channel.set_variable("C156_ROUTE", queue)
+        channel.set_variable(ChannelVar.ROUTE, queue)
 
     return main_menu
 

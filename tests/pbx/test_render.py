@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from citizen_center.config import IvrSettings, PbxSettings
+from pbx.channel_vars import ChannelVar
 from pbx.provision import AsteriskInstall
 from pbx.render import (
     RuntimeLayout,
@@ -21,14 +22,14 @@ from pbx.render import (
 )
 
 CONTRACT_VARIABLES = (
-    "C156_CALL_ID",
-    "C156_INTENT",
-    "C156_SERVICE",
-    "C156_CITIZEN_ID",
-    "C156_TEXT",
-    "C156_CONFIDENCE",
-    "C156_PROTOCOL",
-    "C156_ROUTE",
+    ChannelVar.CALL_ID,
+    ChannelVar.INTENT,
+    ChannelVar.SERVICE,
+    ChannelVar.CITIZEN_ID,
+    ChannelVar.TEXT,
+    ChannelVar.CONFIDENCE,
+    ChannelVar.PROTOCOL,
+    ChannelVar.ROUTE,
 )
 QUEUES = ("agua-esgoto", "limpeza-urbana", "servicos-urbanos", "transito-transporte", "geral")
 

@@ -1,4 +1,5 @@
-"""Building and running the desktop: settings → store, AMI client, agent phone, window.
+"""Building and running the desktop: settings → login at the gateway → store, gateway link,
+agent phone, window.
 
 ``build_desk`` is what both ``central156 desktop`` and the tests use, so the tests drive the
 very objects an agent gets.
@@ -10,6 +11,7 @@ import logging
 import os
 import sys
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import shiboken6
@@ -17,9 +19,8 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication, QDialog
 
 from agent_desktop.controller import DeskController
+from agent_desktop.gateway_link import GatewayLink
 from agent_desktop.jobs import JobRunner
-from agent_desktop.pbx.agent_phone import AgentPhone
-from agent_desktop.pbx.qt_ami import AmiEndpoint, Backoff, QtAmiClient
 from agent_desktop.roles import (
     SUPERVISOR_ROLES,
     InboxDesk,
@@ -30,14 +31,16 @@ from agent_desktop.roles import (
 from agent_desktop.store.drafts import DraftStore
 from agent_desktop.store.dto import AgentUser
 from agent_desktop.store.service import DesktopStore
+from agent_desktop.telephony.agent_phone import AgentPhone
 from agent_desktop.views.common import DeskServices
 from agent_desktop.views.login_dialog import LoginDialog
 from agent_desktop.views.main_window import MainWindow
-from citizen_center.config import DesktopSettings, PbxSettings, Settings
+from citizen_center.config import Settings
 from citizen_center.db import Database
 from citizen_center.domain.workflow import Role
+from citizen_center.errors import ValidationError
 from citizen_center.services.common import Policy
-from pbx.render import RuntimeLayout, SecretStore
+from gateway.client import GatewayLoginError, GatewaySession, login
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,7 @@ class Desk:
 
     window: MainWindow
     controller: DeskController
-    client: QtAmiClient
+    client: GatewayLink
     phone: AgentPhone
     services: DeskServices
     agent: AgentUser
@@ -63,13 +66,14 @@ class Desk:
             self.window.close()
 
 
-def desktop_ami_endpoint(pbx: PbxSettings, desktop: DesktopSettings) -> AmiEndpoint:
-    """The desktops' AMI user; its secret from the settings or the local PBX's secret store."""
-    secret = desktop.ami_secret
-    if not secret:
-        store = SecretStore(RuntimeLayout(pbx.resolved_runtime_dir()).secrets_file)
-        secret = store.get(f"ami-{desktop.ami_user}")
-    return AmiEndpoint(pbx.host, pbx.ami_port, desktop.ami_user, secret)
+def sign_in(settings: Settings, username: str, password: str, interface: str = ""
+            ) -> tuple[AgentUser, GatewaySession]:
+    """Log in at the agent gateway (which checks the password, the lockout and the phone)."""
+    session = login(settings.gateway.resolved_url(), username, password, interface,
+                    settings.gateway.tls_ca_file)
+    user = session.user
+    return AgentUser(user.id, user.username, user.full_name, Role(user.role),
+                     user.interface), session
 
 
 def install_translator(app: QApplication, language: str) -> None:
@@ -95,14 +99,11 @@ def make_services(settings: Settings, database: Database, agent_name: str = "") 
 
 
 def build_desk(settings: Settings, services: DeskServices, agent: AgentUser,
-               interface: str, endpoint: AmiEndpoint | None = None) -> Desk:
+               session: GatewaySession) -> Desk:
     """Wire a logged-in agent's desktop (not shown, not started: call ``start``)."""
     desktop = settings.desktop
-    client = QtAmiClient(
-        endpoint or desktop_ami_endpoint(settings.pbx, desktop),
-        ping_interval=desktop.ping_interval, ping_timeout=desktop.ping_timeout,
-        backoff=Backoff(desktop.reconnect_min_delay, desktop.reconnect_max_delay),
-    )
+    interface = session.user.interface
+    client = GatewayLink.from_settings(desktop, session)
     phone = AgentPhone(client, interface, agent.full_name, desktop.queue_list, desktop)
     window = MainWindow(services, f"{agent.full_name} · {interface}", desktop.pause_reason_list,
                         desktop.wrapup_code_list)
@@ -117,16 +118,16 @@ def run(settings: Settings, username: str = "", interface: str = "",
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     install_translator(app, settings.desktop.language)
-    database = Database.from_settings(settings)
-    services = make_services(settings, database, username)
-    agent, phone = _login(services.store, username, interface, non_interactive)
-    if agent is None:
+    signed_in = _login(settings, username, interface, non_interactive)
+    if signed_in is None:
         return 1
+    agent, session = signed_in
+    database = Database.from_settings(settings)
     if agent.role is not Role.AGENT:
-        return _run_role(app, settings, database, agent)
-    if username != agent.username:
-        services.drafts = DraftStore(settings.desktop.resolved_drafts_dir() / agent.username)
-    desk = build_desk(settings, services, agent, phone)
+        return _run_role(app, settings, database, agent, session)
+    services = make_services(settings, database, agent.username)
+    services.store.adopt(agent)
+    desk = build_desk(settings, services, agent, session)
     desk.window.resize(1366, 768)
     desk.window.show()
     desk.controller.start()
@@ -137,10 +138,10 @@ def run(settings: Settings, username: str = "", interface: str = "",
 
 
 def _run_role(app: QApplication, settings: Settings, database: Database,
-              user: AgentUser) -> int:
+              user: AgentUser, session: GatewaySession) -> int:
     """Supervisors and admins get the wallboard and statistics; focal points their inbox."""
     desk: SupervisorDesk | InboxDesk = (
-        build_supervisor(settings, database, user) if user.role in SUPERVISOR_ROLES
+        build_supervisor(settings, database, user, session) if user.role in SUPERVISOR_ROLES
         else build_inbox(database, user))
     desk.window.resize(1366, 768)
     desk.window.show()
@@ -151,13 +152,15 @@ def _run_role(app: QApplication, settings: Settings, database: Database,
     return int(code)
 
 
-def _login(store: DesktopStore, username: str, interface: str,
-           non_interactive: bool) -> tuple[AgentUser | None, str]:
+def _login(settings: Settings, username: str, interface: str,
+           non_interactive: bool) -> tuple[AgentUser, GatewaySession] | None:
     password = os.environ.get(PASSWORD_ENV, "")
     if non_interactive or (username and password):
-        agent = store.login(username, password)
-        return agent, interface or agent.phone_interface
-    dialog = LoginDialog(store, username, interface)
-    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.user is None:
-        return None, ""
-    return dialog.user, dialog.chosen_interface()
+        try:
+            return sign_in(settings, username, password, interface)
+        except GatewayLoginError as error:
+            raise ValidationError(str(error)) from error
+    dialog = LoginDialog(partial(sign_in, settings), username, interface)
+    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.signed_in is None:
+        return None
+    return dialog.signed_in

@@ -16,9 +16,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from agent_desktop.pbx.agent_phone import AgentPhone, MemberStatus, Phase
-from agent_desktop.pbx.call_context import CallContext
-from agent_desktop.pbx.qt_ami import ConnectionState, QtAmiClient
+from agent_desktop.gateway_link import ConnectionState, GatewayLink
 from agent_desktop.store.dto import (
     AgentUser,
     CitizenView,
@@ -26,6 +24,8 @@ from agent_desktop.store.dto import (
     RequestDetail,
     ScreenPop,
 )
+from agent_desktop.telephony.agent_phone import AgentPhone, MemberStatus, Phase
+from agent_desktop.telephony.call_context import CallContext
 from agent_desktop.views.common import DeskServices, error_text, pbx_state_text
 from agent_desktop.views.main_window import MainWindow
 from agent_desktop.widgets.banner import BannerLevel
@@ -44,7 +44,7 @@ class DeskController(QObject):
     screenPopDrawn = Signal(str, float)  # uniqueid, ms from AgentCalled to the history drawn
     wrapupSaved = Signal(str)
 
-    def __init__(self, window: MainWindow, services: DeskServices, client: QtAmiClient,
+    def __init__(self, window: MainWindow, services: DeskServices, client: GatewayLink,
                  phone: AgentPhone, agent: AgentUser) -> None:
         super().__init__(window)
         self.window = window

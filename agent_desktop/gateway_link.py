@@ -27,6 +27,7 @@ from PySide6.QtCore import QByteArray, QObject, QTimer, QUrl, Signal
 from PySide6.QtNetwork import QAbstractSocket, QNetworkRequest, QSslCertificate, QSslConfiguration
 from PySide6.QtWebSockets import QWebSocket, QWebSocketProtocol
 
+from citizen_center.config import DesktopSettings
 from gateway.client import GatewaySession
 from gateway.protocol import (
     ActionRequest,
@@ -116,6 +117,12 @@ class GatewayLink(QObject):
         self._ping_deadline = self._single_shot(self._ping_missed)
         self._ping_timeout_ms = int(ping_timeout * 1000)
         self._socket.pong.connect(self._on_pong)
+
+    @classmethod
+    def from_settings(cls, desktop: DesktopSettings, session: GatewaySession) -> GatewayLink:
+        return cls(session, ping_interval=desktop.ping_interval,
+                   ping_timeout=desktop.ping_timeout,
+                   backoff=Backoff(desktop.reconnect_min_delay, desktop.reconnect_max_delay))
 
     def _single_shot(self, slot: Callable[[], None]) -> QTimer:
         timer = QTimer(self)

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 import shiboken6
 from PySide6.QtCore import QCoreApplication
 
+from agent_desktop.gateway_link import GatewayLink
 from agent_desktop.jobs import JobRunner
-from agent_desktop.pbx.qt_ami import AmiEndpoint, Backoff, QtAmiClient
-from agent_desktop.pbx.queue_board import QueueBoard, Thresholds
-from agent_desktop.pbx.queue_monitor import QueueMonitor
 from agent_desktop.store.dto import AgentUser
 from agent_desktop.store.inbox_store import InboxStore
 from agent_desktop.store.supervision import SupervisorStore
 from agent_desktop.supervision import WallboardController
+from agent_desktop.telephony.queue_board import QueueBoard, Thresholds
+from agent_desktop.telephony.queue_monitor import QueueMonitor
 from agent_desktop.views.inbox import InboxView
 from agent_desktop.views.role_window import RoleWindow
 from agent_desktop.views.statistics import StatisticsView
@@ -25,17 +25,9 @@ from citizen_center.config import Settings
 from citizen_center.db import Database
 from citizen_center.domain.workflow import Role
 from citizen_center.services.reports import ReportOptions
-from pbx.render import RuntimeLayout, SecretStore
+from gateway.client import GatewaySession
 
 SUPERVISOR_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
-
-
-def supervisor_ami_endpoint(settings: Settings) -> AmiEndpoint:
-    """The wallboard's AMI user; its secret from the settings or the local PBX's secret store."""
-    board, pbx = settings.wallboard, settings.pbx
-    secret = board.ami_secret or SecretStore(
-        RuntimeLayout(pbx.resolved_runtime_dir()).secrets_file).get(f"ami-{board.ami_user}")
-    return AmiEndpoint(pbx.host, pbx.ami_port, board.ami_user, secret)
 
 
 def thresholds(settings: Settings) -> Thresholds:
@@ -61,7 +53,7 @@ class SupervisorDesk:
     statistics: StatisticsView
     controller: WallboardController
     monitor: QueueMonitor
-    client: QtAmiClient
+    client: GatewayLink
     jobs: JobRunner
 
     def start(self) -> None:
@@ -80,14 +72,10 @@ class SupervisorDesk:
 
 
 def build_supervisor(settings: Settings, database: Database, user: AgentUser,
-                     endpoint: AmiEndpoint | None = None) -> SupervisorDesk:
+                     session: GatewaySession) -> SupervisorDesk:
     """Wire the supervisor's desktop (not shown, not started: call ``start``)."""
     desktop, limits = settings.desktop, thresholds(settings)
-    client = QtAmiClient(
-        endpoint or supervisor_ami_endpoint(settings),
-        ping_interval=desktop.ping_interval, ping_timeout=desktop.ping_timeout,
-        backoff=Backoff(desktop.reconnect_min_delay, desktop.reconnect_max_delay),
-    )
+    client = GatewayLink.from_settings(desktop, session)
     jobs = JobRunner()
     store = supervisor_store(settings, database, limits.service_level_seconds)
     monitor = QueueMonitor(client, QueueBoard(limits, settings.catalogue.timezone))

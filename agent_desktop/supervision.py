@@ -12,10 +12,10 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from agent_desktop.gateway_link import ConnectionState, GatewayLink
 from agent_desktop.jobs import JobRunner
-from agent_desktop.pbx.qt_ami import ConnectionState, QtAmiClient
-from agent_desktop.pbx.queue_monitor import QueueMonitor
 from agent_desktop.store.supervision import SupervisorStore, TodaySnapshot
+from agent_desktop.telephony.queue_monitor import QueueMonitor
 from agent_desktop.views.common import error_text, pbx_state_text
 from agent_desktop.views.role_window import RoleWindow
 from agent_desktop.views.wallboard import WallboardView
@@ -30,7 +30,7 @@ class WallboardController(QObject):
 
     todayLoaded = Signal()
 
-    def __init__(self, window: RoleWindow, view: WallboardView, client: QtAmiClient,
+    def __init__(self, window: RoleWindow, view: WallboardView, client: GatewayLink,
                  monitor: QueueMonitor, jobs: JobRunner, store: SupervisorStore,
                  settings: WallboardSettings) -> None:
         super().__init__(window)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from agent_desktop.app import Desk, build_desk, make_services
-from agent_desktop.pbx.qt_ami import AmiEndpoint
+from agent_desktop.gateway_link import AmiEndpoint
 from agent_desktop.store.dto import AgentUser
 from citizen_center import migrate
 from citizen_center.catalogue import shipped_catalogue

@@ -1,8 +1,8 @@
 """``central156 demo run``: the whole system on one machine, for a newcomer or a presentation.
 
-Starts the local Asterisk (with a demo agent "phone"), the IVR as its own process, and the agent
-desktop logged in as a demo agent; stops the IVR and the PBX when the desktop closes (or on
-Ctrl-C when there is no screen to show it). Calls come from ``central156 demo call "..."``.
+Starts the local Asterisk (with a demo agent "phone"), the IVR and the agent gateway as their own
+processes, and the agent desktop logged in (through the gateway) as a demo agent; stops them all
+when the desktop closes (or on Ctrl-C when there is no screen to show it). Calls come from ``central156 demo call "..."``.
 
 The demo agent's phone is a Local channel that answers at once and keeps the citizen on the
 line for ``DEMO_TALK_SECONDS`` — time to register the request on the desktop — then hangs up,
@@ -17,13 +17,18 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 from citizen_center.config import Settings
 from citizen_center.demo_data import DEMO_PASSWORD
+from citizen_center.errors import CitizenCenterError
+from gateway.protocol import HEALTH_PATH
 from pbx import process
 from pbx.provision import ensure_asterisk
 from pbx.render import RuntimeLayout
@@ -33,6 +38,7 @@ log = logging.getLogger(__name__)
 DEMO_AGENT = "agente01"
 DEMO_PHONE = "Local/2001@c156-demo-phone/n"
 DEMO_TALK_SECONDS = 90
+GATEWAY_START_SECONDS = 20.0
 DEMO_DIALPLAN = f"""; Written by `central156 demo run`: the demo agent's phone.
 [c156-demo-phone]
 exten => _X.,1,Answer()
@@ -47,6 +53,8 @@ class DemoProcesses:
     pbx_pid: int
     ivr: subprocess.Popen[bytes]
     ivr_log: Path
+    gateway: subprocess.Popen[bytes]
+    gateway_log: Path
 
 
 def has_display() -> bool:
@@ -55,7 +63,8 @@ def has_display() -> bool:
 
 @contextmanager
 def running_system(settings: Settings) -> Iterator[DemoProcesses]:
-    """The PBX and the IVR, stopped again (by their own process ids) when the block ends."""
+    """The PBX, the IVR and the agent gateway, stopped again (by their own process ids) when the
+    block ends."""
     layout = RuntimeLayout(settings.pbx.resolved_runtime_dir())
     started_pbx = process.running_pid(layout) is None
     if started_pbx:
@@ -66,31 +75,53 @@ def running_system(settings: Settings) -> Iterator[DemoProcesses]:
     else:
         pbx_pid = process.running_pid(layout) or 0
         log.info("using the PBX already running (pid %d)", pbx_pid)
-    ivr_log = layout.root / "ivr.log"
-    with ivr_log.open("ab") as output:
-        ivr = subprocess.Popen([sys.executable, "-m", "citizen_center", "ivr", "serve"],
-                               stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    ivr_log, gateway_log = layout.root / "ivr.log", layout.root / "gateway.log"
+    ivr = _start("ivr", ivr_log)
+    gateway = _start("gateway", gateway_log)
     try:
-        yield DemoProcesses(pbx_pid, ivr, ivr_log)
+        _wait_for_gateway(settings, gateway)
+        yield DemoProcesses(pbx_pid, ivr, ivr_log, gateway, gateway_log)
     finally:
-        _stop_ivr(ivr)
+        _stop(gateway, 10)
+        _stop(ivr, 40)  # the IVR lets calls in progress finish first
         if started_pbx:
             process.stop(settings.pbx)
 
 
-def _stop_ivr(ivr: subprocess.Popen[bytes]) -> None:
-    if ivr.poll() is None:
-        ivr.send_signal(signal.SIGTERM)  # the IVR lets calls in progress finish first
+def _start(command: str, log_file: Path) -> subprocess.Popen[bytes]:
+    with log_file.open("ab") as output:
+        return subprocess.Popen([sys.executable, "-m", "citizen_center", command, "serve"],
+                                stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _wait_for_gateway(settings: Settings, gateway: subprocess.Popen[bytes],
+                      timeout: float = GATEWAY_START_SECONDS) -> None:
+    """Until the gateway answers (the desktop logs in through it), or say why not."""
+    url = f"{settings.gateway.resolved_url()}{HEALTH_PATH}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and gateway.poll() is None:
         try:
-            ivr.wait(timeout=40)
+            httpx.get(url, timeout=1, verify=settings.gateway.tls_ca_file or True)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise CitizenCenterError(f"the agent gateway did not start ({url}); see its log")
+
+
+def _stop(child: subprocess.Popen[bytes], grace_seconds: float) -> None:
+    if child.poll() is None:
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(timeout=grace_seconds)
         except subprocess.TimeoutExpired:
-            ivr.kill()
+            child.kill()
 
 
 def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> int:
     with running_system(settings) as system:
         echo(f"PBX running (pid {system.pbx_pid}), IVR running (pid {system.ivr.pid}, "
-             f"log {system.ivr_log}).")
+             f"log {system.ivr_log}), agent gateway at {settings.gateway.resolved_url()} "
+             f"(pid {system.gateway.pid}, log {system.gateway_log}).")
         echo('Place a citizen call from another terminal:\n'
              '  .venv/bin/central156 demo call "tem um buraco enorme na minha rua"')
         if not has_display():

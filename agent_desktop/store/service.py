@@ -32,7 +32,7 @@ from citizen_center.domain.identifiers import normalize_phone
 from citizen_center.domain.workflow import Channel, Role, Status
 from citizen_center.errors import NotFoundError, ValidationError
 from citizen_center.models import Citizen, FocalPoint, Secretariat, ServiceRequest, ServiceType
-from citizen_center.services import calls, citizens, request_search, requests, users
+from citizen_center.services import calls, citizens, request_search, requests
 from citizen_center.services.citizens import AddressInput, CitizenInput
 from citizen_center.services.common import DEFAULT_POLICY, Actor, Policy
 
@@ -57,18 +57,11 @@ class DesktopStore:
 
     # ---------------------------------------------------------------- login
 
-    def login(self, username: str, password: str) -> AgentUser:
-        with self.database.transaction() as session:
-            user = users.authenticate(session, username, password)
-            if user is None:
-                raise ValidationError("Usuário ou senha incorretos.")
-            if user.role not in DESK_ROLES:
-                raise ValidationError("Este usuário não tem acesso à mesa de atendimento.")
-            agent = AgentUser(user.id, user.username, user.full_name, user.role,
-                              user.phone_interface)
+    def adopt(self, agent: AgentUser) -> None:
+        """Act as ``agent`` from now on (audit trail, LGPD access log). The password was checked
+        by the agent gateway at login, with its lockout and recorded attempts."""
         self.actor = Actor.user(agent.id, agent.username)
-        log.info("login user=%s role=%s", agent.username, agent.role.value)
-        return agent
+        log.info("desk user=%s role=%s", agent.username, agent.role.value)
 
     # ---------------------------------------------------------------- screen pop
 

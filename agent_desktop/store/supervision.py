@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from agent_desktop.pbx.queue_board import TodayCounts
+from agent_desktop.telephony.queue_board import TodayCounts
 from citizen_center.db import Database
 from citizen_center.services import report_export, reports
 from citizen_center.services.queue_log import ImportResult, import_queue_log

@@ -7,7 +7,7 @@ import time
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from agent_desktop.pbx.agent_phone import MemberStatus
+from agent_desktop.telephony.agent_phone import MemberStatus
 from agent_desktop.widgets.indicators import StatusDot
 
 

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from agent_desktop.pbx.agent_phone import Phase
-from agent_desktop.pbx.call_context import CallContext
 from agent_desktop.qtmodels import call_history_model, local_date, request_history_model
 from agent_desktop.store.dto import CitizenView, HistoryView, ScreenPop
+from agent_desktop.telephony.agent_phone import Phase
+from agent_desktop.telephony.call_context import CallContext
 from agent_desktop.widgets.tables import row_table
 from citizen_center.domain.identifiers import format_cpf, format_phone
 from citizen_center.domain.protocol import format_protocol_number

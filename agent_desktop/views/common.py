@@ -8,8 +8,8 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
+from agent_desktop.gateway_link import ConnectionState
 from agent_desktop.jobs import JobRunner
-from agent_desktop.pbx.qt_ami import ConnectionState
 from agent_desktop.store.drafts import DraftStore
 from agent_desktop.store.service import DesktopStore
 from agent_desktop.widgets.indicators import DotState

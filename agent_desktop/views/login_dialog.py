@@ -1,6 +1,8 @@
-"""Login: the agent's user (from the database, roles checked) and the phone interface."""
+"""Login at the agent gateway: the user, the password and the phone interface."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -13,22 +15,25 @@ from PySide6.QtWidgets import (
 )
 
 from agent_desktop.store.dto import AgentUser
-from agent_desktop.store.service import DesktopStore
 from agent_desktop.views.common import error_text, show_message
 from citizen_center.domain.workflow import Role
+from gateway.client import GatewaySession
+
+SignIn = Callable[[str, str, str], tuple[AgentUser, GatewaySession]]
 
 
 class LoginDialog(QDialog):
-    """Modal; authenticates synchronously (one argon2 check, well under a second).
+    """Modal; authenticates synchronously at the gateway (one argon2 check, well under a
+    second on the LAN). ``signed_in`` holds the user and their gateway session once accepted.
 
     Thread-safety: GUI thread only.
     """
 
-    def __init__(self, store: DesktopStore, username: str = "", interface: str = "",
+    def __init__(self, sign_in: SignIn, username: str = "", interface: str = "",
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.store = store
-        self.user: AgentUser | None = None
+        self.sign_in = sign_in
+        self.signed_in: tuple[AgentUser, GatewaySession] | None = None
         self.setWindowTitle(self.tr("Central 156 — Login"))
         self.username = QLineEdit(username, self)
         self.username.setObjectName("loginUser")
@@ -57,19 +62,16 @@ class LoginDialog(QDialog):
 
     def _try_login(self) -> None:
         try:
-            self.user = self.store.login(self.username.text().strip(), self.password.text())
+            user, session = self.sign_in(self.username.text().strip(), self.password.text(),
+                                         self.interface.text().strip())
         except Exception as exc:  # shown to the agent; they may retry
             show_message(self.message, error_text(exc))
             self.password.clear()
             return
         # Only agents take calls; supervisors and focal points need no phone.
-        needs_phone = self.user.role is Role.AGENT
-        if needs_phone and not (self.interface.text().strip() or self.user.phone_interface):
+        if user.role is Role.AGENT and not user.phone_interface:
             show_message(self.message, self.tr("Type your phone (no phone is registered for "
                                                "this user)."))
             return
+        self.signed_in = (user, session)
         self.accept()
-
-    def chosen_interface(self) -> str:
-        assert self.user is not None
-        return self.interface.text().strip() or self.user.phone_interface

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from agent_desktop.pbx.queue_board import AgentState, AgentTile, BoardSnapshot
+from agent_desktop.telephony.queue_board import AgentState, AgentTile, BoardSnapshot
 from agent_desktop.views.common import show_message
 from agent_desktop.widgets.agent_tiles import AgentTileModel, AgentTileView
 from agent_desktop.widgets.board_style import STATE_COLOURS, state_label

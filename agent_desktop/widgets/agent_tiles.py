@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from agent_desktop.pbx.queue_board import AgentTile, Level
+from agent_desktop.telephony.queue_board import AgentTile, Level
 from agent_desktop.widgets.board_style import (
     calls_text,
     duration,

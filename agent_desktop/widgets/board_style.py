@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor
 
-from agent_desktop.pbx.queue_board import AgentState, Level
+from agent_desktop.telephony.queue_board import AgentState, Level
 
 # (strong colour, light tint) per agent state: the tint fills the tile, the strong colour marks it.
 STATE_COLOURS: dict[AgentState, tuple[str, str]] = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
 
-from agent_desktop.pbx.queue_board import Level, QueueFigures
+from agent_desktop.telephony.queue_board import Level, QueueFigures
 from agent_desktop.widgets.board_style import LEVEL_BACKGROUNDS, LEVEL_COLOURS, duration, percent
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from agent_desktop.app import Desk, build_desk, make_services
-from agent_desktop.pbx.qt_ami import AmiEndpoint, ConnectionState, QtAmiClient
+from agent_desktop.gateway_link import AmiEndpoint, ConnectionState, QtAmiClient
 from agent_desktop.store.dto import AgentUser
 from citizen_center.config import DesktopSettings, IvrSettings, Settings, load_settings
 from citizen_center.db import Database

@@ -18,8 +18,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QScrollArea
 
 from agent_desktop.app import build_desk, install_translator, make_services
-from agent_desktop.pbx.agent_phone import MemberStatus
-from agent_desktop.pbx.qt_ami import AmiEndpoint
+from agent_desktop.gateway_link import AmiEndpoint
+from agent_desktop.telephony.agent_phone import MemberStatus
 from agent_desktop.views.main_window import WorkTab
 from agent_desktop.widgets.indicators import DotState
 from citizen_center.config import DesktopSettings, load_settings

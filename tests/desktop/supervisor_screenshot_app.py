@@ -18,11 +18,11 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from agent_desktop.app import install_translator
-from agent_desktop.pbx.qt_ami import AmiEndpoint
-from agent_desktop.pbx.queue_board import QueueBoard, TodayCounts
+from agent_desktop.gateway_link import AmiEndpoint
 from agent_desktop.roles import SupervisorDesk, build_supervisor
 from agent_desktop.store.dto import AgentUser
 from agent_desktop.store.supervision import ReportKind
+from agent_desktop.telephony.queue_board import QueueBoard, TodayCounts
 from agent_desktop.views.statistics import PeriodPreset
 from agent_desktop.widgets.indicators import DotState
 from citizen_center import demo_data

@@ -15,10 +15,10 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from agent_desktop.app import Desk
-from agent_desktop.pbx.agent_phone import Phase
-from agent_desktop.pbx.call_context import CallContext
-from agent_desktop.pbx.qt_ami import AmiEndpoint, ConnectionState
+from agent_desktop.gateway_link import AmiEndpoint, ConnectionState
 from agent_desktop.store.dto import AgentUser
+from agent_desktop.telephony.agent_phone import Phase
+from agent_desktop.telephony.call_context import CallContext
 from agent_desktop.views.main_window import WorkTab
 from agent_desktop.views.request_search import RequestSearchView
 from agent_desktop.widgets.indicators import DotState

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
-from agent_desktop.pbx.qt_ami import AmiEndpoint
+from agent_desktop.gateway_link import AmiEndpoint
 from agent_desktop.roles import InboxDesk, SupervisorDesk, build_inbox, build_supervisor
 from agent_desktop.store.dto import AgentUser
 from agent_desktop.store.supervision import ReportKind

@@ -12,10 +12,10 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from agent_desktop.app import Desk
-from agent_desktop.pbx.qt_ami import ConnectionState
-from agent_desktop.pbx.queue_board import AgentState, AgentTile, TodayCounts
+from agent_desktop.gateway_link import ConnectionState
 from agent_desktop.roles import SupervisorDesk, build_supervisor
 from agent_desktop.store.dto import AgentUser
+from agent_desktop.telephony.queue_board import AgentState, AgentTile, TodayCounts
 from agent_desktop.widgets.indicators import DotState
 from citizen_center.config import ReportsSettings, Settings, WallboardSettings, load_settings
 from citizen_center.db import Database

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from agent_desktop.pbx.call_context import CallContext, same_interface
-from agent_desktop.pbx.qt_ami import Backoff
+from agent_desktop.gateway_link import Backoff
 from agent_desktop.qtmodels import fold
 from agent_desktop.store.drafts import DraftStore
 from agent_desktop.store.dto import PendingWrapUp
+from agent_desktop.telephony.call_context import CallContext, same_interface
 from agent_desktop.widgets.protocol_display import spoken_groups
 from citizen_center.db import Database
 from citizen_center.models import utcnow

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent_desktop.pbx.queue_board import (
+from agent_desktop.telephony.queue_board import (
     AgentState,
     Level,
     QueueBoard,

@@ -23,13 +23,9 @@ from citizen_center.services import requests
 from citizen_center.services.citizens import AddressInput, CitizenInput, register_citizen
 from citizen_center.services.common import Actor
 from ivr.speech.caller_voice import CallerVoice, Utterance
-<<<<<<< HEAD
 from pbx.ami import AmiMessage
-from tests.fixtures.ami_events import EventCollector
-=======
-from pbx.ami import AmiMessage, EventCollector
 from pbx.channel_vars import ChannelVar
->>>>>>> contracts
+from tests.fixtures.ami_events import EventCollector
 from tests.fixtures.asterisk import RunningPbx, SimulatedAgents, unique_caller_number
 from tests.fixtures.fastagi import FakeFastAgiServer
 from tests.fixtures.ivr import (

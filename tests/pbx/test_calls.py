@@ -7,12 +7,8 @@ from pathlib import Path
 
 import pytest
 
-<<<<<<< HEAD
-from tests.fixtures.ami_events import EventCollector
-=======
-from pbx.ami import EventCollector
 from pbx.channel_vars import ChannelVar
->>>>>>> contracts
+from tests.fixtures.ami_events import EventCollector
 from tests.fixtures.asterisk import (
     Dtmf,
     LocalCaller,

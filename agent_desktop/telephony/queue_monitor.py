@@ -12,21 +12,21 @@ import logging
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from agent_desktop.pbx.qt_ami import QtAmiClient
-from agent_desktop.pbx.queue_board import QueueBoard
-from pbx.ami import AmiMessage
+from agent_desktop.gateway_link import GatewayLink
+from agent_desktop.telephony.queue_board import QueueBoard
+from gateway.protocol import PbxMessage
 
 log = logging.getLogger(__name__)
 
 
 class QueueMonitor(QObject):
-    """Thread-safety: a QObject of the GUI thread, like the ``QtAmiClient`` it listens to."""
+    """Thread-safety: a QObject of the GUI thread, like the ``GatewayLink`` it listens to."""
 
     changed = Signal()
     synced = Signal()
     actionFinished = Signal(bool, str)  # ok, Asterisk's message
 
-    def __init__(self, client: QtAmiClient, board: QueueBoard, coalesce_ms: int = 150,
+    def __init__(self, client: GatewayLink, board: QueueBoard, coalesce_ms: int = 150,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.client = client
@@ -36,12 +36,12 @@ class QueueMonitor(QObject):
         self._coalesce.setInterval(coalesce_ms)
         self._coalesce.timeout.connect(self.changed)
         client.eventReceived.connect(self._on_event)
-        client.loggedIn.connect(self.resync)
+        client.pbxReady.connect(self.resync)
 
     def resync(self) -> None:
         self.client.send("QueueStatus", callback=self._on_status, list_action=True)
 
-    def _on_status(self, response: AmiMessage, events: list[AmiMessage]) -> None:
+    def _on_status(self, response: PbxMessage, events: list[PbxMessage]) -> None:
         if response.get("Response") != "Success":
             log.warning("QueueStatus refused: %s", response.get("Message"))
             return
@@ -51,7 +51,7 @@ class QueueMonitor(QObject):
         self.changed.emit()
         self.synced.emit()
 
-    def _on_event(self, event: AmiMessage) -> None:
+    def _on_event(self, event: PbxMessage) -> None:
         if self.board.apply(event) and not self._coalesce.isActive():
             self._coalesce.start()
 
@@ -68,7 +68,7 @@ class QueueMonitor(QObject):
         self._command("QueueRemove", Queue=queue, Interface=interface)
 
     def _command(self, action: str, **fields: object) -> None:
-        def done(response: AmiMessage, _events: list[AmiMessage]) -> None:
+        def done(response: PbxMessage, _events: list[PbxMessage]) -> None:
             ok = response.get("Response") == "Success"
             log.info("supervisor %s %s ok=%s %s", action, fields, ok, response.get("Message"))
             self.actionFinished.emit(ok, response.get("Message"))

@@ -6,7 +6,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from pbx.ami import AmiMessage
+from gateway.protocol import PbxMessage
 from pbx.channel_vars import ChannelVar
 
 
@@ -68,7 +68,7 @@ class CallContext:
 
     @classmethod
     def from_agent_called(
-        cls, event: AmiMessage, joined_at: float | None = None, now: float | None = None
+        cls, event: PbxMessage, joined_at: float | None = None, now: float | None = None
     ) -> CallContext:
         moment = time.monotonic() if now is None else now
         variables = event.variables()
@@ -84,12 +84,12 @@ class CallContext:
             wait_seconds=moment - joined_at if joined_at is not None else None,
         )
 
-    def connected_by(self, event: AmiMessage) -> CallContext:
+    def connected_by(self, event: PbxMessage) -> CallContext:
         hold = _float_or_none(event.get("HoldTime"))
         return replace(self, connected=True, wait_seconds=hold if hold is not None else
                        self.wait_seconds)
 
-    def completed_by(self, event: AmiMessage) -> CallContext:
+    def completed_by(self, event: PbxMessage) -> CallContext:
         return replace(self, talk_seconds=_float_or_none(event.get("TalkTime")))
 
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from agent_desktop.pbx.call_context import CallContext, same_interface
-from agent_desktop.pbx.qt_ami import QtAmiClient
+from agent_desktop.gateway_link import GatewayLink
+from agent_desktop.telephony.call_context import CallContext, same_interface
 from citizen_center.config import DesktopSettings
-from pbx.ami import AmiMessage
+from gateway.protocol import PbxMessage
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class PauseWish:
 class AgentPhone(QObject):
     """Desired vs. actual agent state in the PBX, and the current call.
 
-    Thread-safety: a QObject of the GUI thread, like the ``QtAmiClient`` it drives.
+    Thread-safety: a QObject of the GUI thread, like the ``GatewayLink`` it drives.
     """
 
     callOffered = Signal(object)  # CallContext
@@ -73,7 +73,7 @@ class AgentPhone(QObject):
 
     def __init__(
         self,
-        client: QtAmiClient,
+        client: GatewayLink,
         interface: str,
         member_name: str,
         queues: tuple[str, ...],
@@ -94,7 +94,7 @@ class AgentPhone(QObject):
         self.call: CallContext | None = None
         self._joined: OrderedDict[str, float] = OrderedDict()
         client.eventReceived.connect(self._on_event)
-        client.loggedIn.connect(self.resync)
+        client.pbxReady.connect(self.resync)
 
     # ---------------------------------------------------------------- the agent's commands
 
@@ -149,7 +149,7 @@ class AgentPhone(QObject):
             "QueueStatus", {"Member": self.interface}, self._reconcile, list_action=True
         )
 
-    def _reconcile(self, response: AmiMessage, events: list[AmiMessage]) -> None:
+    def _reconcile(self, response: PbxMessage, events: list[PbxMessage]) -> None:
         if response.get("Response") != "Success":
             self.actionFailed.emit(response.get("Message"))
             return
@@ -179,7 +179,7 @@ class AgentPhone(QObject):
         elif self.phase is Phase.RINGING:
             self._withdraw()
 
-    def _after_sync(self, response: AmiMessage, events: list[AmiMessage]) -> None:
+    def _after_sync(self, response: PbxMessage, events: list[PbxMessage]) -> None:
         if response.get("Response") == "Success":
             members = [e for e in events if self._mine(e) and e.get("Event") == "QueueMember"]
             self._set_status(_status_of(members, self.status))
@@ -196,7 +196,7 @@ class AgentPhone(QObject):
         self._command("QueuePause", **fields)
 
     def _command(self, action: str, **fields: object) -> None:
-        def check(response: AmiMessage, _events: list[AmiMessage]) -> None:
+        def check(response: PbxMessage, _events: list[PbxMessage]) -> None:
             if response.get("Response") != "Success":
                 message = f"{action}: {response.get('Message')}"
                 log.warning("ami action failed: %s", message)
@@ -206,10 +206,10 @@ class AgentPhone(QObject):
 
     # ---------------------------------------------------------------- events
 
-    def _mine(self, event: AmiMessage) -> bool:
+    def _mine(self, event: PbxMessage) -> bool:
         return same_interface(event.get("Interface") or event.get("Location"), self.interface)
 
-    def _on_event(self, event: AmiMessage) -> None:
+    def _on_event(self, event: PbxMessage) -> None:
         name = event.get("Event")
         if name == "QueueCallerJoin":
             self._track_join(event.get("Uniqueid"))
@@ -223,7 +223,7 @@ class AgentPhone(QObject):
         if handler is not None:
             handler(event)
 
-    def _handlers(self) -> dict[str, Callable[[AmiMessage], None]]:
+    def _handlers(self) -> dict[str, Callable[[PbxMessage], None]]:
         return {
             "AgentCalled": self._on_agent_called,
             "AgentConnect": self._on_agent_connect,
@@ -239,7 +239,7 @@ class AgentPhone(QObject):
         while len(self._joined) > MAX_TRACKED_CALLERS:
             self._joined.popitem(last=False)
 
-    def _on_agent_called(self, event: AmiMessage) -> None:
+    def _on_agent_called(self, event: PbxMessage) -> None:
         if self.phase in (Phase.RINGING, Phase.TALKING):
             return
         if self.phase is Phase.WRAPUP:
@@ -250,7 +250,7 @@ class AgentPhone(QObject):
                  self.call.caller_number, self.call.queue)
         self.callOffered.emit(self.call)
 
-    def _on_agent_connect(self, event: AmiMessage) -> None:
+    def _on_agent_connect(self, event: PbxMessage) -> None:
         if self.call is None:  # connected while we were resyncing: build the context from here
             self.call = CallContext.from_agent_called(event)
             self.callOffered.emit(self.call)
@@ -258,7 +258,7 @@ class AgentPhone(QObject):
         self._set_phase(Phase.TALKING)
         self.callConnected.emit(self.call)
 
-    def _on_agent_complete(self, event: AmiMessage) -> None:
+    def _on_agent_complete(self, event: PbxMessage) -> None:
         if self.call is not None:
             self._start_wrapup(self.call.completed_by(event))
 
@@ -269,7 +269,7 @@ class AgentPhone(QObject):
             self._apply_pause(self.effective_pause())
         self.callEnded.emit(call)
 
-    def _on_ring_no_answer(self, event: AmiMessage) -> None:
+    def _on_ring_no_answer(self, event: PbxMessage) -> None:
         if self.phase is not Phase.RINGING or self.call is None:
             return
         missed = self.call
@@ -281,7 +281,7 @@ class AgentPhone(QObject):
             self._apply_pause(self.desired_pause)
         self.ringMissed.emit(missed)
 
-    def _on_abandon(self, event: AmiMessage) -> None:
+    def _on_abandon(self, event: PbxMessage) -> None:
         self._joined.pop(event.get("Uniqueid"), None)
         if self.phase is Phase.RINGING and self.call is not None and (
             event.get("Uniqueid") == self.call.caller_uniqueid
@@ -295,19 +295,19 @@ class AgentPhone(QObject):
         if gone is not None:
             self.callWithdrawn.emit(gone)
 
-    def _on_member_pause(self, event: AmiMessage) -> None:
+    def _on_member_pause(self, event: PbxMessage) -> None:
         paused = event.get("Paused") == "1"
         since = self.status.paused_since if self.status.paused == paused else time.monotonic()
         self._set_status(MemberStatus(self.status.queues, paused,
                                       event.get("PausedReason") if paused else "",
                                       since if paused else None))
 
-    def _on_member_added(self, event: AmiMessage) -> None:
+    def _on_member_added(self, event: PbxMessage) -> None:
         status = self.status
         self._set_status(MemberStatus(status.queues | {event.get("Queue")}, status.paused,
                                       status.reason, status.paused_since))
 
-    def _on_member_removed(self, event: AmiMessage) -> None:
+    def _on_member_removed(self, event: PbxMessage) -> None:
         status = self.status
         self._set_status(MemberStatus(status.queues - {event.get("Queue")}, status.paused,
                                       status.reason, status.paused_since))
@@ -329,12 +329,12 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _member_pause(event: AmiMessage) -> PauseWish:
+def _member_pause(event: PbxMessage) -> PauseWish:
     paused = event.get("Paused") == "1"
     return PauseWish(paused, event.get("PausedReason") if paused else "")
 
 
-def _status_of(members: list[AmiMessage], previous: MemberStatus) -> MemberStatus:
+def _status_of(members: list[PbxMessage], previous: MemberStatus) -> MemberStatus:
     queues = frozenset(e.get("Queue") for e in members)
     paused = bool(members) and all(e.get("Paused") == "1" for e in members)
     reason = members[0].get("PausedReason") if paused else ""

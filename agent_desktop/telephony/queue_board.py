@@ -1,6 +1,6 @@
 """The live state of every queue and agent, as the wallboard shows it, built from AMI events.
 
-``QueueBoard`` is plain Python (no Qt, no sockets): it is fed ``AmiMessage`` objects — the
+``QueueBoard`` is plain Python (no Qt, no sockets): it is fed ``PbxMessage`` objects — the
 ``QueueStatus`` answer after every (re)connection, then the queue events as they come — and
 ``snapshot(now)`` turns that into immutable figures and tiles for the view. Keeping it free of Qt
 lets the unit tests replay event sequences without a PBX.
@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from agent_desktop.pbx.call_context import same_interface
+from agent_desktop.telephony.call_context import same_interface
 from citizen_center.config import WallboardSettings
-from pbx.ami import AmiMessage
+from gateway.protocol import PbxMessage
 
 Clock = Callable[[], float]
 
@@ -259,7 +259,7 @@ class QueueBoard:
         self.outcomes: list[LiveOutcome] = []
         self.database: dict[str, TodayCounts] = {}
         self.database_day: str = ""
-        self._handlers: dict[str, Callable[[AmiMessage, float], None]] = {
+        self._handlers: dict[str, Callable[[PbxMessage, float], None]] = {
             "QueueParams": self._on_params,
             "QueueMember": self._on_member,
             "QueueMemberAdded": self._on_member,
@@ -279,7 +279,7 @@ class QueueBoard:
 
     # ---------------------------------------------------------------- feeding
 
-    def resync(self, events: Iterable[AmiMessage]) -> None:
+    def resync(self, events: Iterable[PbxMessage]) -> None:
         """Replace membership and waiting callers with a ``QueueStatus`` answer. Agents not in
         it are kept as logged out (a supervisor still wants to see who left); today's outcomes
         are kept (they are history, not state)."""
@@ -291,7 +291,7 @@ class QueueBoard:
         for event in events:
             self.apply(event)
 
-    def apply(self, event: AmiMessage) -> bool:
+    def apply(self, event: PbxMessage) -> bool:
         """One AMI event; True when it concerned the board."""
         handler = self._handlers.get(event.get("Event"))
         if handler is None:
@@ -309,7 +309,7 @@ class QueueBoard:
     def _day(self, moment: float) -> str:
         return datetime.fromtimestamp(moment, self.tz).strftime("%Y-%m-%d")
 
-    def _agent(self, event: AmiMessage) -> _Agent | None:
+    def _agent(self, event: PbxMessage) -> _Agent | None:
         interface = (event.get("Interface") or event.get("Location")
                      or event.get("StateInterface"))
         if not interface:
@@ -323,11 +323,11 @@ class QueueBoard:
             agent.name = name
         return agent
 
-    def _on_params(self, event: AmiMessage, _now: float) -> None:
+    def _on_params(self, event: PbxMessage, _now: float) -> None:
         if event.get("Queue"):
             self.queues.add(event.get("Queue"))
 
-    def _on_member(self, event: AmiMessage, now: float) -> None:
+    def _on_member(self, event: PbxMessage, now: float) -> None:
         agent = self._agent(event)
         if agent is None:
             return
@@ -345,18 +345,18 @@ class QueueBoard:
             agent.call_since = None
         agent.wrapup_seconds = _number(event.get("Wrapuptime")) or agent.wrapup_seconds
 
-    def _on_member_removed(self, event: AmiMessage, _now: float) -> None:
+    def _on_member_removed(self, event: PbxMessage, _now: float) -> None:
         agent = self._agent(event)
         if agent is not None:
             agent.queues.discard(event.get("Queue"))
 
-    def _on_pause(self, event: AmiMessage, now: float) -> None:
+    def _on_pause(self, event: PbxMessage, now: float) -> None:
         agent = self._agent(event)
         if agent is not None:
             self._set_pause(agent, event, now)
 
     @staticmethod
-    def _set_pause(agent: _Agent, event: AmiMessage, now: float) -> None:
+    def _set_pause(agent: _Agent, event: PbxMessage, now: float) -> None:
         if not event.get("Paused"):
             return
         paused = event.get("Paused") == "1"
@@ -369,35 +369,35 @@ class QueueBoard:
         if not paused:
             agent.paused_since = None
 
-    def _on_entry(self, event: AmiMessage, now: float) -> None:
+    def _on_entry(self, event: PbxMessage, now: float) -> None:
         waited = _number(event.get("Wait")) or 0.0
         self.waiting.setdefault(event.get("Queue"), {})[event.get("Uniqueid")] = now - waited
 
-    def _on_join(self, event: AmiMessage, now: float) -> None:
+    def _on_join(self, event: PbxMessage, now: float) -> None:
         self.queues.add(event.get("Queue"))
         self.waiting.setdefault(event.get("Queue"), {})[event.get("Uniqueid")] = now
 
-    def _on_leave(self, event: AmiMessage, _now: float) -> None:
+    def _on_leave(self, event: PbxMessage, _now: float) -> None:
         self.waiting.get(event.get("Queue"), {}).pop(event.get("Uniqueid"), None)
 
-    def _on_abandon(self, event: AmiMessage, now: float) -> None:
+    def _on_abandon(self, event: PbxMessage, now: float) -> None:
         queue = event.get("Queue")
         joined = self.waiting.get(queue, {}).pop(event.get("Uniqueid"), None)
         held = _number(event.get("HoldTime"))
         waited = held if held is not None else (now - joined if joined else 0.0)
         self.outcomes.append(LiveOutcome(now, queue, False, waited))
 
-    def _on_called(self, event: AmiMessage, now: float) -> None:
+    def _on_called(self, event: PbxMessage, now: float) -> None:
         agent = self._agent(event)
         if agent is not None and agent.call_since is None:
             agent.ringing_since, agent.call_queue = now, event.get("Queue")
 
-    def _on_ring_stopped(self, event: AmiMessage, _now: float) -> None:
+    def _on_ring_stopped(self, event: PbxMessage, _now: float) -> None:
         agent = self._agent(event)
         if agent is not None and agent.call_since is None:
             agent.ringing_since = None
 
-    def _on_connect(self, event: AmiMessage, now: float) -> None:
+    def _on_connect(self, event: PbxMessage, now: float) -> None:
         agent = self._agent(event)
         queue = event.get("Queue")
         joined = self.waiting.get(queue, {}).pop(event.get("Uniqueid"), None)
@@ -407,7 +407,7 @@ class QueueBoard:
         if agent is not None:
             agent.ringing_since, agent.call_since, agent.call_queue = None, now, queue
 
-    def _on_complete(self, event: AmiMessage, now: float) -> None:
+    def _on_complete(self, event: PbxMessage, now: float) -> None:
         agent = self._agent(event)
         if agent is None:
             return

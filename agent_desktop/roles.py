@@ -21,6 +21,7 @@ from agent_desktop.views.inbox import InboxView
 from agent_desktop.views.role_window import RoleWindow
 from agent_desktop.views.statistics import StatisticsView
 from agent_desktop.views.wallboard import WallboardView
+from agent_desktop.widgets.indicators import DotState
 from citizen_center.config import Settings
 from citizen_center.db import Database
 from citizen_center.domain.workflow import Role
@@ -86,7 +87,8 @@ def build_supervisor(settings: Settings, database: Database, user: AgentUser,
                                 window)
     window.add_tab(wallboard, QCoreApplication.translate("RoleWindow", "Queue board"), "F5")
     window.add_tab(statistics, QCoreApplication.translate("RoleWindow", "Statistics"), "F6")
-    window.bar.database.set_state("ok", QCoreApplication.translate("RoleWindow", "Database"))
+    window.bar.database.set_state(DotState.OK,
+                                  QCoreApplication.translate("RoleWindow", "Database"))
     controller = WallboardController(window, wallboard, client, monitor, jobs, store,
                                      settings.wallboard)
     return SupervisorDesk(window, wallboard, statistics, controller, monitor, client, jobs)
@@ -113,5 +115,6 @@ def build_inbox(database: Database, user: AgentUser) -> InboxDesk:
     window = RoleWindow(title, user.full_name, with_pbx=False)
     view = InboxView(InboxStore(database, user.id), jobs, window)
     window.add_tab(view, QCoreApplication.translate("RoleWindow", "Inbox"), "F2")
-    window.bar.database.set_state("ok", QCoreApplication.translate("RoleWindow", "Database"))
+    window.bar.database.set_state(DotState.OK,
+                                  QCoreApplication.translate("RoleWindow", "Database"))
     return InboxDesk(window, view, jobs)

@@ -34,9 +34,7 @@ class StatusDot(QWidget):
         layout.addWidget(self.text)
         self.state = DotState.IDLE
 
-    def set_state(self, state: DotState | str, text: str) -> None:
-        # ``str`` only until roles.py (under rework elsewhere) passes DotState too; an unknown
-        # name still fails here, at once.
-        self.state = DotState(state)
+    def set_state(self, state: DotState, text: str) -> None:
+        self.state = state
         self.dot.setStyleSheet(f"color:{COLOURS[self.state]};font-size:16px;")
         self.text.setText(text)

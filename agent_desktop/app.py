@@ -104,9 +104,9 @@ def build_desk(settings: Settings, services: DeskServices, agent: AgentUser,
     desktop = settings.desktop
     interface = session.user.interface
     client = GatewayLink.from_settings(desktop, session)
-    phone = AgentPhone(client, interface, agent.full_name, desktop.queue_list, desktop)
-    window = MainWindow(services, f"{agent.full_name} · {interface}", desktop.pause_reason_list,
-                        desktop.wrapup_code_list)
+    phone = AgentPhone(client, interface, agent.full_name, desktop.queues, desktop)
+    window = MainWindow(services, f"{agent.full_name} · {interface}", desktop.pause_reasons,
+                        desktop.wrapup_codes)
     controller = DeskController(window, services, client, phone, agent)
     # The agent works in their queues from the start: the first login's resync adds them.
     phone.join_queues()

@@ -82,7 +82,7 @@ def build_supervisor(settings: Settings, database: Database, user: AgentUser,
     monitor = QueueMonitor(client, QueueBoard(limits, settings.catalogue.timezone))
     title = QCoreApplication.translate("RoleWindow", "Central 156 — Supervision")
     window = RoleWindow(title, user.full_name, with_pbx=True)
-    wallboard = WallboardView(limits.service_level_seconds, desktop.pause_reason_list, window)
+    wallboard = WallboardView(limits.service_level_seconds, desktop.pause_reasons, window)
     statistics = StatisticsView(store, jobs, settings.reports.service_level_target_percent,
                                 window)
     window.add_tab(wallboard, QCoreApplication.translate("RoleWindow", "Queue board"), "F5")

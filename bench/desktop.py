@@ -20,7 +20,6 @@ import random
 import statistics
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -125,8 +124,8 @@ def bench(url: str, calls: int) -> None:
         agent = AgentUser(user.id, user.username, user.full_name, user.role, INTERFACE)
     rng = random.Random(156)
     chosen = [rng.choice(phones).removeprefix("+55") for _ in range(calls)]
-    settings = replace(load_settings(), desktop=DesktopSettings(
-        queues="geral", drafts_dir=tempfile.mkdtemp(prefix="c156-bench-drafts-")))
+    settings = load_settings().replace(desktop=DesktopSettings(
+        queues=("geral",), drafts_dir=Path(tempfile.mkdtemp(prefix="c156-bench-drafts-"))))
     services = make_services(settings, database, agent.username)
     desk = build_desk(settings, services, agent, INTERFACE,
                       AmiEndpoint("127.0.0.1", 9, "none", "none"))

@@ -11,7 +11,7 @@ import logging
 import os
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from sqlalchemy.exc import OperationalError
@@ -22,14 +22,30 @@ from citizen_center.config import load_settings
 from citizen_center.db import Database
 from citizen_center.domain.protocol import format_protocol_number
 from citizen_center.domain.workflow import Role
-from citizen_center.errors import DatabaseUnavailableError, NotFoundError, ValidationError
+from citizen_center.errors import (
+    CitizenCenterError,
+    DatabaseUnavailableError,
+    NotFoundError,
+    ValidationError,
+)
 from citizen_center.models import ServiceRequest
 from citizen_center.services import requests, statistics, users
 from citizen_center.services.catalogue import load_catalogue
 from citizen_center.services.common import DEFAULT_POLICY, Policy
 
 
-@click.group()
+class _Central156Group(click.Group):
+    """The top group: a domain error no command handled (a bad setting, say) is reported as its
+    one-line message with exit status 1, not as a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CitizenCenterError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Central156Group)
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
 def main(verbose: bool) -> None:
     """Central 156: Porto Alegre's citizen-service line."""

@@ -1,24 +1,60 @@
-"""Configuration: defaults, then a TOML file, then the environment.
+"""Configuration: defaults, then a TOML file, then the environment (highest wins).
 
-The file is ``$CENTRAL156_CONFIG`` or ``<user config dir>/central156.toml``. Every setting can be
-overridden from the environment as ``CENTRAL156_<SECTION>_<KEY>`` (for example
-``CENTRAL156_PBX_AMI_PORT=5039``); the database URL also as ``CENTRAL156_DATABASE_URL``.
+The settings are typed models (pydantic-settings): one frozen section per TOML table, each value
+checked against its type (booleans, whole numbers, numbers, paths, lists, fixed choices).
+
+- The file is ``$CENTRAL156_CONFIG`` or ``<user config dir>/central156.toml``. The default file
+  may be missing (then the defaults apply); a ``CENTRAL156_CONFIG`` naming a missing file is an
+  error, so that a typo in a service unit does not silently run production on the defaults.
+- Every setting can be overridden from the environment as ``CENTRAL156_<SECTION>_<KEY>`` (for
+  example ``CENTRAL156_PBX_AMI_PORT=5039``); the database URL is ``CENTRAL156_DATABASE_URL``.
+  Other ``CENTRAL156_*`` variables (``CENTRAL156_DATA_DIR``, ``CENTRAL156_CACHE_DIR``,
+  ``CENTRAL156_DESKTOP_PASSWORD``...) are not settings and are left alone.
+- A list (``[desktop] queues``, ``wrapup_codes``, ``pause_reasons``) is a TOML array; a string
+  ``"a|b"`` is accepted too, in the file and in the environment, where a JSON array
+  (``'["a", "b"]'``) also works.
+- An empty path setting means its default (see each ``resolved_*`` method).
+
+Every problem raises :class:`~citizen_center.errors.ConfigError` with one line naming the file or
+variable, the key and what is wrong: a value of the wrong type (``echo = "maybe"``), a TOML syntax
+error, a ``CENTRAL156_CONFIG`` that names no file, and an unknown section or key in the file. An
+unknown key is an error rather than a warning because a misspelt key (``ami_prot``) would
+otherwise leave the default in force unnoticed. Unknown ``CENTRAL156_*`` environment variables
+are not errors, since other parts of the line use that prefix for things that are not settings.
+
 Secrets (AMI passwords, database URLs with passwords) belong in the file or the environment,
-never in the repository.
+never in the repository; error messages do not repeat their values.
+
+``Settings()`` and the section classes built directly hold the defaults and what they are given
+(tests, tools); only :func:`load_settings` reads the file and the environment.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, Literal, Self
 
 import platformdirs
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from citizen_center.errors import ConfigError
 
 ENV_PREFIX = "CENTRAL156_"
+CONFIG_ENV = f"{ENV_PREFIX}CONFIG"
 APP_NAME = "central156"
 
 
@@ -38,8 +74,45 @@ def default_database_url() -> str:
     return f"sqlite:///{user_data_dir() / 'central156.sqlite3'}"
 
 
-@dataclass(frozen=True)
-class DatabaseSettings:
+def _text_list(value: object) -> object:
+    """A list setting: a list as is; a JSON array or ``a|b`` string split into its items."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"is not a JSON list ({exc.msg})") from None
+        else:
+            value = text.split("|")
+    if isinstance(value, list | tuple):
+        return tuple(item.strip() if isinstance(item, str) else item for item in value
+                     if not (isinstance(item, str) and not item.strip()))
+    return value
+
+
+def _empty_is_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+# ``NoDecode``: the environment source passes the raw string on; ``_text_list`` reads both forms.
+TextList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_text_list)]
+# A folder or file; empty (or unset) means the setting's default location.
+OptionalPath = Annotated[Path | None, BeforeValidator(_empty_is_none)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class Section(BaseModel):
+    """A settings section: immutable, and unknown keys are refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with ``changes`` applied and checked (the models' ``dataclasses.replace``)."""
+        return type(self)(**{**dict(self), **changes})
+
+
+class DatabaseSettings(Section):
     url: str = ""
     echo: bool = False
 
@@ -47,28 +120,28 @@ class DatabaseSettings:
         return self.url or default_database_url()
 
 
-@dataclass(frozen=True)
-class CatalogueSettings:
+class CatalogueSettings(Section):
     # Used where the city publishes no deadline for a service type.
     default_deadline_days: int = 30
-    default_deadline_kind: str = "calendar"
+    # A ``citizen_center.domain.deadlines.DeadlineKind`` value.
+    default_deadline_kind: Literal["calendar", "business", "immediate"] = "calendar"
     timezone: str = "America/Sao_Paulo"
     # Local numbers without an area code belong to Porto Alegre.
     default_area_code: str = "51"
 
 
-@dataclass(frozen=True)
-class PbxSettings:
+class PbxSettings(Section):
     """Where the PBX is and how to reach it (the local one or a production box)."""
 
     host: str = "127.0.0.1"
-    ami_port: int = 5038
+    ami_port: Port = 5038
     ami_user: str = "central156"
     ami_secret: str = ""
-    sip_port: int = 5060
-    rtp_start: int = 10000
-    rtp_end: int = 10999
-    runtime_dir: str = ""
+    sip_port: Port = 5060
+    rtp_start: Port = 10000
+    rtp_end: Port = 10999
+    # Empty: <user data dir>/pbx.
+    runtime_dir: OptionalPath = None
     # Where Asterisk reaches the IVR's FastAGI server, "host:port"; empty means the [ivr] listen
     # address (the usual case: both on one machine).
     agi_address: str = ""
@@ -79,7 +152,7 @@ class PbxSettings:
     debian_suite: str = "sid"
 
     def resolved_runtime_dir(self) -> Path:
-        return Path(self.runtime_dir) if self.runtime_dir else user_data_dir() / "pbx"
+        return self.runtime_dir or user_data_dir() / "pbx"
 
 
 def source_checkout_dir() -> Path | None:
@@ -88,8 +161,7 @@ def source_checkout_dir() -> Path | None:
     return root if (root / "setup.cfg").is_file() and (root / ".git").exists() else None
 
 
-@dataclass(frozen=True)
-class IvrSettings:
+class IvrSettings(Section):
     """The IVR's settings.
 
     ``models_dir`` and ``audio_dir``, when empty, follow one rule: in a source checkout (the package
@@ -99,10 +171,11 @@ class IvrSettings:
     """
 
     listen_host: str = "127.0.0.1"
-    listen_port: int = 4573
-    speech_engine: str = "auto"
-    models_dir: str = ""
-    audio_dir: str = ""
+    listen_port: Port = 4573
+    # "auto" picks the best Portuguese model installed; "vosk" or "whisper" only that engine's.
+    speech_engine: Literal["auto", "vosk", "whisper"] = "auto"
+    models_dir: OptionalPath = None
+    audio_dir: OptionalPath = None
     # A spoken answer's confidence is the calibrated probability that it is right
     # (``ivr.intent.understanding``). At or above this the IVR acts without asking back.
     intent_accept_confidence: float = 0.9
@@ -116,7 +189,7 @@ class IvrSettings:
     # Failed speech attempts before the caller is offered the key menu.
     speech_max_failures: int = 2
     # Prompt synthesis: "auto" (gTTS, then espeak-ng when Google is unreachable), "gtts", "espeak".
-    tts_engine: str = "auto"
+    tts_engine: Literal["auto", "gtts", "espeak"] = "auto"
     tts_timeout_seconds: float = 10.0
     # A caller's spoken answer: at most this long, and over after this much silence.
     record_max_ms: int = 10000
@@ -126,7 +199,7 @@ class IvrSettings:
     # Where the caller's answers are recorded. Asterisk writes there and the IVR reads, so with
     # several machines it is a shared folder mounted at the same path on all of them.
     # Empty: <user data dir>/recordings.
-    recordings_dir: str = ""
+    recordings_dir: OptionalPath = None
 
     def resolved_models_dir(self) -> Path:
         return self._resolved_dir(self.models_dir, "models")
@@ -134,14 +207,19 @@ class IvrSettings:
     def resolved_audio_dir(self) -> Path:
         return self._resolved_dir(self.audio_dir, "audio")
 
+    def resolved_recordings_dir(self) -> Path:
+        return self.recordings_dir or user_data_dir() / "recordings"
+
     @staticmethod
-    def _resolved_dir(configured: str, name: str) -> Path:
+    def _resolved_dir(configured: Path | None, name: str) -> Path:
         if configured:
-            return Path(configured)
+            return configured
         checkout = source_checkout_dir()
         return checkout / name if checkout else user_data_dir() / name
 
 
+DEFAULT_QUEUES = ("agua-esgoto", "limpeza-urbana", "servicos-urbanos", "transito-transporte",
+                  "geral")
 DEFAULT_WRAPUP_CODES = (
     "Solicitação registrada",
     "Consulta de protocolo",
@@ -154,21 +232,17 @@ DEFAULT_WRAPUP_CODES = (
 DEFAULT_PAUSE_REASONS = ("Almoço", "Lanche", "Treinamento", "Backoffice", "Banheiro", "Feedback")
 
 
-@dataclass(frozen=True)
-class DesktopSettings:
-    """The agent desktop. Lists are ``|``-separated when given as one string (environment)."""
+class DesktopSettings(Section):
+    """The agent desktop. Lists are TOML arrays, or ``|``-separated strings (see the module)."""
 
-    # AMI user of the desktops (manager.conf ``c156-desktop``); an empty secret means the local
-    # PBX's generated one (``secrets.json`` in the [pbx] runtime folder).
-    ami_user: str = "c156-desktop"
-    ami_secret: str = ""
+    # No PBX credential here: desktops reach the PBX only through the agent gateway ([gateway]).
     # Queues an agent joins at login; empty means every queue of the line.
-    queues: str = "agua-esgoto|limpeza-urbana|servicos-urbanos|transito-transporte|geral"
-    wrapup_codes: str = "|".join(DEFAULT_WRAPUP_CODES)
-    pause_reasons: str = "|".join(DEFAULT_PAUSE_REASONS)
+    queues: TextList = DEFAULT_QUEUES
+    wrapup_codes: TextList = DEFAULT_WRAPUP_CODES
+    pause_reasons: TextList = DEFAULT_PAUSE_REASONS
     # "pause": an automatic pause with ``wrapup_pause_reason`` from the end of the call until the
     # wrap-up is saved; "queue": rely on the queue's own wrapuptime only.
-    wrapup_mode: str = "pause"
+    wrapup_mode: Literal["pause", "queue"] = "pause"
     wrapup_pause_reason: str = "pós-atendimento"
     # A ring the agent did not answer pauses them (they are probably away from the desk).
     pause_on_missed_ring: bool = True
@@ -179,32 +253,15 @@ class DesktopSettings:
     reconnect_min_delay: float = 0.5
     reconnect_max_delay: float = 15.0
     # Where unsaved forms are kept so they survive a crash; empty: <user data dir>/drafts.
-    drafts_dir: str = ""
+    drafts_dir: OptionalPath = None
     # UI language: a Qt locale name; "en" shows the untranslated (English) texts.
     language: str = "pt_BR"
 
-    @staticmethod
-    def split(value: str) -> tuple[str, ...]:
-        return tuple(part.strip() for part in value.split("|") if part.strip())
-
-    @property
-    def queue_list(self) -> tuple[str, ...]:
-        return self.split(self.queues)
-
-    @property
-    def wrapup_code_list(self) -> tuple[str, ...]:
-        return self.split(self.wrapup_codes)
-
-    @property
-    def pause_reason_list(self) -> tuple[str, ...]:
-        return self.split(self.pause_reasons)
-
     def resolved_drafts_dir(self) -> Path:
-        return Path(self.drafts_dir) if self.drafts_dir else user_data_dir() / "drafts"
+        return self.drafts_dir or user_data_dir() / "drafts"
 
 
-@dataclass(frozen=True)
-class ReportsSettings:
+class ReportsSettings(Section):
     """The supervisors' statistics: the service-level rule and where Asterisk's queue_log is."""
 
     # The city's charter promises an answer within 30 s; the industry's 80/20 convention would be
@@ -215,16 +272,15 @@ class ReportsSettings:
     # counted apart and left out of the service level (no agent could have answered them).
     short_abandon_seconds: int = 5
     # Empty: <pbx runtime dir>/var/log/queue_log (the local Asterisk's).
-    queue_log_path: str = ""
+    queue_log_path: OptionalPath = None
 
     def resolved_queue_log_path(self, pbx: PbxSettings) -> Path:
         if self.queue_log_path:
-            return Path(self.queue_log_path)
+            return self.queue_log_path
         return pbx.resolved_runtime_dir() / "var" / "log" / "queue_log"
 
 
-@dataclass(frozen=True)
-class InboxSettings:
+class InboxSettings(Section):
     """The focal points' inbox."""
 
     # A resolved request the citizen neither confirms nor disputes closes after this many
@@ -232,14 +288,9 @@ class InboxSettings:
     auto_close_days: int = 7
 
 
-@dataclass(frozen=True)
-class WallboardSettings:
+class WallboardSettings(Section):
     """The supervisors' live queue board (desktop, supervisor and admin roles)."""
 
-    # AMI user of the wallboard (manager.conf ``c156-supervisor``); an empty secret means the
-    # local PBX's generated one.
-    ami_user: str = "c156-supervisor"
-    ami_secret: str = ""
     # The city's target comes from [reports] service_level_seconds; this second figure is the
     # industry's 80/20 convention shown beside it (0 hides it).
     convention_service_level_seconds: int = 20
@@ -259,85 +310,206 @@ class WallboardSettings:
     refresh_ms: int = 1000
 
 
-@dataclass(frozen=True)
-class Settings:
-    database: DatabaseSettings = field(default_factory=DatabaseSettings)
-    catalogue: CatalogueSettings = field(default_factory=CatalogueSettings)
-    pbx: PbxSettings = field(default_factory=PbxSettings)
-    ivr: IvrSettings = field(default_factory=IvrSettings)
-    reports: ReportsSettings = field(default_factory=ReportsSettings)
-    inbox: InboxSettings = field(default_factory=InboxSettings)
-    desktop: DesktopSettings = field(default_factory=DesktopSettings)
-    wallboard: WallboardSettings = field(default_factory=WallboardSettings)
+class GatewaySettings(Section):
+    """The agent gateway: one service between the desktops and the PBX (AMI) and database."""
+
+    # Where the gateway listens.
+    host: str = "127.0.0.1"
+    port: Port = 8156
+    # What the desktops connect to; empty: http(s)://host:port (https when a certificate is set).
+    url: str = ""
+    # TLS on the gateway (certificate and key) and on the desktops (the CA they trust).
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    tls_ca_file: str = ""
+    # Signs the desktops' session tokens; empty: taken from the PBX secret store by the gateway.
+    token_secret: str = ""
+    token_hours: float = 12.0
+    # The gateway's AMI account is manager.conf's ``c156-gateway``, its secret generated in the PBX
+    # host's secret store: the gateway runs on the PBX host, and nothing else needs it.
+    # Failed logins before an account is locked, and for how long.
+    max_failed_logins: int = 5
+    lockout_minutes: float = 15.0
+    # Keep-alive towards the desktops (seconds).
+    ping_interval: float = 20.0
+
+    def resolved_url(self) -> str:
+        if self.url:
+            return self.url
+        scheme = "https" if self.tls_cert_file else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}"
 
 
-T = TypeVar("T")
+class Settings(BaseSettings):
+    """Every section. Built directly it holds the defaults; :func:`load_settings` reads the rest."""
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        extra="forbid",
+        env_prefix=ENV_PREFIX,
+        # CENTRAL156_PBX_AMI_PORT: the section, then the key (split once: keys contain "_").
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+    )
+
+    database: DatabaseSettings = DatabaseSettings()
+    catalogue: CatalogueSettings = CatalogueSettings()
+    pbx: PbxSettings = PbxSettings()
+    ivr: IvrSettings = IvrSettings()
+    reports: ReportsSettings = ReportsSettings()
+    inbox: InboxSettings = InboxSettings()
+    desktop: DesktopSettings = DesktopSettings()
+    wallboard: WallboardSettings = WallboardSettings()
+    gateway: GatewaySettings = GatewaySettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Only what the constructor is given; load_settings() passes its own sources.
+        return (init_settings,)
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with whole sections replaced (``settings.replace(desktop=...)``)."""
+        return type(self)(**{**dict(self), **changes})
 
 
-def config_file_path() -> Path:
-    override = os.environ.get(f"{ENV_PREFIX}CONFIG")
+def setting_env_names() -> dict[str, tuple[str, str]]:
+    """Every setting's environment variable → (section, key)."""
+    return {
+        f"{ENV_PREFIX}{section.upper()}_{key.upper()}": (section, key)
+        for section, info in Settings.model_fields.items()
+        for key in _section_fields(info.annotation)
+    }
+
+
+def _section_fields(annotation: Any) -> dict[str, Any]:
+    assert isinstance(annotation, type) and issubclass(annotation, Section)
+    return dict(annotation.model_fields)
+
+
+class _EnvironSource(EnvSettingsSource):
+    """The environment source over a given mapping, keeping only variables that are settings."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        known = setting_env_names()
+        self.settings_vars = {name: value for name, value in environ.items() if name in known}
+        super().__init__(Settings)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        # The library looks names up in lower case (case_sensitive is off); only the documented
+        # upper-case names got this far.
+        return {name.lower(): value for name, value in self.settings_vars.items()}
+
+
+def config_file_path(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    override = env.get(CONFIG_ENV)
     if override:
         return Path(override)
     return Path(platformdirs.user_config_dir(APP_NAME)) / "central156.toml"
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings: defaults < file < environment."""
+    """Read the settings: defaults < file < environment.
+
+    ``path`` replaces the file's usual location and, like the default file, may be missing;
+    ``environ`` replaces ``os.environ`` (including its ``CENTRAL156_CONFIG``). Raises
+    :class:`ConfigError` on any problem (see the module).
+    """
     env = os.environ if environ is None else environ
-    file_path = path or config_file_path()
-    from_file: dict[str, Any] = {}
-    if file_path.is_file():
-        with file_path.open("rb") as fh:
-            from_file = tomllib.load(fh)
-    settings = Settings()
-    for section in fields(Settings):
-        current = getattr(settings, section.name)
-        updated = _apply_file(current, from_file.get(section.name, {}), file_path, section.name)
-        updated = _apply_env(updated, env, section.name)
-        settings = replace(settings, **{section.name: updated})
-    if f"{ENV_PREFIX}DATABASE_URL" in env:
-        settings = replace(
-            settings, database=replace(settings.database, url=env[f"{ENV_PREFIX}DATABASE_URL"])
-        )
-    return settings
-
-
-def _apply_file(section: T, values: Mapping[str, Any], path: Path, name: str) -> T:
-    assert is_dataclass(section)
-    known = {f.name: f for f in fields(section)}
-    unknown = set(values) - set(known)
-    if unknown:
-        raise ValueError(f"{path}: unknown setting(s) in [{name}]: {', '.join(sorted(unknown))}")
-    converted = {
-        key: _convert(known[key].type, value, f"[{name}] {key}") for key, value in values.items()
-    }
-    return replace(section, **converted)  # type: ignore[type-var]
-
-
-def _apply_env(section: T, env: Mapping[str, str], name: str) -> T:
-    assert is_dataclass(section)
-    changes: dict[str, Any] = {}
-    for f in fields(section):
-        key = f"{ENV_PREFIX}{name.upper()}_{f.name.upper()}"
-        if key in env:
-            changes[f.name] = _convert(f.type, env[key], key)
-    return replace(section, **changes) if changes else section  # type: ignore[type-var]
-
-
-def _convert(kind: Any, value: Any, where: str) -> Any:
-    kind_name = kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
+    file_path = path or config_file_path(env)
+    if path is None and env.get(CONFIG_ENV) and not file_path.is_file():
+        problem = "does not exist" if not file_path.exists() else "is not a file"
+        raise ConfigError(f"configuration: {CONFIG_ENV}: {str(file_path)!r} {problem}")
+    environ_source = _EnvironSource(env)
     try:
-        if kind_name == "bool":
-            if isinstance(value, bool):
-                return value
-            return str(value).strip().lower() in {"1", "true", "yes", "on"}
-        if kind_name == "int":
-            return int(value)
-        if kind_name == "float":
-            return float(value)
-        if isinstance(value, list):
-            # A TOML list for a list-valued setting ([desktop] wrapup_codes = [...]).
-            return "|".join(str(item) for item in value)
-        return str(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"setting {where}: expected {kind_name}, got {value!r}") from exc
+        file_source = TomlConfigSettingsSource(Settings, toml_file=file_path)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration: {file_path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"configuration: {file_path}: cannot be read: {exc.strerror}") from None
+    try:
+        # BaseSettings.__init__ takes prepared sources; mypy only sees the fields' signature.
+        return Settings(_build_sources=((environ_source, file_source), {}))  # type: ignore[call-arg]
+    except ValidationError as exc:
+        errors = exc.errors()
+        where = _Origin(file_path, set(environ_source.settings_vars))
+        message = _describe(errors[0], where)
+        if len(errors) > 1:
+            message += f" (and {len(errors) - 1} more)"
+        raise ConfigError(message) from None
+
+
+class _Origin:
+    """Tells where a failing value came from: the environment variable or the file's key."""
+
+    def __init__(self, file_path: Path, env_names: set[str]) -> None:
+        self.file_path = file_path
+        self.env_names = {name.upper() for name in env_names}
+
+    def name(self, loc: tuple[int | str, ...]) -> str:
+        section = str(loc[0])
+        if len(loc) == 1:
+            return f"{self.file_path}: [{section}]"
+        key = str(loc[1])
+        env_name = f"{ENV_PREFIX}{section}_{key}".upper()
+        if env_name in self.env_names:
+            return env_name
+        return f"{self.file_path}: [{section}] {key}"
+
+
+_PROBLEMS = {
+    "int_parsing": "is not a whole number",
+    "int_type": "is not a whole number",
+    "int_from_float": "is not a whole number",
+    "float_parsing": "is not a number",
+    "float_type": "is not a number",
+    "bool_parsing": "is not a boolean (true or false)",
+    "bool_type": "is not a boolean (true or false)",
+    "string_type": "is not text (quote it)",
+    "path_type": "is not a path",
+    "tuple_type": "is not a list",
+    "model_type": "is not a table",
+}
+_SECRET_HINTS = ("secret", "password", "url")
+
+
+def _describe(error: ErrorDetails, origin: _Origin) -> str:
+    loc = error["loc"]
+    where = origin.name(loc)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        if len(loc) == 1:
+            return f"configuration: {where}: unknown section{_suggest(str(loc[0]), None)}"
+        return f"configuration: {where}: unknown setting{_suggest(str(loc[1]), str(loc[0]))}"
+    if kind in _PROBLEMS:
+        problem = _PROBLEMS[kind]
+    elif kind == "literal_error":
+        problem = f"is not {error.get('ctx', {}).get('expected', 'allowed')}"
+    elif kind == "value_error":
+        problem = str(error.get("ctx", {}).get("error", error["msg"]))
+    else:
+        problem = error["msg"].removeprefix("Input ")
+        problem = problem[:1].lower() + problem[1:]
+    key = str(loc[1]) if len(loc) > 1 else ""
+    shown = "(hidden)" if any(hint in key for hint in _SECRET_HINTS) else repr(error["input"])
+    # Multi-line TOML strings would break the one-line rule.
+    shown = shown.replace("\n", " ")
+    return f"configuration: {where}: {shown} {problem}"
+
+
+def _suggest(name: str, section: str | None) -> str:
+    if section is None:
+        choices = list(Settings.model_fields)
+    else:
+        info = Settings.model_fields.get(section)
+        choices = list(_section_fields(info.annotation)) if info else []
+    close = difflib.get_close_matches(name, choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -21,3 +21,7 @@ class InvalidTransitionError(CitizenCenterError):
 
 class DatabaseUnavailableError(CitizenCenterError):
     """The database cannot be reached or answered too slowly."""
+
+
+class ConfigError(CitizenCenterError, ValueError):
+    """A setting that cannot be used; the message is one line naming the file or variable."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from citizen_center.config import load_settings
+from pbx.render import GATEWAY_AMI_USER
 
 
 @click.group()
@@ -21,5 +22,5 @@ def serve() -> None:
     gw = settings.gateway
     scheme = "https" if gw.tls_cert_file else "http"
     click.echo(f"agent gateway on {scheme}://{gw.host}:{gw.port} (PBX AMI "
-               f"{settings.pbx.host}:{settings.pbx.ami_port} as {gw.ami_user})")
+               f"{settings.pbx.host}:{settings.pbx.ami_port} as {GATEWAY_AMI_USER})")
     run(settings)

@@ -20,7 +20,7 @@ from gateway.app import GatewayParts, create_app
 from gateway.hub import Hub
 from gateway.tokens import TokenSigner
 from pbx.ami.aio import AmiState, AsyncAmiClient
-from pbx.render import RuntimeLayout, SecretStore
+from pbx.render import GATEWAY_AMI_USER, RuntimeLayout, SecretStore
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,7 @@ def secret_store(settings: Settings) -> SecretStore:
 
 
 def gateway_ami_secret(settings: Settings) -> str:
-    gateway = settings.gateway
-    return gateway.ami_secret or secret_store(settings).get(f"ami-{gateway.ami_user}")
+    return secret_store(settings).get(f"ami-{GATEWAY_AMI_USER}")
 
 
 def token_key(settings: Settings) -> str:
@@ -44,9 +43,9 @@ def token_key(settings: Settings) -> str:
 def build_parts(settings: Settings, database: Database) -> GatewayParts:
     """The hub wired to an AMI session on the configured PBX (not started yet)."""
     gateway, pbx = settings.gateway, settings.pbx
-    hub = Hub(_NotStarted(), settings.desktop.queue_list)
+    hub = Hub(_NotStarted(), settings.desktop.queues)
     ami = AsyncAmiClient(
-        pbx.host, pbx.ami_port, gateway.ami_user, gateway_ami_secret(settings),
+        pbx.host, pbx.ami_port, GATEWAY_AMI_USER, gateway_ami_secret(settings),
         ping_interval=gateway.ping_interval, id_prefix="gw-",
         on_event=hub.on_ami_event,
         on_state=lambda state: hub.on_ami_state(state is AmiState.CONNECTED),

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from citizen_center.catalogue import Catalogue, shipped_catalogue
-from citizen_center.config import Settings, load_settings, user_data_dir
+from citizen_center.config import Settings, load_settings
 from citizen_center.db import Database
 from citizen_center.services.catalogue import catalogue_from_database
 from citizen_center.services.common import Policy
@@ -74,9 +74,7 @@ class RuntimeFactory:
             recognizer = self._recognizer_for(settings)
             matcher = IntentMatcher(catalogue)
             ivr = settings.ivr
-            recordings = (
-                Path(ivr.recordings_dir) if ivr.recordings_dir else user_data_dir() / "recordings"
-            )
+            recordings = ivr.resolved_recordings_dir()
             recordings.mkdir(parents=True, exist_ok=True)
             runtime = IvrRuntime(
                 settings=settings,

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from types import FrameType
 
 import ivr.handlers  # noqa: F401  (registers the handlers)
+from citizen_center.errors import ConfigError
 from ivr.agi import FastAgiChannel
 from ivr.call import AgiCall
 from ivr.registry import handlers
@@ -68,5 +69,7 @@ def _reload(server: FastAgiServer[IvrRuntime]) -> None:
     try:
         runtime = server.runtimes.reload()
         log.info("reloaded: catalogue %s", runtime.catalogue.version)
+    except ConfigError as exc:
+        log.error("reload failed (%s); the previous configuration stays in use", exc)
     except Exception:
         log.exception("reload failed; the previous configuration stays in use")

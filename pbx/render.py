@@ -25,6 +25,8 @@ from pbx.provision import AsteriskInstall
 PLACEHOLDER = re.compile(r"@@(?:(secret):)?([A-Za-z0-9_.-]+)@@")
 DIALPLANS_DIR = Path(__file__).resolve().parents[1] / "dialplans"
 NOT_TEMPLATES = {"README.md"}
+# The agent gateway's AMI account (a section of manager.conf; its secret ``ami-<name>`` in the store).
+GATEWAY_AMI_USER = "c156-gateway"
 
 class TemplateError(ValueError):
     """A template names a value nobody provides, or a value would break the file."""

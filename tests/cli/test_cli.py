@@ -26,7 +26,10 @@ def central156(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
 def user_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRAL156_")}
     env["CENTRAL156_DATA_DIR"] = str(tmp_path / "data")
-    env["CENTRAL156_CONFIG"] = str(tmp_path / "none.toml")
+    # An empty file: the defaults, whatever the developer's own config file says.
+    config = tmp_path / "central156.toml"
+    config.write_text("")
+    env["CENTRAL156_CONFIG"] = str(config)
     return env
 
 

@@ -7,7 +7,6 @@ import itertools
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
@@ -34,10 +33,10 @@ def next_agent_number() -> int:
 
 
 def desk_settings(pbx: RunningPbx, tmp_path: Path, queues: str = QUEUE) -> Settings:
-    desktop = DesktopSettings(queues=queues, drafts_dir=str(tmp_path / "drafts"),
+    desktop = DesktopSettings(queues=(queues,), drafts_dir=tmp_path / "drafts",
                               ping_interval=1.0, ping_timeout=1.0, reconnect_min_delay=0.2,
                               reconnect_max_delay=1.0)
-    return replace(load_settings(), pbx=pbx.settings, desktop=desktop)
+    return load_settings().replace(pbx=pbx.settings, desktop=desktop)
 
 
 def agent_interface(talk_seconds: int, context: str = ANSWERING_PHONE) -> str:

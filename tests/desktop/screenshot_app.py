@@ -11,7 +11,6 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication
@@ -50,8 +49,8 @@ def spin(app: QApplication, seconds: float) -> None:
 
 def main(url: str, phone: str, out: Path) -> None:
     app = QApplication(sys.argv)
-    settings = replace(load_settings(), desktop=DesktopSettings(
-        queues="servicos-urbanos|geral", drafts_dir=tempfile.mkdtemp()))
+    settings = load_settings().replace(desktop=DesktopSettings(
+        queues=("servicos-urbanos", "geral"), drafts_dir=Path(tempfile.mkdtemp())))
     install_translator(app, "pt_BR")
     database = Database.from_url(url)
     services = make_services(settings, database, "screenshot")

@@ -5,7 +5,6 @@ Asterisk's queue_log, and today's counters that do not double count across impor
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -33,12 +32,12 @@ SUPERVISOR = AgentUser(1, "supervisora", "Sara Supervisora", Role.SUPERVISOR, ""
 
 def board_settings(pbx: RunningPbx) -> Settings:
     base = load_settings()
-    return replace(
-        base, pbx=pbx.settings,
-        reports=replace(ReportsSettings(), queue_log_path=str(pbx.layout.queue_log)),
+    return base.replace(
+        pbx=pbx.settings,
+        reports=ReportsSettings(queue_log_path=pbx.layout.queue_log),
         wallboard=WallboardSettings(import_interval_seconds=1.0, refresh_ms=500),
-        desktop=replace(base.desktop, ping_interval=1.0, ping_timeout=1.0,
-                        reconnect_min_delay=0.2, reconnect_max_delay=1.0),
+        desktop=base.desktop.replace(ping_interval=1.0, ping_timeout=1.0,
+                                     reconnect_min_delay=0.2, reconnect_max_delay=1.0),
     )
 
 

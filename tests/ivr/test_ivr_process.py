@@ -51,10 +51,12 @@ def ivr_process(tmp_path: Path) -> Iterator[IvrProcess]:
     migrate.upgrade_and_seed(database)
     database.dispose()
     port = free_port()
+    config = tmp_path / "central156.toml"
+    config.write_text("")  # the defaults, whatever the developer's own config file says
     env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRAL156_")}
     env |= {
         "CENTRAL156_DATA_DIR": str(tmp_path),
-        "CENTRAL156_CONFIG": str(tmp_path / "none.toml"),
+        "CENTRAL156_CONFIG": str(config),
         "CENTRAL156_DATABASE_URL": url,
         "CENTRAL156_IVR_LISTEN_PORT": str(port),
         "CENTRAL156_IVR_MODELS_DIR": str(tmp_path / "no-models"),  # keys only: quick start

@@ -120,8 +120,9 @@ def prompts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def settings() -> Settings:
     base = load_settings()
-    return replace(base, ivr=replace(base.ivr, intent_accept_confidence=0.9,
-                                     intent_confirm_confidence=0.5, recognition_wait_s=0.05))
+    return base.replace(ivr=base.ivr.replace(intent_accept_confidence=0.9,
+                                             intent_confirm_confidence=0.5,
+                                             recognition_wait_s=0.05))
 
 
 @pytest.fixture

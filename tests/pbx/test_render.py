@@ -65,8 +65,8 @@ def test_secrets_are_generated_once_and_kept_private(tmp_path: Path) -> None:
 
 
 def test_configured_ami_secret_wins_over_a_generated_one(tmp_path: Path) -> None:
-    configured = PbxSettings(runtime_dir=str(tmp_path), ami_secret="from-config")
-    generated = PbxSettings(runtime_dir=str(tmp_path))
+    configured = PbxSettings(runtime_dir=tmp_path, ami_secret="from-config")
+    generated = PbxSettings(runtime_dir=tmp_path)
     assert effective_ami_secret(configured) == "from-config"
     assert effective_ami_secret(generated) == effective_ami_secret(generated) != "from-config"
 
@@ -80,7 +80,7 @@ def test_agi_address_defaults_to_the_ivr_listen_address() -> None:
 @pytest.fixture
 def rendered(tmp_path: Path) -> RuntimeLayout:
     install = AsteriskInstall(("asterisk",), tmp_path / "mods", tmp_path / "data", "22", "system")
-    pbx = PbxSettings(runtime_dir=str(tmp_path / "run"), ami_port=6038, sip_port=6060)
+    pbx = PbxSettings(runtime_dir=tmp_path / "run", ami_port=6038, sip_port=6060)
     layout = RuntimeLayout(pbx.resolved_runtime_dir())
     render_dialplans(layout, template_values(pbx, IvrSettings(), install, layout))
     return layout

@@ -88,8 +88,8 @@ def sweep(turns: Sequence[Turn], settings: IvrSettings, catalogue: Catalogue,
         for confirm in confirms:
             if confirm >= accept:
                 continue
-            trial = replace(settings, intent_accept_confidence=accept,
-                            intent_confirm_confidence=confirm)
+            trial = settings.replace(intent_accept_confidence=accept,
+                                     intent_confirm_confidence=confirm)
             decided = [_decided_again(t, trial, catalogue) for t in turns]
             row = summarise("", decided)
             off = summarise("", [t for t in decided if t.clip.item.group is Group.OFF_MENU])

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from agent_desktop.app import Desk, build_desk, make_services
-from agent_desktop.gateway_link import AmiEndpoint
 from agent_desktop.store.dto import AgentUser
 from citizen_center import migrate
 from citizen_center.catalogue import shipped_catalogue
@@ -39,7 +38,8 @@ from citizen_center.domain.workflow import Role
 from citizen_center.models import CitizenPhone, User
 from citizen_center.services.catalogue import load_catalogue
 from citizen_center.services.common import DEFAULT_POLICY
-from pbx.ami import AmiMessage
+from gateway.client import GatewaySession, GatewayUser
+from gateway.protocol import PbxMessage
 from pbx.channel_vars import ChannelVar
 from tests.fixtures.postgres import PostgresServer
 
@@ -65,7 +65,7 @@ def prepare(url: str, citizens: int, requests: int, calls: int) -> float:
     return time.perf_counter() - began
 
 
-def event(name: str, uniqueid: str, phone: str, **extra: str) -> AmiMessage:
+def event(name: str, uniqueid: str, phone: str, **extra: str) -> PbxMessage:
     headers = [("Event", name), ("Interface", INTERFACE), ("Queue", "geral"),
                ("Uniqueid", uniqueid), ("Channel", f"PJSIP/trunk-{uniqueid}"),
                ("CallerIDNum", phone), ("CallerIDName", "<unknown>"),
@@ -73,7 +73,7 @@ def event(name: str, uniqueid: str, phone: str, **extra: str) -> AmiMessage:
                ("ChanVariable", f"{ChannelVar.TEXT}=tem um buraco na minha rua"),
                ("ChanVariable", f"{ChannelVar.SERVICE}=VIA-BURACO"),
                ("ChanVariable", f"{ChannelVar.CONFIDENCE}=0.91")]
-    return AmiMessage(tuple(headers + list(extra.items())))
+    return PbxMessage(tuple(headers + list(extra.items())))
 
 
 _desk: list[Desk] = []
@@ -127,8 +127,12 @@ def bench(url: str, calls: int) -> None:
     settings = load_settings().replace(desktop=DesktopSettings(
         queues=("geral",), drafts_dir=Path(tempfile.mkdtemp(prefix="c156-bench-drafts-"))))
     services = make_services(settings, database, agent.username)
-    desk = build_desk(settings, services, agent, INTERFACE,
-                      AmiEndpoint("127.0.0.1", 9, "none", "none"))
+    # Events are fed to the desktop directly: this measures the desktop alone (bench.gateway
+    # measures the pop through the gateway).
+    services.store.adopt(agent)
+    desk = build_desk(settings, services, agent, GatewaySession(
+        "http://127.0.0.1:9", "none", 0.0,
+        GatewayUser(agent.id, agent.username, agent.full_name, agent.role.value, INTERFACE)))
     desk.window.resize(1366, 768)
     desk.window.show()
     desk.window.request_form.load_catalogue()

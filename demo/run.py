@@ -2,7 +2,8 @@
 
 Starts the local Asterisk (with a demo agent "phone"), the IVR and the agent gateway as their own
 processes, and the agent desktop logged in (through the gateway) as a demo agent; stops them all
-when the desktop closes (or on Ctrl-C when there is no screen to show it). Calls come from ``central156 demo call "..."``.
+when the desktop closes (or on Ctrl-C when there is no screen to show it). Calls come from
+``central156 demo call "..."``.
 
 The demo agent's phone is a Local channel that answers at once and keeps the citizen on the
 line for ``DEMO_TALK_SECONDS`` — time to register the request on the desktop — then hangs up,

@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from gateway import policy
 from gateway.policy import SessionUser
@@ -43,9 +43,11 @@ class Headers(Protocol):
 class AmiLink(Protocol):
     """The gateway's AMI session as the hub uses it (``pbx.ami.aio.AsyncAmiClient``)."""
 
-    async def action(self, name: str, **fields: object) -> Headers: ...
+    async def action(self, name: str, *, timeout: float | None = None,
+                     **fields: object) -> Headers: ...
 
-    async def list_action(self, name: str, **fields: object) -> tuple[Headers, list[Headers]]: ...
+    async def list_action(self, name: str, *, timeout: float | None = None,
+                          **fields: object) -> tuple[Headers, Sequence[Headers]]: ...
 
 
 class Closed(enum.Enum):
@@ -155,12 +157,14 @@ class Hub:
             return PbxMessage.error(decision.reason), []
         log.info("action user=%s action=%s fields=%s", user.username, action,
                  dict(decision.fields))
+        # Any: the fields are AMI headers; the policy never lets a "timeout" field through.
+        fields_to_send: dict[str, Any] = dict(decision.fields)
         try:
             if action in LIST_ACTIONS:
-                response, listed = await self.ami.list_action(action, **decision.fields)
+                response, listed = await self.ami.list_action(action, **fields_to_send)
                 events = [PbxMessage(item.headers) for item in listed]
                 return PbxMessage(response.headers), policy.visible_list(user, action, events)
-            return PbxMessage((await self.ami.action(action, **decision.fields)).headers), []
+            return PbxMessage((await self.ami.action(action, **fields_to_send)).headers), []
         except Exception as error:
             log.warning("action failed user=%s action=%s error=%s", user.username, action, error)
             return PbxMessage.error(f"PBX indisponível: {error}"), []

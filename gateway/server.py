@@ -37,30 +37,23 @@ def gateway_ami_secret(settings: Settings) -> str:
 
 
 def token_key(settings: Settings) -> str:
-    return settings.gateway.token_secret or secret_store(settings).get(TOKEN_SECRET_NAME)
+    # 32 bytes: the key length RFC 7518 asks of HS256.
+    return settings.gateway.token_secret or secret_store(settings).get(TOKEN_SECRET_NAME, 32)
 
 
 def build_parts(settings: Settings, database: Database) -> GatewayParts:
     """The hub wired to an AMI session on the configured PBX (not started yet)."""
     gateway, pbx = settings.gateway, settings.pbx
-    hub = Hub(_NotStarted(), settings.desktop.queues)
+    # The callbacks run only once the session is started, by which time the hub exists.
     ami = AsyncAmiClient(
         pbx.host, pbx.ami_port, GATEWAY_AMI_USER, gateway_ami_secret(settings),
         ping_interval=gateway.ping_interval, id_prefix="gw-",
-        on_event=hub.on_ami_event,
+        on_event=lambda message: hub.on_ami_event(message),
         on_state=lambda state: hub.on_ami_state(state is AmiState.CONNECTED),
     )
-    hub.ami = ami
+    hub = Hub(ami, settings.desktop.queues)
     signer = TokenSigner(token_key(settings), gateway.token_hours * 3600)
     return GatewayParts(database, signer, hub, start_ami=ami.start, stop_ami=ami.stop)
-
-
-class _NotStarted:
-    async def action(self, name: str, **fields: object) -> object:
-        raise RuntimeError("the gateway's AMI session is not started")
-
-    async def list_action(self, name: str, **fields: object) -> object:
-        raise RuntimeError("the gateway's AMI session is not started")
 
 
 def uvicorn_config(settings: Settings, parts: GatewayParts, port: int | None = None

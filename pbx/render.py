@@ -25,7 +25,7 @@ from pbx.provision import AsteriskInstall
 PLACEHOLDER = re.compile(r"@@(?:(secret):)?([A-Za-z0-9_.-]+)@@")
 DIALPLANS_DIR = Path(__file__).resolve().parents[1] / "dialplans"
 NOT_TEMPLATES = {"README.md"}
-# The agent gateway's AMI account (a section of manager.conf; its secret ``ami-<name>`` in the store).
+# The agent gateway's AMI account: a manager.conf section, its secret ``ami-<name>`` in the store.
 GATEWAY_AMI_USER = "c156-gateway"
 
 class TemplateError(ValueError):
@@ -91,10 +91,11 @@ class SecretStore:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def get(self, name: str) -> str:
+    def get(self, name: str, nbytes: int = 18) -> str:
+        """The secret called ``name``, made of ``nbytes`` random bytes when first asked for."""
         known = self._load()
         if name not in known:
-            known[name] = secrets.token_urlsafe(18)
+            known[name] = secrets.token_urlsafe(nbytes)
             self._save(known)
         return known[name]
 

@@ -1,8 +1,9 @@
 """Desktop tests run Qt without a display (offscreen), against the session's real Asterisk.
 
 Fixtures shared by the desktop test modules: a fresh ``database``, an ``agent`` user in it, a
-``known_citizen`` with a late request, and ``desk_factory`` (the agent desktops a test opened,
-logged out of the queues and closed afterwards; see ``tests/desktop/desks.py``).
+``known_citizen`` with a late request, ``gateways`` (agent gateways in front of the real
+Asterisk) and ``desk_factory`` (the agent desktops a test opened, logged out of the queues and
+closed afterwards; see ``tests/desktop/desks.py``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from citizen_center.models import utcnow
 from citizen_center.services import citizens, requests, users
 from citizen_center.services.citizens import AddressInput, CitizenInput
 from citizen_center.services.common import Actor
-from tests.desktop.desks import PASSWORD
+from tests.desktop.desks import PASSWORD, Gateways
+from tests.fixtures.asterisk import RunningPbx
 from tests.fixtures.databases import fresh_database_url
 
 
@@ -62,6 +64,14 @@ def known_citizen(database: Database) -> tuple[int, str, str]:
             citizen_id=citizen.id, address=AddressInput(street="Avenida Ipiranga"),
             now=utcnow() - timedelta(days=200))
         return citizen.id, phone, old.number
+
+
+@pytest.fixture
+def gateways(pbx: RunningPbx) -> Iterator[Gateways]:
+    """Agent gateways in front of the session's Asterisk, one per database this test uses."""
+    started = Gateways(pbx)
+    yield started
+    started.stop_all()
 
 
 @pytest.fixture

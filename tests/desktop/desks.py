@@ -1,5 +1,8 @@
-"""Building agent desktops against the session's real Asterisk, shared by the desktop tests
-(the fixtures that use these live in ``tests/desktop/conftest.py``)."""
+"""Building agent desktops against the session's real Asterisk, through a real agent gateway,
+shared by the desktop tests (the fixtures that use these live in ``tests/desktop/conftest.py``).
+
+A desktop logs in at the gateway with the agent's password, exactly as ``central156 desktop``
+does; ``Gateways`` serves one gateway per test database (the accounts live there)."""
 
 from __future__ import annotations
 
@@ -11,13 +14,15 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from agent_desktop.app import Desk, build_desk, make_services
-from agent_desktop.gateway_link import AmiEndpoint, ConnectionState, QtAmiClient
+from agent_desktop.app import Desk, build_desk, make_services, sign_in
+from agent_desktop.gateway_link import ConnectionState, GatewayLink
 from agent_desktop.store.dto import AgentUser
 from citizen_center.config import DesktopSettings, IvrSettings, Settings, load_settings
 from citizen_center.db import Database
+from gateway.server import RunningGateway, start_in_thread
 from pbx import process
 from tests.fixtures.asterisk import RunningPbx
+from tests.fixtures.gateway import offline_session, with_gateway_url
 
 PASSWORD = "senha-do-agente"
 QUEUE = "geral"
@@ -32,11 +37,44 @@ def next_agent_number() -> int:
     return next(_agent_ids)
 
 
-def desk_settings(pbx: RunningPbx, tmp_path: Path, queues: str = QUEUE) -> Settings:
+class Gateways:
+    """The gateways a test started, one per database, stopped when the test ends."""
+
+    def __init__(self, pbx: RunningPbx) -> None:
+        self.pbx = pbx
+        self.running: dict[int, tuple[RunningGateway, Database]] = {}
+
+    def settings(self) -> Settings:
+        # Fast keep-alive so that a lost PBX or gateway is noticed within a second or two.
+        base = load_settings()
+        return base.replace(pbx=self.pbx.settings,
+                            gateway=base.gateway.replace(ping_interval=1.0))
+
+    def url_for(self, database: Database) -> str:
+        key = id(database)
+        if key not in self.running:
+            self.running[key] = (start_in_thread(self.settings(), database), database)
+        return self.running[key][0].url
+
+    def restart(self, database: Database) -> None:
+        """Stop the gateway of ``database`` and start a new one on the same port (a restart of
+        the gateway process: desktops keep their tokens and must come back by themselves)."""
+        old, _ = self.running.pop(id(database))
+        old.stop()
+        port = int(old.url.rsplit(":", 1)[1])
+        self.running[id(database)] = (start_in_thread(self.settings(), database, port), database)
+
+    def stop_all(self) -> None:
+        for running, _database in self.running.values():
+            running.stop()
+        self.running.clear()
+
+
+def desk_settings(gateway_url: str, tmp_path: Path, queues: str = QUEUE) -> Settings:
     desktop = DesktopSettings(queues=(queues,), drafts_dir=tmp_path / "drafts",
                               ping_interval=1.0, ping_timeout=1.0, reconnect_min_delay=0.2,
                               reconnect_max_delay=1.0)
-    return load_settings().replace(pbx=pbx.settings, desktop=desktop)
+    return with_gateway_url(load_settings().replace(desktop=desktop), gateway_url)
 
 
 def agent_interface(talk_seconds: int, context: str = ANSWERING_PHONE) -> str:
@@ -46,10 +84,16 @@ def agent_interface(talk_seconds: int, context: str = ANSWERING_PHONE) -> str:
 
 
 def open_desk(qtbot: QtBot, settings: Settings, database: Database, agent: AgentUser,
-              interface: str, endpoint: AmiEndpoint | None = None) -> Desk:
+              interface: str, offline: bool = False) -> Desk:
+    """The agent's desktop, logged in at the settings' gateway (``offline``: pointed at no
+    gateway at all, for what must work without the PBX)."""
+    if offline:
+        session = offline_session(agent, interface)
+    else:
+        agent, session = sign_in(settings, agent.username, PASSWORD, interface)
     services = make_services(settings, database, agent.username)
-    services.store.login(agent.username, PASSWORD)
-    desk = build_desk(settings, services, agent, interface, endpoint)
+    services.store.adopt(agent)
+    desk = build_desk(settings, services, agent, session)
     qtbot.addWidget(desk.window)
     desk.window.resize(1366, 768)
     desk.window.show()
@@ -57,11 +101,12 @@ def open_desk(qtbot: QtBot, settings: Settings, database: Database, agent: Agent
     return desk
 
 
-def logged_in_desk(qtbot: QtBot, pbx: RunningPbx, tmp_path: Path, database: Database,
+def logged_in_desk(qtbot: QtBot, gateways: Gateways, tmp_path: Path, database: Database,
                    agent: AgentUser, opened: list[Desk], talk_seconds: int = 6,
                    queues: str = QUEUE, phone: str = ANSWERING_PHONE) -> Desk:
     """An agent desktop logged into ``queues`` and available (not paused)."""
-    desk = open_desk(qtbot, desk_settings(pbx, tmp_path, queues), database, agent,
+    desk = open_desk(qtbot, desk_settings(gateways.url_for(database), tmp_path, queues), database,
+                     agent,
                      agent_interface(talk_seconds, phone))
     opened.append(desk)
     qtbot.waitUntil(lambda: desk.phone.status.logged_in and not desk.phone.status.paused,
@@ -83,8 +128,9 @@ def queue_log_paused(pbx: RunningPbx, reason: str, member_name: str) -> bool:
 
 
 @contextmanager
-def asterisk_down(qtbot: QtBot, pbx: RunningPbx, client: QtAmiClient) -> Iterator[None]:
-    """Asterisk stopped, and ``client`` noticed it (retrying), for the body of the ``with``;
+def asterisk_down(qtbot: QtBot, pbx: RunningPbx, client: GatewayLink) -> Iterator[None]:
+    """Asterisk stopped, and ``client`` noticed it (the gateway reported the PBX lost), for the
+    body of the ``with``;
     then started again on the same settings (always, so a failed check inside cannot leave the
     rest of the session without its PBX). A restart loses the pauses and, without the astdb,
     the dynamic members: the desktops must put them back themselves."""

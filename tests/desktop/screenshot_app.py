@@ -15,21 +15,24 @@ from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QScrollArea
+from sqlalchemy import select
 
 from agent_desktop.app import build_desk, install_translator, make_services
-from agent_desktop.gateway_link import AmiEndpoint
+from agent_desktop.store.dto import AgentUser
 from agent_desktop.telephony.agent_phone import MemberStatus
 from agent_desktop.views.main_window import WorkTab
 from agent_desktop.widgets.indicators import DotState
 from citizen_center.config import DesktopSettings, load_settings
 from citizen_center.db import Database
-from pbx.ami import AmiMessage
+from citizen_center.models import User
+from gateway.protocol import PbxMessage
 from pbx.channel_vars import ChannelVar
+from tests.fixtures.gateway import offline_session
 
 INTERFACE = "PJSIP/agent-2001"
 
 
-def queue_event(name: str, phone: str, **extra: str) -> AmiMessage:
+def queue_event(name: str, phone: str, **extra: str) -> PbxMessage:
     variables = {ChannelVar.CALL_ID: "1764400000.42",
                  ChannelVar.TEXT: "tem um buraco na minha rua",
                  ChannelVar.SERVICE: "VIA-BURACO", ChannelVar.CONFIDENCE: "0.91",
@@ -37,7 +40,14 @@ def queue_event(name: str, phone: str, **extra: str) -> AmiMessage:
     headers = [("Event", name), ("Interface", INTERFACE), ("Queue", "servicos-urbanos"),
                ("Uniqueid", "1764400000.42"), ("CallerIDNum", phone)]
     headers += [("ChanVariable", f"{k}={v}") for k, v in variables.items()]
-    return AmiMessage(tuple(headers + list(extra.items())))
+    return PbxMessage(tuple(headers + list(extra.items())))
+
+
+def demo_agent(database: Database) -> AgentUser:
+    """The agent the screenshot test created (no login: the picture needs no gateway)."""
+    with database.transaction() as session:
+        user = session.scalars(select(User).where(User.username == "agente.teste")).one()
+        return AgentUser(user.id, user.username, user.full_name, user.role, INTERFACE)
 
 
 def spin(app: QApplication, seconds: float) -> None:
@@ -54,8 +64,10 @@ def main(url: str, phone: str, out: Path) -> None:
     install_translator(app, "pt_BR")
     database = Database.from_url(url)
     services = make_services(settings, database, "screenshot")
-    agent = services.store.login("agente.teste", "senha-do-agente")
-    desk = build_desk(settings, services, agent, INTERFACE, AmiEndpoint("127.0.0.1", 9, "x", "x"))
+    agent = demo_agent(database)
+    services.store.adopt(agent)
+    # No gateway: the picture shows a call fed to the desktop, not a live PBX.
+    desk = build_desk(settings, services, agent, offline_session(agent, INTERFACE))
     desk.window.resize(1366, 768)
     desk.window.move(0, 0)
     desk.window.show()

@@ -18,7 +18,6 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from agent_desktop.app import install_translator
-from agent_desktop.gateway_link import AmiEndpoint
 from agent_desktop.roles import SupervisorDesk, build_supervisor
 from agent_desktop.store.dto import AgentUser
 from agent_desktop.store.supervision import ReportKind
@@ -30,7 +29,8 @@ from citizen_center.config import Settings, WallboardSettings, load_settings
 from citizen_center.db import Database
 from citizen_center.domain.workflow import Role
 from citizen_center.services.common import DEFAULT_POLICY
-from pbx.ami import AmiMessage
+from gateway.protocol import PbxMessage
+from tests.fixtures.gateway import offline_session
 
 QUEUES = ("agua-esgoto", "limpeza-urbana", "servicos-urbanos", "transito-transporte", "geral")
 FIRST = ("Ana", "Bruno", "Carla", "Diego", "Elisa", "Fábio", "Gabriela", "Heitor", "Isabel",
@@ -40,11 +40,11 @@ LAST = ("Silva", "Souza", "Oliveira", "Pereira", "Costa", "Rodrigues", "Almeida"
 REASONS = ("Almoço", "Treinamento", "Backoffice", "Banheiro")
 
 
-def event(name: str, **headers: str) -> AmiMessage:
-    return AmiMessage((("Event", name), *headers.items()))
+def event(name: str, **headers: str) -> PbxMessage:
+    return PbxMessage((("Event", name), *headers.items()))
 
 
-def at(board: QueueBoard, moment: float, message: AmiMessage) -> None:
+def at(board: QueueBoard, moment: float, message: PbxMessage) -> None:
     """Apply an event as if it had arrived at ``moment``."""
     clock = board.clock
     board.clock = lambda: moment
@@ -132,7 +132,7 @@ def main(url: str, out_dir: Path) -> None:
     settings = Settings(wallboard=WallboardSettings(import_interval_seconds=0),
                         desktop=load_settings().desktop)
     user = AgentUser(1, "supervisora", "Sara Supervisora", Role.SUPERVISOR, "")
-    desk = build_supervisor(settings, database, user, AmiEndpoint("127.0.0.1", 9, "x", "x"))
+    desk = build_supervisor(settings, database, user, offline_session(user))
     desk.window.resize(1366, 768)
     desk.window.move(0, 0)
     desk.window.show()

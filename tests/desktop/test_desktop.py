@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from agent_desktop.app import Desk
-from agent_desktop.gateway_link import AmiEndpoint, ConnectionState
+from agent_desktop.gateway_link import ConnectionState
 from agent_desktop.store.dto import AgentUser
 from agent_desktop.telephony.agent_phone import Phase
 from agent_desktop.telephony.call_context import CallContext
@@ -38,6 +38,7 @@ from tests.desktop.desks import (
     PASSWORD,
     QUEUE,
     SILENT_PHONE,
+    Gateways,
     agent_interface,
     asterisk_down,
     desk_settings,
@@ -49,6 +50,7 @@ from tests.desktop.desks import (
 )
 from tests.fixtures.asterisk import RunningPbx, unique_caller_number
 from tests.fixtures.fastagi import AgiChannel, FakeFastAgiServer
+from tests.fixtures.gateway import NOWHERE
 from tests.fixtures.ivr import CitizenCaller, IvrUnderTest, Reply
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
@@ -59,9 +61,12 @@ SAID = "tem um buraco na minha rua"
 @pytest.fixture
 def ivr_route(fastagi: FakeFastAgiServer) -> Iterator[dict[str, str]]:
     """What "the IVR" sets before queueing (the stand-in: the test writes the variables)."""
-    variables: dict[str, str] = {ChannelVar.TEXT: SAID, ChannelVar.INTENT: "new_request",
-                                 ChannelVar.SERVICE: "VIA-BURACO",
-                                 ChannelVar.CONFIDENCE: "0.91"}
+    variables: dict[str, str] = {
+        ChannelVar.TEXT: SAID,
+        ChannelVar.INTENT: "new_request",
+        ChannelVar.SERVICE: "VIA-BURACO",
+        ChannelVar.CONFIDENCE: "0.91",
+    }
 
     def main_menu(channel: AgiChannel) -> None:
         for name, value in variables.items():
@@ -73,15 +78,28 @@ def ivr_route(fastagi: FakeFastAgiServer) -> Iterator[dict[str, str]]:
 
 
 def test_call_pops_context_and_history_request_then_enforced_wrapup(
-    qtbot: QtBot, pbx: RunningPbx, tmp_path: Path, database: Database, agent: AgentUser,
-    known_citizen: tuple[int, str, str], ivr_route: dict[str, str], desk_factory: list[Desk],
+    qtbot: QtBot,
+    gateways: Gateways,
+    pbx: RunningPbx,
+    tmp_path: Path,
+    database: Database,
+    agent: AgentUser,
+    known_citizen: tuple[int, str, str],
+    ivr_route: dict[str, str],
+    desk_factory: list[Desk],
 ) -> None:
     citizen_id, phone, old_number = known_citizen
-    desk = logged_in_desk(qtbot, pbx, tmp_path, database, agent, desk_factory, talk_seconds=12)
+    desk = logged_in_desk(qtbot, gateways, tmp_path, database, agent, desk_factory, talk_seconds=12)
     window = desk.window
     with qtbot.waitSignal(desk.controller.screenPopDrawn, timeout=20000) as popped:
-        place_call(pbx.settings, SAID, caller_number=phone, lead_seconds=0.3, hold_seconds=40,
-                   folder=tmp_path)
+        place_call(
+            pbx.settings,
+            SAID,
+            caller_number=phone,
+            lead_seconds=0.3,
+            hold_seconds=40,
+            folder=tmp_path,
+        )
     assert popped.args is not None and popped.args[1] < 2000
     panel = window.call_panel
     assert SAID in panel.said.text() and "91%" in panel.service.text()
@@ -102,13 +120,13 @@ def test_call_pops_context_and_history_request_then_enforced_wrapup(
     assert detail is not None and form.protocol.isVisible()
     assert form.protocol.number.text().startswith(f"{detail.number[:4]}-")
     with database.transaction() as session:
-        saved = session.scalar(select(ServiceRequest).where(ServiceRequest.number ==
-                                                            detail.number))
+        saved = session.scalar(select(ServiceRequest).where(ServiceRequest.number == detail.number))
         assert saved is not None and saved.secretariat.code == "SMSUrb"
         assert saved.citizen_id == citizen_id and saved.focal_point is not None
         service = saved.service_type
         assert saved.expected_at == expected_at(
-            saved.created_at, requests.deadline_of(service, DEFAULT_POLICY), DEFAULT_POLICY.tz)
+            saved.created_at, requests.deadline_of(service, DEFAULT_POLICY), DEFAULT_POLICY.tz
+        )
         assert saved.status.value == "forwarded"
 
     qtbot.waitUntil(lambda: desk.phone.phase is Phase.WRAPUP, timeout=20000)
@@ -116,8 +134,10 @@ def test_call_pops_context_and_history_request_then_enforced_wrapup(
     assert desk.phone.status.reason == "pós-atendimento"
     assert window.current_tab() is WorkTab.WRAPUP
     window.wrapup.finish.click()  # no code chosen: refused, still in wrap-up and paused
-    assert "code" in window.wrapup.message.text().lower() or "código" in \
-        window.wrapup.message.text().lower()
+    assert (
+        "code" in window.wrapup.message.text().lower()
+        or "código" in window.wrapup.message.text().lower()
+    )
     assert desk.phone.phase is Phase.WRAPUP
     assert window.wrapup.choose("Solicitação registrada")
     with qtbot.waitSignal(desk.controller.wrapupSaved, timeout=10000):
@@ -133,10 +153,15 @@ def test_call_pops_context_and_history_request_then_enforced_wrapup(
 
 
 def test_pause_reason_reaches_queue_log(
-    qtbot: QtBot, pbx: RunningPbx, tmp_path: Path, database: Database, agent: AgentUser,
+    qtbot: QtBot,
+    gateways: Gateways,
+    pbx: RunningPbx,
+    tmp_path: Path,
+    database: Database,
+    agent: AgentUser,
     desk_factory: list[Desk],
 ) -> None:
-    desk = logged_in_desk(qtbot, pbx, tmp_path, database, agent, desk_factory)
+    desk = logged_in_desk(qtbot, gateways, tmp_path, database, agent, desk_factory)
     bar = desk.window.bar
     bar.reasons.setCurrentText("Treinamento")
     bar.pause.click()
@@ -150,12 +175,15 @@ def test_pause_reason_reaches_queue_log(
 
 
 def test_request_draft_survives_an_app_restart(
-    qtbot: QtBot, pbx: RunningPbx, tmp_path: Path, database: Database, agent: AgentUser,
+    qtbot: QtBot,
+    pbx: RunningPbx,
+    tmp_path: Path,
+    database: Database,
+    agent: AgentUser,
 ) -> None:
-    settings = desk_settings(pbx, tmp_path)
-    # No PBX at this address: the desktop must still work, showing that the PBX is offline.
-    nowhere = AmiEndpoint("127.0.0.1", 9, "c156-desktop", "x")
-    first = open_desk(qtbot, settings, database, agent, agent_interface(1), nowhere)
+    settings = desk_settings(NOWHERE, tmp_path)
+    # No gateway at this address: the desktop must still work, showing that the PBX is offline.
+    first = open_desk(qtbot, settings, database, agent, agent_interface(1), offline=True)
     form = first.window.request_form
     qtbot.waitUntil(lambda: form.model.rowCount() > 0, timeout=5000)
     qtbot.keyClicks(form.search, "lampada")  # type: ignore[no-untyped-call]
@@ -168,7 +196,7 @@ def test_request_draft_survives_an_app_restart(
     first.client.stop()  # the app "crashes": nothing is discarded
     first.window.hide()
 
-    second = open_desk(qtbot, settings, database, agent, agent_interface(1), nowhere)
+    second = open_desk(qtbot, settings, database, agent, agent_interface(1), offline=True)
     again = second.window.request_form
     qtbot.waitUntil(lambda: again.description.toPlainText() != "", timeout=5000)
     assert again.description.toPlainText() == "Poste apagado há uma semana"
@@ -179,10 +207,15 @@ def test_request_draft_survives_an_app_restart(
 
 
 def test_asterisk_restart_reconnects_and_resynchronises(
-    qtbot: QtBot, pbx: RunningPbx, tmp_path: Path, database: Database, agent: AgentUser,
+    qtbot: QtBot,
+    gateways: Gateways,
+    pbx: RunningPbx,
+    tmp_path: Path,
+    database: Database,
+    agent: AgentUser,
     desk_factory: list[Desk],
 ) -> None:
-    desk = logged_in_desk(qtbot, pbx, tmp_path, database, agent, desk_factory)
+    desk = logged_in_desk(qtbot, gateways, tmp_path, database, agent, desk_factory)
     desk.phone.pause("Backoffice")
     qtbot.waitUntil(lambda: desk.phone.status.paused, timeout=5000)
 
@@ -199,17 +232,62 @@ def test_asterisk_restart_reconnects_and_resynchronises(
     assert mine[0].get("Paused") == "1" and mine[0].get("PausedReason") == "Backoffice"
 
 
+def test_restarting_asterisk_and_then_the_gateway_the_desktop_comes_back_by_itself(
+    qtbot: QtBot,
+    gateways: Gateways,
+    pbx: RunningPbx,
+    tmp_path: Path,
+    database: Database,
+    agent: AgentUser,
+    desk_factory: list[Desk],
+) -> None:
+    """The desktop keeps its session token across a restart of the gateway: no new login, and
+    its member and pause are back in the restarted Asterisk."""
+    desk = logged_in_desk(qtbot, gateways, tmp_path, database, agent, desk_factory)
+    desk.phone.pause("Backoffice")
+    qtbot.waitUntil(lambda: desk.phone.status.paused, timeout=5000)
+    with asterisk_down(qtbot, pbx, desk.client):
+        pass
+    gateways.restart(database)
+    with qtbot.waitSignal(desk.phone.synced, timeout=20000):
+        pass
+    qtbot.waitUntil(lambda: desk.client.state is ConnectionState.CONNECTED, timeout=5000)
+    assert not desk.window.pbx_banner.isVisible()
+    mine = queue_members(pbx, QUEUE, desk.phone.interface)
+    assert len(mine) == 1
+    assert mine[0].get("Paused") == "1" and mine[0].get("PausedReason") == "Backoffice"
+
+
 def test_a_spoken_call_through_the_real_ivr_pops_with_what_the_ivr_understood(
-    qtbot: QtBot, pbx: RunningPbx, tmp_path: Path, real_ivr: IvrUnderTest,
-    citizen_call: CitizenCaller, caller_voice: CallerVoice, desk_factory: list[Desk],
+    qtbot: QtBot,
+    gateways: Gateways,
+    pbx: RunningPbx,
+    tmp_path: Path,
+    real_ivr: IvrUnderTest,
+    citizen_call: CitizenCaller,
+    caller_voice: CallerVoice,
+    desk_factory: list[Desk],
 ) -> None:
     """The real IVR (Whisper) hears the citizen, queues the call, the agent's desktop pops."""
     with real_ivr.database.transaction() as session:
-        user = users.create_user(session, username=f"agente.ivr{next_agent_number()}",
-                                 full_name="Bia Atendente", role=Role.AGENT, password=PASSWORD)
+        user = users.create_user(
+            session,
+            username=f"agente.ivr{next_agent_number()}",
+            full_name="Bia Atendente",
+            role=Role.AGENT,
+            password=PASSWORD,
+        )
         agent = AgentUser(user.id, user.username, user.full_name, user.role, "")
-    desk = logged_in_desk(qtbot, pbx, tmp_path, real_ivr.database, agent, desk_factory,
-                          talk_seconds=3, queues="servicos-urbanos")
+    desk = logged_in_desk(
+        qtbot,
+        gateways,
+        tmp_path,
+        real_ivr.database,
+        agent,
+        desk_factory,
+        talk_seconds=3,
+        queues="servicos-urbanos",
+    )
     speech = caller_voice.speak(Utterance("tem um buraco enorme na minha rua"))
     with qtbot.waitSignal(desk.controller.screenPopDrawn, timeout=90000):
         citizen_call.call([Reply("listen", say=speech)])
@@ -221,16 +299,30 @@ def test_a_spoken_call_through_the_real_ivr_pops_with_what_the_ivr_understood(
 
 
 def test_missed_ring_is_shown_and_pauses_the_agent_in_asterisk(
-    qtbot: QtBot, pbx: RunningPbx, tmp_path: Path, database: Database, agent: AgentUser,
-    ivr_route: dict[str, str], desk_factory: list[Desk],
+    qtbot: QtBot,
+    gateways: Gateways,
+    pbx: RunningPbx,
+    tmp_path: Path,
+    database: Database,
+    agent: AgentUser,
+    ivr_route: dict[str, str],
+    desk_factory: list[Desk],
 ) -> None:
     """A phone that rings through the queue's member timeout (15 s) without answering:
     AgentRingNoAnswer → the missed call on screen, and the agent paused in Asterisk."""
-    desk = logged_in_desk(qtbot, pbx, tmp_path, database, agent, desk_factory, phone=SILENT_PHONE)
+    desk = logged_in_desk(
+        qtbot, gateways, tmp_path, database, agent, desk_factory, phone=SILENT_PHONE
+    )
     caller = unique_caller_number()
     with qtbot.waitSignal(desk.phone.callOffered, timeout=20000):
-        place_call(pbx.settings, SAID, caller_number=caller, lead_seconds=0.3, hold_seconds=18,
-                   folder=tmp_path)
+        place_call(
+            pbx.settings,
+            SAID,
+            caller_number=caller,
+            lead_seconds=0.3,
+            hold_seconds=18,
+            folder=tmp_path,
+        )
     with qtbot.waitSignal(desk.phone.ringMissed, timeout=25000) as missed:
         pass
     call = missed.args[0] if missed.args else None
@@ -238,8 +330,9 @@ def test_missed_ring_is_shown_and_pauses_the_agent_in_asterisk(
     assert desk.phone.phase is Phase.IDLE
     notice = desk.window.notice
     # The tests run without the app's translator: English source or its pt-BR translation.
-    assert notice.isVisible() and ("Missed call" in notice.label.text()
-                                   or "Chamada não atendida" in notice.label.text())
+    assert notice.isVisible() and (
+        "Missed call" in notice.label.text() or "Chamada não atendida" in notice.label.text()
+    )
     assert caller in notice.label.text()
     reason = desk.phone.settings.missed_ring_pause_reason
     qtbot.waitUntil(lambda: desk.phone.status.paused, timeout=5000)
@@ -255,8 +348,9 @@ def test_missed_ring_is_shown_and_pauses_the_agent_in_asterisk(
 def queue_callers(pbx: RunningPbx, queue: str, caller: str) -> bool:
     with pbx.ami_client(events="off") as client:
         _response, events = client.list_action("QueueStatus", Queue=queue)
-    return any(e.get("Event") == "QueueEntry" and e.get("CallerIDNum").endswith(caller)
-               for e in events)
+    return any(
+        e.get("Event") == "QueueEntry" and e.get("CallerIDNum").endswith(caller) for e in events
+    )
 
 
 SEEDED_CPF = complete_cpf("529982247")
@@ -268,12 +362,19 @@ def resolved_request(database: Database) -> tuple[str, str, str]:
     phone = unique_caller_number()
     actor = Actor.system("test")
     with database.transaction() as session:
-        citizen = citizens.register_citizen(session, CitizenInput(
-            name="Maria Aparecida Souza", cpf=SEEDED_CPF, phones=[phone]), actor)
+        citizen = citizens.register_citizen(
+            session,
+            CitizenInput(name="Maria Aparecida Souza", cpf=SEEDED_CPF, phones=[phone]),
+            actor,
+        )
         request = requests.open_request(
-            session, service_code="VIA-BURACO", channel="phone", actor=actor,
-            citizen_id=citizen.id, address=AddressInput(street="Rua da República",
-                                                         house_number="300"))
+            session,
+            service_code="VIA-BURACO",
+            channel="phone",
+            actor=actor,
+            citizen_id=citizen.id,
+            address=AddressInput(street="Rua da República", house_number="300"),
+        )
         requests.change_status(session, request, Status.RESOLVED, actor, "Buraco tapado.")
         return request.number, phone, SEEDED_CPF
 
@@ -290,24 +391,37 @@ def search_for(qtbot: QtBot, view: RequestSearchView, typed: str, number: str) -
     qtbot.keyClick(view.query, Qt.Key.Key_Return)  # type: ignore[no-untyped-call]
     qtbot.waitUntil(lambda: [m.number for m in view.model.rows] == [number], timeout=5000)
     # Every job reported (a result arriving after the window is gone would hit a dead widget).
-    qtbot.waitUntil(lambda: view.services.jobs.idle and view.current is not None
-                    and view.current.number == number, timeout=5000)
+    qtbot.waitUntil(
+        lambda: view.services.jobs.idle
+        and view.current is not None
+        and view.current.number == number,
+        timeout=5000,
+    )
 
 
 def test_search_note_and_reopen_through_the_request_search_view(
-    qtbot: QtBot, pbx: RunningPbx, tmp_path: Path, database: Database, agent: AgentUser,
-    resolved_request: tuple[str, str, str], desk_factory: list[Desk],
+    qtbot: QtBot,
+    pbx: RunningPbx,
+    tmp_path: Path,
+    database: Database,
+    agent: AgentUser,
+    resolved_request: tuple[str, str, str],
+    desk_factory: list[Desk],
 ) -> None:
     number, phone, cpf = resolved_request
-    nowhere = AmiEndpoint("127.0.0.1", 9, "c156-desktop", "x")  # the search needs no PBX
-    desk = open_desk(qtbot, desk_settings(pbx, tmp_path), database, agent, agent_interface(1),
-                     nowhere)
+    # The search needs no PBX.
+    desk = open_desk(
+        qtbot, desk_settings(NOWHERE, tmp_path), database, agent, agent_interface(1), offline=True
+    )
     desk_factory.append(desk)
     view = desk.window.search
     desk.window.show_search()
     assert desk.window.current_tab() is WorkTab.SEARCH
-    for typed in (format_protocol_number(number), f"({phone[:2]}) {phone[2:7]}-{phone[7:]}",
-                  format_cpf(cpf)):
+    for typed in (
+        format_protocol_number(number),
+        f"({phone[:2]}) {phone[2:7]}-{phone[7:]}",
+        format_cpf(cpf),
+    ):
         search_for(qtbot, view, typed, number)
     assert view.add_note.isEnabled() and view.reopen.isEnabled()
 
@@ -322,18 +436,22 @@ def test_search_note_and_reopen_through_the_request_search_view(
 
     view.reason.setText("O buraco reabriu depois da chuva")
     view.reopen.click()
-    qtbot.waitUntil(lambda: view.current is not None
-                    and view.current.status is not Status.RESOLVED, timeout=5000)
+    qtbot.waitUntil(
+        lambda: view.current is not None and view.current.status is not Status.RESOLVED,
+        timeout=5000,
+    )
     assert view.reason.text() == ""
     # Reopened, and sent back to the secretariat at once with the reason.
     assert stored_status(database, number) is Status.FORWARDED
     with database.transaction() as session:
         saved = session.scalar(select(ServiceRequest).where(ServiceRequest.number == number))
         assert saved is not None and saved.reopen_count == 1
-        events = session.scalars(select(RequestEvent).where(RequestEvent.request_id == saved.id)
-                                 .order_by(RequestEvent.id)).all()
-        by_agent = [(e.from_status, e.to_status, e.note) for e in events
-                    if e.actor_id == agent.id]
+        events = session.scalars(
+            select(RequestEvent)
+            .where(RequestEvent.request_id == saved.id)
+            .order_by(RequestEvent.id)
+        ).all()
+        by_agent = [(e.from_status, e.to_status, e.note) for e in events if e.actor_id == agent.id]
     assert by_agent == [
         (Status.RESOLVED, Status.RESOLVED, "Cidadã ligou: o buraco voltou"),
         (Status.RESOLVED, Status.REOPENED, "O buraco reabriu depois da chuva"),

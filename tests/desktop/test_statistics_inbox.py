@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
-from agent_desktop.gateway_link import AmiEndpoint
 from agent_desktop.roles import InboxDesk, SupervisorDesk, build_inbox, build_supervisor
 from agent_desktop.store.dto import AgentUser
 from agent_desktop.store.supervision import ReportKind
@@ -26,9 +25,9 @@ from citizen_center.services import inbox, requests, users
 from citizen_center.services.citizens import AddressInput
 from citizen_center.services.common import Actor
 from citizen_center.services.queue_log import import_queue_log
+from tests.fixtures.gateway import offline_session
 
 SAMPLE = Path(__file__).parents[1] / "fixtures" / "data" / "queue_log.sample"
-NOWHERE = AmiEndpoint("127.0.0.1", 9, "c156-supervisor", "x")
 SUPERVISOR = AgentUser(1, "supervisora", "Sara Supervisora", Role.SUPERVISOR, "")
 STREET = AddressInput(street="Rua da Praia", house_number="100", neighbourhood="Centro")
 
@@ -40,7 +39,8 @@ def quiet_settings() -> Settings:
 
 @pytest.fixture
 def supervisor(qtbot: QtBot, database: Database) -> Iterator[SupervisorDesk]:
-    desk = build_supervisor(quiet_settings(), database, SUPERVISOR, NOWHERE)
+    desk = build_supervisor(quiet_settings(), database, SUPERVISOR,
+                            offline_session(SUPERVISOR))
     qtbot.addWidget(desk.window)
     desk.window.resize(1366, 768)
     desk.window.show()

@@ -16,7 +16,8 @@ from citizen_center.models import utcnow
 from citizen_center.services import citizens, request_search, requests
 from citizen_center.services.citizens import AddressInput, CitizenInput
 from citizen_center.services.common import Actor
-from pbx.ami import AmiMessage, PacketBuffer
+from gateway.protocol import PbxMessage
+from pbx.ami import PacketBuffer
 from pbx.channel_vars import ChannelVar
 
 ACTOR = Actor.system("test")
@@ -33,7 +34,7 @@ def test_packet_buffer_splits_banner_and_packets_across_chunks() -> None:
 
 
 def test_call_context_from_agent_called_reads_ivr_variables() -> None:
-    event = AmiMessage((
+    event = PbxMessage((
         ("Event", "AgentCalled"), ("Uniqueid", "111.2"), ("Channel", "Local/156@x-0;2"),
         ("CallerIDNum", "51999990000"), ("CallerIDName", "<unknown>"), ("Queue", "geral"),
         ("ChanVariable", f"{ChannelVar.CALL_ID}=111.1"),
@@ -47,7 +48,7 @@ def test_call_context_from_agent_called_reads_ivr_variables() -> None:
     assert call.caller_name == "" and call.wait_seconds == 15.0
     assert call.ivr.text == "tem um buraco" and call.ivr.confidence == 0.87
     assert call.ivr.citizen_id == 42 and call.ivr.service_code == "VIA-BURACO"
-    connected = call.connected_by(AmiMessage((("HoldTime", "21"),)))
+    connected = call.connected_by(PbxMessage((("HoldTime", "21"),)))
     assert connected.connected and connected.wait_seconds == 21.0
 
 

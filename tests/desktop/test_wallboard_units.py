@@ -9,7 +9,7 @@ from agent_desktop.telephony.queue_board import (
     Thresholds,
     TodayCounts,
 )
-from pbx.ami import AmiMessage
+from gateway.protocol import PbxMessage
 
 NOON = 1773158400.0  # 2026-03-10 13:00 local
 
@@ -22,11 +22,11 @@ class Clock:
         return self.now
 
 
-def event(name: str, **headers: str) -> AmiMessage:
-    return AmiMessage((("Event", name), *headers.items()))
+def event(name: str, **headers: str) -> PbxMessage:
+    return PbxMessage((("Event", name), *headers.items()))
 
 
-def member(queue: str, interface: str, name: str, **extra: str) -> AmiMessage:
+def member(queue: str, interface: str, name: str, **extra: str) -> PbxMessage:
     return event("QueueMember", Queue=queue, Location=interface, Name=name, Status="1",
                  Paused="0", InCall="0", **extra)
 

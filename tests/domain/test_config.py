@@ -115,7 +115,7 @@ def test_the_gateway_section() -> None:
     gateway = load_settings(Path("/nonexistent/c.toml"), environ={}).gateway
     assert gateway == GatewaySettings()
     assert (gateway.host, gateway.port, gateway.token_hours) == ("127.0.0.1", 8156, 12.0)
-    assert gateway.ami_user == "c156-gateway" and gateway.max_failed_logins == 5
+    assert gateway.max_failed_logins == 5
     assert gateway.resolved_url() == "http://127.0.0.1:8156"
     assert GatewaySettings(host="::1", tls_cert_file="/c.pem").resolved_url() == "https://[::1]:8156"
     configured = load_settings(Path("/nonexistent/c.toml"), environ={

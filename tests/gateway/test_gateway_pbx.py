@@ -65,11 +65,14 @@ def sign_in(lab: Lab, username: str) -> GatewaySession:
 class Desk:
     """A raw WebSocket client: sends whatever it likes, as a hostile desktop would."""
 
+    _answered: tuple[dict[str, str], list[dict[str, str]]]
+
     def __init__(self, session: GatewaySession) -> None:
         self.connection: ClientConnection = connect(
             session.stream_url, additional_headers={"Authorization": f"Bearer {session.token}"},
-            open_timeout=5)
+            open_timeout=5, legacy=True)
         self.hello = json.loads(self.connection.recv(timeout=5))
+        self.events: list[dict[str, str]] = []
         self._ids = 0
 
     def ask(self, action: str, **fields: str) -> tuple[dict[str, str], list[dict[str, str]]]:
@@ -78,11 +81,28 @@ class Desk:
         self.connection.send(ActionRequest(request_id, action, fields).encode())
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            message = json.loads(self.connection.recv(timeout=10))
-            if message["type"] == "response" and message["id"] == request_id:
-                return (dict(message["headers"]),
-                        [dict(event) for event in message["events"]])
+            if self._take(10.0) == request_id:
+                return self._answered
         raise AssertionError(f"no answer to {action}")
+
+    def wait_event(self, name: str, timeout: float = 5.0) -> dict[str, str]:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [event for event in self.events if event.get("Event") == name]
+            if found:
+                return found[0]
+            self._take(max(0.01, deadline - time.monotonic()))
+
+    def _take(self, timeout: float) -> str:
+        """Read one message: keep events, remember an answer; the answer's id or ""."""
+        message = json.loads(self.connection.recv(timeout=timeout))
+        if message["type"] == "event":
+            self.events.append(dict(message["headers"]))
+        elif message["type"] == "response":
+            self._answered = (dict(message["headers"]),
+                              [dict(event) for event in message["events"]])
+            return str(message["id"])
+        return ""
 
     def close(self) -> None:
         self.connection.close()
@@ -118,7 +138,6 @@ def test_an_agents_token_acts_on_their_own_phone_and_nothing_else(
         assert still is not None and still.get("Paused") == "0"
 
         # The PBX itself: no global set, no call originated, no CLI.
-        before = pbx.cli("dialplan show globals")
         answer, _ = ana.ask("Setvar", Variable="GLOBAL(C156_AGI)", Value="agi://10.6.6.6")
         assert answer["Response"] == "Error" and "não permitida" in answer["Message"]
         assert "10.6.6.6" not in pbx.cli("dialplan show globals")
@@ -163,20 +182,12 @@ def test_events_reach_the_agent_they_concern(lab: Lab, pbx: RunningPbx) -> None:
     ana, bia = Desk(sign_in(lab, "ana")), Desk(sign_in(lab, "bia"))
     try:
         bia.ask("QueueAdd", Queue=QUEUE, Interface=lab.bia)
-        deadline, seen = time.monotonic() + 5, []
-        while time.monotonic() < deadline:
-            message = json.loads(bia.connection.recv(timeout=5))
-            if message["type"] == "event":
-                seen.append(dict(message["headers"]))
-                if seen[-1].get("Event") == "QueueMemberAdded":
-                    break
-        assert any(e.get("Event") == "QueueMemberAdded" and e.get("Interface") == lab.bia
-                   for e in seen)
+        added = bia.wait_event("QueueMemberAdded")
+        assert added.get("Interface") == lab.bia
         # Ana got nothing about Bia.
         with pytest.raises(TimeoutError):
-            while True:
-                message = json.loads(ana.connection.recv(timeout=1))
-                assert message["type"] != "event" or lab.bia not in json.dumps(message)
+            ana.wait_event("QueueMemberAdded", timeout=1.0)
+        assert not [event for event in ana.events if lab.bia in json.dumps(event)]
     finally:
         ana.close()
         bia.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from citizen_center.domain.workflow import Role
 from gateway import hub as hub_module
@@ -22,19 +23,20 @@ BETO = SessionUser(3, "beto", "Beto", Role.SUPERVISOR, "")
 class FakeAmi:
     sent: list[tuple[str, dict[str, object]]] = field(default_factory=list)
 
-    async def action(self, name: str, **fields: object) -> PbxMessage:
+    async def action(self, name: str, *, timeout: float | None = None,
+                     **fields: object) -> PbxMessage:
         self.sent.append((name, fields))
         return PbxMessage((("Response", "Success"),))
 
-    async def list_action(self, name: str, **fields: object
-                          ) -> tuple[PbxMessage, list[PbxMessage]]:
+    async def list_action(self, name: str, *, timeout: float | None = None,
+                          **fields: object) -> tuple[PbxMessage, list[PbxMessage]]:
         self.sent.append((name, fields))
         return PbxMessage((("Response", "Success"),)), [
             PbxMessage((("Event", "QueueMember"), ("Location", "PJSIP/agent-2001"))),
             PbxMessage((("Event", "QueueEntry"), ("CallerIDNum", "51999990000")))]
 
 
-def drained(session: DesktopSession) -> list[dict[str, object]]:
+def drained(session: DesktopSession) -> list[dict[str, Any]]:
     found = []
     while not session.outbox.empty():
         found.append(json.loads(session.outbox.get_nowait()))

@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from citizen_center.domain.access import LoginFailure
 from citizen_center.domain.deadlines import DeadlineKind
 from citizen_center.domain.workflow import Channel, Role, Status
 
@@ -158,6 +159,34 @@ class User(Base):
     phone_interface: Mapped[str] = mapped_column(String(80), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Wrong passwords since the last right one; reaching the limit sets locked_until.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    locked_until: Mapped[datetime | None]
+
+
+class LoginAttempt(Base):
+    """One try to log in, right or wrong, kept for the lockout's audit trail.
+
+    ``username`` is what was typed (cut to the column), so tries at names that do not exist are
+    kept too; ``user_id`` is set when the name was a user's.
+    """
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        CheckConstraint("succeeded = (failure IS NULL)", name="failure_iff_refused"),
+    )
+
+    USERNAME_LENGTH: ClassVar[int] = 60
+    SOURCE_LENGTH: ClassVar[int] = 120
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_LENGTH))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    # Where the attempt came from: a client address, a workstation's name.
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), default="")
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    failure: Mapped[LoginFailure | None] = mapped_column(str_enum(LoginFailure, "login_failure"))
 
 
 class Citizen(Base):

@@ -8,6 +8,7 @@ opens its own transaction and returns immutable values (``store.dto``), never OR
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Callable
 
@@ -28,6 +29,7 @@ from agent_desktop.store.dto import (
     WrapUp,
 )
 from citizen_center.db import Database
+from citizen_center.domain.access import LoginFailure
 from citizen_center.domain.identifiers import normalize_phone
 from citizen_center.domain.workflow import Channel, Role, Status
 from citizen_center.errors import NotFoundError, ValidationError
@@ -59,13 +61,23 @@ class DesktopStore:
 
     def login(self, username: str, password: str) -> AgentUser:
         with self.database.transaction() as session:
-            user = users.authenticate(session, username, password)
-            if user is None:
-                raise ValidationError("Usuário ou senha incorretos.")
-            if user.role not in DESK_ROLES:
-                raise ValidationError("Este usuário não tem acesso à mesa de atendimento.")
-            agent = AgentUser(user.id, user.username, user.full_name, user.role,
-                              user.phone_interface)
+            result = users.authenticate(session, username, password, roles=DESK_ROLES,
+                                        source=f"desktop@{socket.gethostname()}")
+            user = result.user
+            agent = None if user is None else AgentUser(
+                user.id, user.username, user.full_name, user.role, user.phone_interface)
+        # Refused only after the commit: raising inside the transaction would roll the recorded
+        # attempt back, and with it the count that locks out whoever is guessing.
+        if result.failure is LoginFailure.WRONG_ROLE:
+            raise ValidationError("Este usuário não tem acesso à mesa de atendimento.")
+        if agent is None:
+            log.info("login refused user=%r reason=%s", username, result.failure)
+            # The same words whatever went wrong: no hint of which names exist or are locked.
+            raise ValidationError(
+                "Usuário ou senha incorretos. Após "
+                f"{users.MAX_FAILURES} tentativas erradas seguidas, o acesso fica bloqueado por "
+                f"{users.LOCKOUT.total_seconds() / 60:.0f} minutos."
+            )
         self.actor = Actor.user(agent.id, agent.username)
         log.info("login user=%s role=%s", agent.username, agent.role.value)
         return agent

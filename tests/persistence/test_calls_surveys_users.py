@@ -95,6 +95,6 @@ def test_passwords_are_hashed_and_checked(migrated_db: Database) -> None:
             secretariat_code="DMAE",
         )
     with migrated_db.transaction() as session:
-        assert users.authenticate(session, "sup", "correct horse") is not None
-        assert users.authenticate(session, "sup", "wrong") is None
-        assert users.authenticate(session, "nobody", "correct horse") is None
+        assert users.authenticate(session, "sup", "correct horse").user is not None
+        assert users.authenticate(session, "sup", "wrong").user is None
+        assert users.authenticate(session, "nobody", "correct horse").user is None

@@ -33,6 +33,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from citizen_center.domain.access import LoginFailure
 from citizen_center.domain.deadlines import DeadlineKind
+from citizen_center.domain.outcomes import CallOutcome, QueueOutcome
 from citizen_center.domain.workflow import Channel, Role, Status
 
 NAMING = {
@@ -67,14 +68,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def str_enum(kind: type[enum.StrEnum], name: str) -> Enum:
-    """Enums stored as their values in a VARCHAR with a CHECK constraint (portable, readable)."""
+def str_enum(
+    kind: type[enum.StrEnum], name: str, *, length: int = 20, constraint: bool = True
+) -> Enum:
+    """Enums stored as their values in a VARCHAR with a CHECK constraint (portable, readable).
+
+    ``constraint=False`` for columns that were plain strings before their enum existed: the
+    schema stays as it was, and only the application checks the values.
+    """
     return Enum(
         kind,
         name=name,
         native_enum=False,
-        create_constraint=True,
-        length=20,
+        create_constraint=constraint,
+        length=length,
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
@@ -325,8 +332,10 @@ class Call(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     agent_interface: Mapped[str] = mapped_column(String(80), default="")
     wrapup_code: Mapped[str] = mapped_column(String(40), default="")
-    # How the call ended: self_service, queued, answered, abandoned, hangup_in_ivr, failed...
-    outcome: Mapped[str] = mapped_column(String(40), default="")
+    outcome: Mapped[CallOutcome] = mapped_column(
+        str_enum(CallOutcome, "call_outcome", length=40, constraint=False),
+        default=CallOutcome.UNSET,
+    )
 
     steps: Mapped[list[CallStep]] = relationship(
         back_populates="call", order_by="CallStep.seq", cascade="all, delete-orphan"
@@ -445,9 +454,8 @@ class QueueCall(Base):
     """One caller's stay in one queue, derived from the queue events of its callid.
 
     A call that overflows from a service queue to the general one has two rows, one per queue:
-    each queue offered it. ``outcome``: answered, abandoned, timeout, empty, key, waiting (still in
-    the queue at the last import). Short abandons are abandoned rows with a short wait; the
-    threshold is a setting, so it is applied in the reports, not stored.
+    each queue offered it. ``outcome``: see ``QueueOutcome``. Short abandons are abandoned rows
+    with a short wait; the threshold is a setting, so it is applied in the reports, not stored.
     """
 
     __tablename__ = "queue_call"
@@ -463,7 +471,9 @@ class QueueCall(Base):
     queue: Mapped[str] = mapped_column(String(40))
     entered_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
-    outcome: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[QueueOutcome] = mapped_column(
+        str_enum(QueueOutcome, "queue_outcome", constraint=False)
+    )
     # The queue_log event that ended the stay (COMPLETEAGENT, ABANDON, EXITWITHTIMEOUT, ...).
     exit_event: Mapped[str] = mapped_column(String(32), default="")
     wait_seconds: Mapped[float] = mapped_column(Float, default=0.0)

@@ -31,6 +31,7 @@ from agent_desktop.store.dto import (
 from citizen_center.db import Database
 from citizen_center.domain.access import LoginFailure
 from citizen_center.domain.identifiers import normalize_phone
+from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.domain.workflow import Channel, Role, Status
 from citizen_center.errors import NotFoundError, ValidationError
 from citizen_center.models import Citizen, FocalPoint, Secretariat, ServiceRequest, ServiceType
@@ -264,7 +265,7 @@ class DesktopStore:
             for number in wrapup.request_numbers:
                 calls.link_request(session, call, requests.get_request(session, number),
                                    "created")
-            calls.finish_call(session, call, "answered")
+            calls.finish_call(session, call, CallOutcome.ANSWERED)
         log.info("wrap-up saved call=%s code=%s requests=%d", wrapup.call_uniqueid, wrapup.code,
                  len(wrapup.request_numbers))
 

@@ -64,6 +64,7 @@ from sqlalchemy import select
 from citizen_center import migrate
 from citizen_center.config import load_settings, user_cache_dir
 from citizen_center.db import Database
+from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.models import Call
 from ivr.agi import FastAgiChannel
 from ivr.speech.caller_voice import CallerVoice, Utterance
@@ -333,7 +334,7 @@ class Bench:
         ivr_cpu = (cpu_seconds(os.getpid()) - cpu_before[0]) / wall
         ast_cpu = (cpu_seconds(self.pbx.pid) - cpu_before[1]) / wall
         records = self._records_since(first_id)
-        complete = [r for r in records if r.agent_interface and r.outcome == "answered"]
+        complete = [r for r in records if r.agent_interface and r.outcome is CallOutcome.ANSWERED]
         delays = self.timeline.delays_after_speech()
         return StepResult(
             label, calls, sipp.failed + (calls - sipp.successful - sipp.failed),

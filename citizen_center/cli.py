@@ -1,8 +1,8 @@
 """The ``central156`` command line.
 
-The domain's own commands live here (``db``, ``demo-data``, ``request``). The other sides add their
-command groups through the ``central156.commands`` entry point group in ``setup.cfg``, so the domain
-never imports telephony or UI code.
+The domain's own commands live here (``db``, ``demo-data``, ``request``, ``user``). The other
+sides add their command groups through the ``central156.commands`` entry point group in
+``setup.cfg``, so the domain never imports telephony or UI code.
 """
 
 from __future__ import annotations
@@ -164,6 +164,24 @@ def status() -> None:
         click.echo(statistics.describe_overview(statistics.overview(database)))
     except (OperationalError, DatabaseUnavailableError) as exc:
         _fail(f"cannot reach the database: {exc}")
+
+
+@main.group()
+def user() -> None:
+    """Users of the desktop."""
+
+
+@user.command("unlock")
+@click.argument("username")
+def user_unlock(username: str) -> None:
+    """Lift USERNAME's lockout after too many wrong passwords."""
+    database = _database()
+    try:
+        with database.transaction() as session:
+            users.unlock_user(session, username)
+    except (NotFoundError, DatabaseUnavailableError) as exc:
+        _fail(str(exc))
+    click.echo(f"Usuário {username!r} desbloqueado.")
 
 
 @main.group()

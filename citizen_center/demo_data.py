@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, func, select
@@ -38,6 +38,7 @@ from citizen_center.db import Database
 from citizen_center.domain.calendar import holidays
 from citizen_center.domain.deadlines import Deadline, expected_at
 from citizen_center.domain.identifiers import complete_cpf
+from citizen_center.domain.outcomes import CallOutcome, QueueOutcome
 from citizen_center.domain.protocol import make_protocol_number
 from citizen_center.domain.workflow import PENDING, Role, Status
 from citizen_center.errors import CitizenCenterError
@@ -563,7 +564,7 @@ class Stats:
     status: Counter[str] = field(default_factory=Counter)
     channel: Counter[str] = field(default_factory=Counter)
     secretariat: Counter[str] = field(default_factory=Counter)
-    outcome: Counter[str] = field(default_factory=Counter)
+    outcome: Counter[CallOutcome] = field(default_factory=Counter)
     late: int = 0
     events: int = 0
     steps: int = 0
@@ -894,11 +895,11 @@ class CallFactory:
         position = 1 + int(self.queue_rng.expovariate(0.5))
         if answered is None or agent is None:
             return (self.ids.take(Tables.queue_call), callid, service.queue, _utc(entered),
-                    _utc(ended), "abandoned", "ABANDON", round(ended - entered), None, "", None,
-                    position, call_id)
+                    _utc(ended), QueueOutcome.ABANDONED, "ABANDON", round(ended - entered), None,
+                    "", None, position, call_id)
         hung_up_by = "COMPLETEAGENT" if self.queue_rng.random() < 0.4 else "COMPLETECALLER"
         return (self.ids.take(Tables.queue_call), callid, service.queue, _utc(entered),
-                _utc(ended), "answered", hung_up_by, round(answered - entered),
+                _utc(ended), QueueOutcome.ANSWERED, hung_up_by, round(answered - entered),
                 round(ended - answered), agent.interface, agent.user_id, position, call_id)
 
     def _wrapup(self, kind: str) -> str:
@@ -964,8 +965,9 @@ class CallFactory:
         self.stats.links += 1
 
 
-def _outcome(kind: str) -> str:
-    return "answered" if kind in ANSWERED_KINDS else kind
+def _outcome(kind: str) -> CallOutcome:
+    # The kinds that are not answered calls are named after their outcome.
+    return CallOutcome.ANSWERED if kind in ANSWERED_KINDS else CallOutcome(kind)
 
 
 def _generate_calls(database: Database, factory: CallFactory, count: int, progress: bool) -> None:
@@ -1020,7 +1022,10 @@ def _share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f} %" if whole else "-"
 
 
-def _counts(counter: Counter[str], whole: int) -> str:
+_Label = TypeVar("_Label", bound=str)
+
+
+def _counts(counter: Counter[_Label], whole: int) -> str:
     return ", ".join(f"{k} {v:,} ({_share(v, whole)})" for k, v in counter.most_common()) or "-"
 
 

@@ -31,7 +31,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from citizen_center.domain.access import LoginFailure
 from citizen_center.domain.deadlines import DeadlineKind
+from citizen_center.domain.outcomes import CallOutcome, QueueOutcome
 from citizen_center.domain.workflow import Channel, Role, Status
 
 NAMING = {
@@ -66,14 +68,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def str_enum(kind: type[enum.StrEnum], name: str) -> Enum:
-    """Enums stored as their values in a VARCHAR with a CHECK constraint (portable, readable)."""
+def str_enum(
+    kind: type[enum.StrEnum], name: str, *, length: int = 20, constraint: bool = True
+) -> Enum:
+    """Enums stored as their values in a VARCHAR with a CHECK constraint (portable, readable).
+
+    ``constraint=False`` for columns that were plain strings before their enum existed: the
+    schema stays as it was, and only the application checks the values.
+    """
     return Enum(
         kind,
         name=name,
         native_enum=False,
-        create_constraint=True,
-        length=20,
+        create_constraint=constraint,
+        length=length,
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
@@ -158,6 +166,34 @@ class User(Base):
     phone_interface: Mapped[str] = mapped_column(String(80), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Wrong passwords since the last right one; reaching the limit sets locked_until.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    locked_until: Mapped[datetime | None]
+
+
+class LoginAttempt(Base):
+    """One try to log in, right or wrong, kept for the lockout's audit trail.
+
+    ``username`` is what was typed (cut to the column), so tries at names that do not exist are
+    kept too; ``user_id`` is set when the name was a user's.
+    """
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        CheckConstraint("succeeded = (failure IS NULL)", name="failure_iff_refused"),
+    )
+
+    USERNAME_LENGTH: ClassVar[int] = 60
+    SOURCE_LENGTH: ClassVar[int] = 120
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_LENGTH))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    # Where the attempt came from: a client address, a workstation's name.
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), default="")
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    failure: Mapped[LoginFailure | None] = mapped_column(str_enum(LoginFailure, "login_failure"))
 
 
 class Citizen(Base):
@@ -296,8 +332,10 @@ class Call(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     agent_interface: Mapped[str] = mapped_column(String(80), default="")
     wrapup_code: Mapped[str] = mapped_column(String(40), default="")
-    # How the call ended: self_service, queued, answered, abandoned, hangup_in_ivr, failed...
-    outcome: Mapped[str] = mapped_column(String(40), default="")
+    outcome: Mapped[CallOutcome] = mapped_column(
+        str_enum(CallOutcome, "call_outcome", length=40, constraint=False),
+        default=CallOutcome.UNSET,
+    )
 
     steps: Mapped[list[CallStep]] = relationship(
         back_populates="call", order_by="CallStep.seq", cascade="all, delete-orphan"
@@ -416,9 +454,8 @@ class QueueCall(Base):
     """One caller's stay in one queue, derived from the queue events of its callid.
 
     A call that overflows from a service queue to the general one has two rows, one per queue:
-    each queue offered it. ``outcome``: answered, abandoned, timeout, empty, key, waiting (still in
-    the queue at the last import). Short abandons are abandoned rows with a short wait; the
-    threshold is a setting, so it is applied in the reports, not stored.
+    each queue offered it. ``outcome``: see ``QueueOutcome``. Short abandons are abandoned rows
+    with a short wait; the threshold is a setting, so it is applied in the reports, not stored.
     """
 
     __tablename__ = "queue_call"
@@ -434,7 +471,9 @@ class QueueCall(Base):
     queue: Mapped[str] = mapped_column(String(40))
     entered_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
-    outcome: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[QueueOutcome] = mapped_column(
+        str_enum(QueueOutcome, "queue_outcome", constraint=False)
+    )
     # The queue_log event that ended the stay (COMPLETEAGENT, ABANDON, EXITWITHTIMEOUT, ...).
     exit_event: Mapped[str] = mapped_column(String(32), default="")
     wait_seconds: Mapped[float] = mapped_column(Float, default=0.0)

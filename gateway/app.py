@@ -16,8 +16,9 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
-from fastapi import FastAPI, HTTPException, WebSocket, WebSocketDisconnect, status
+from fastapi import FastAPI, HTTPException, Request, WebSocket, WebSocketDisconnect, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
@@ -85,6 +86,8 @@ class GatewayParts:
     hub: Hub
     start_ami: Callable[[], object] | None = None
     stop_ami: Callable[[], object] | None = None
+    max_failed_logins: int = users.MAX_FAILURES
+    lockout: timedelta = users.LOCKOUT
 
 
 def user_info(user: SessionUser) -> UserInfo:
@@ -104,8 +107,9 @@ def create_app(parts: GatewayParts) -> FastAPI:
     app = FastAPI(title="Central 156 agent gateway", version="1", lifespan=lifespan)
 
     @app.post(LOGIN_PATH, response_model=LoginReply)
-    def login(body: LoginRequest) -> LoginReply:
-        user = _authenticate(parts.database, body)
+    def login(body: LoginRequest, request: Request) -> LoginReply:
+        source = f"gateway:{request.client.host}" if request.client else "gateway"
+        user = _authenticate(parts, body, source)
         token, expires = parts.signer.issue(user)
         log.info("login user=%s role=%s interface=%s", user.username, user.role.value,
                  user.interface)
@@ -139,22 +143,34 @@ async def _maybe_await(result: object) -> None:
         await result
 
 
-def _authenticate(database: Database, body: LoginRequest) -> SessionUser:
-    with database.transaction() as session:
-        user = users.authenticate(session, body.username, body.password)
-        if user is None:
-            refused = True
-        else:
-            refused = False
-            interface = body.interface.strip() or user.phone_interface
-            if interface and _someone_elses_phone(session, user.id, interface):
-                raise HTTPException(status.HTTP_403_FORBIDDEN,
-                                    f"O ramal {interface} está registrado para outro usuário.")
-            found = SessionUser(user.id, user.username, user.full_name, user.role, interface)
-    if refused:
-        # After the transaction: the failed attempt it recorded is committed, not rolled back.
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, BAD_CREDENTIALS)
+def _authenticate(parts: GatewayParts, body: LoginRequest, source: str) -> SessionUser:
+    with parts.database.transaction() as session:
+        result = users.authenticate(session, body.username, body.password,
+                                    max_failures=parts.max_failed_logins,
+                                    lockout=parts.lockout, source=source)
+        user = result.user
+        found = None if user is None else SessionUser(
+            user.id, user.username, user.full_name, user.role,
+            body.interface.strip() or user.phone_interface)
+        taken = found is not None and bool(found.interface) and _someone_elses_phone(
+            session, found.user_id, found.interface)
+    # Refused only after the commit: raising inside the transaction would roll the recorded
+    # attempt back, and with it the count that locks out whoever is guessing.
+    if found is None:
+        log.info("login refused user=%r source=%s reason=%s", body.username, source,
+                 result.failure)
+        # The same words whatever went wrong: no hint of which names exist or are locked.
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, refusal_text(parts))
+    if taken:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            f"O ramal {found.interface} está registrado para outro usuário.")
     return found
+
+
+def refusal_text(parts: GatewayParts) -> str:
+    minutes = parts.lockout.total_seconds() / 60
+    return (f"{BAD_CREDENTIALS} Após {parts.max_failed_logins} tentativas erradas seguidas, o "
+            f"acesso fica bloqueado por {minutes:.0f} minutos.")
 
 
 def _someone_elses_phone(session: Session, user_id: int, interface: str) -> bool:

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 
 import uvicorn
 
@@ -53,7 +54,9 @@ def build_parts(settings: Settings, database: Database) -> GatewayParts:
     )
     hub = Hub(ami, settings.desktop.queues)
     signer = TokenSigner(token_key(settings), gateway.token_hours * 3600)
-    return GatewayParts(database, signer, hub, start_ami=ami.start, stop_ami=ami.stop)
+    return GatewayParts(database, signer, hub, start_ami=ami.start, stop_ami=ami.stop,
+                        max_failed_logins=gateway.max_failed_logins,
+                        lockout=timedelta(minutes=gateway.lockout_minutes))
 
 
 def uvicorn_config(settings: Settings, parts: GatewayParts, port: int | None = None

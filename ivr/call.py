@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from citizen_center.domain.identifiers import normalize_phone
+from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.errors import DatabaseUnavailableError, ValidationError
 from citizen_center.services import calls
 from citizen_center.services.calls import StepInput
@@ -112,7 +113,7 @@ class AgiCall:
         except DatabaseUnavailableError as exc:
             log.warning("step %s not recorded: %s", name, exc)
 
-    def finish(self, outcome: str, *, ended: bool = True) -> None:
+    def finish(self, outcome: CallOutcome, *, ended: bool = True) -> None:
         """Note how the IVR part ended; ``ended`` when the call itself is over (hang-up,
         self-service), not when it goes on to a queue. Never raises: this runs after hang-ups."""
         if self.call_id is None:

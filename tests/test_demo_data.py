@@ -17,6 +17,7 @@ from citizen_center.db import Database
 from citizen_center.demo_data import DemoDataError, DemoSummary, generate
 from citizen_center.domain.deadlines import expected_at
 from citizen_center.domain.identifiers import normalize_cpf, normalize_phone
+from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.domain.protocol import parse_protocol_number
 from citizen_center.domain.workflow import PENDING, Status, check_transition
 from citizen_center.models import (
@@ -172,12 +173,13 @@ def test_calls_link_citizens_requests_and_surveys(demo: tuple[Database, DemoSumm
         scores = session.scalars(select(SurveyResponse.score)).all()
         steps = session.scalar(select(func.count()).select_from(Call).where(~Call.steps.any()))
     outcomes = Counter(c.outcome for c in calls)
-    assert 0.8 < outcomes["answered"] / CALLS < 0.96 and outcomes["abandoned"] > 0
+    assert 0.8 < outcomes[CallOutcome.ANSWERED] / CALLS < 0.96
+    assert outcomes[CallOutcome.ABANDONED] > 0
     for call in calls:
         if call.citizen_id is not None:
             assert (call.citizen_id, call.caller_number) in phones
         assert call.ended_at is not None and call.started_at <= call.ended_at
-        assert (call.answered_at is not None) == (call.outcome == "answered")
+        assert (call.answered_at is not None) == (call.outcome is CallOutcome.ANSWERED)
     assert steps == 0, "every call has its IVR path"
     assert links and {kind for kind, *_ in links} <= {"created", "consulted"}
     for kind, call_citizen, request_citizen, at, started, ended, created in links:
@@ -186,7 +188,7 @@ def test_calls_link_citizens_requests_and_surveys(demo: tuple[Database, DemoSumm
             assert ended is not None and started <= created <= ended
         else:
             assert at >= created
-    answered = outcomes["answered"]
+    answered = outcomes[CallOutcome.ANSWERED]
     assert 0.05 * answered < len(scores) < 0.35 * answered
     assert set(scores) <= {1, 2, 3, 4, 5}
 

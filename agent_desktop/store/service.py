@@ -29,7 +29,8 @@ from agent_desktop.store.dto import (
 )
 from citizen_center.db import Database
 from citizen_center.domain.identifiers import normalize_phone
-from citizen_center.domain.workflow import Channel, Role, Status
+from citizen_center.domain.outcomes import CallOutcome
+from citizen_center.domain.workflow import Channel, Status
 from citizen_center.errors import NotFoundError, ValidationError
 from citizen_center.models import Citizen, FocalPoint, Secretariat, ServiceRequest, ServiceType
 from citizen_center.services import calls, citizens, request_search, requests
@@ -39,7 +40,6 @@ from citizen_center.services.common import DEFAULT_POLICY, Actor, Policy
 log = logging.getLogger(__name__)
 
 # Every role works in the desktop; the app shows each its own window (``app.run``).
-DESK_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.FOCAL_POINT})
 
 
 class DesktopStore:
@@ -245,7 +245,7 @@ class DesktopStore:
             for number in wrapup.request_numbers:
                 calls.link_request(session, call, requests.get_request(session, number),
                                    "created")
-            calls.finish_call(session, call, "answered")
+            calls.finish_call(session, call, CallOutcome.ANSWERED)
         log.info("wrap-up saved call=%s code=%s requests=%d", wrapup.call_uniqueid, wrapup.code,
                  len(wrapup.request_numbers))
 

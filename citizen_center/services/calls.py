@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.errors import NotFoundError, ValidationError
 from citizen_center.models import Call, CallRequest, CallStep, ServiceRequest, User, utcnow
 
@@ -122,12 +123,14 @@ def set_wrapup(session: Session, call: Call, wrapup_code: str) -> None:
     call.wrapup_code = wrapup_code.strip()
 
 
-def set_outcome(session: Session, call: Call, outcome: str) -> None:
-    """How the call stands so far (e.g. "queued"), while it goes on."""
+def set_outcome(session: Session, call: Call, outcome: CallOutcome) -> None:
+    """How the call stands so far (e.g. queued), while it goes on."""
     call.outcome = outcome
 
 
-def finish_call(session: Session, call: Call, outcome: str, at: datetime | None = None) -> None:
+def finish_call(
+    session: Session, call: Call, outcome: CallOutcome, at: datetime | None = None
+) -> None:
     """Close the record; a later outcome (e.g. after the survey) does not overwrite the end time."""
     call.outcome = outcome
     call.ended_at = call.ended_at or at or utcnow()

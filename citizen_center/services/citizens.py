@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from citizen_center.domain.identifiers import normalize_cpf, normalize_phone
+from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.domain.workflow import PENDING, Status
 from citizen_center.errors import NotFoundError, ValidationError
 from citizen_center.models import (
@@ -197,7 +198,7 @@ class CallSummary:
     started_at: datetime
     queue: str
     wrapup_code: str
-    outcome: str
+    outcome: CallOutcome
     survey_score: int | None
 
 

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from citizen_center.db import Database
+from citizen_center.domain.outcomes import QueueOutcome
 from citizen_center.models import (
     AgentPause,
     Call,
@@ -73,11 +74,11 @@ COMPLETED = frozenset({
     "COMPLETEAGENT", "COMPLETECALLER", "TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER",
 })
 # Events that end an unanswered stay -> (outcome, index of the waiting time in the data).
-UNANSWERED = {
-    "ABANDON": ("abandoned", 2),
-    "EXITWITHTIMEOUT": ("timeout", 2),
-    "EXITEMPTY": ("empty", 2),
-    "EXITWITHKEY": ("key", 3),
+UNANSWERED: dict[str, tuple[QueueOutcome, int]] = {
+    "ABANDON": (QueueOutcome.ABANDONED, 2),
+    "EXITWITHTIMEOUT": (QueueOutcome.TIMEOUT, 2),
+    "EXITEMPTY": (QueueOutcome.EMPTY, 2),
+    "EXITWITHKEY": (QueueOutcome.KEY, 3),
 }
 
 
@@ -352,7 +353,7 @@ class Stay:
     callid: str
     queue: str
     entered_at: datetime
-    outcome: str = "waiting"
+    outcome: QueueOutcome = QueueOutcome.WAITING
     exit_event: str = ""
     ended_at: datetime | None = None
     wait_seconds: float = 0.0
@@ -382,12 +383,12 @@ def derive_stays(events: Iterable[QueueLogLine]) -> list[Stay]:
             continue
         if event.event == "CONNECT":
             stay = _open_stay(stays, event, waited=event.number(0) or 0.0)
-            stay.outcome, stay.agent = "answered", event.agent
+            stay.outcome, stay.agent = QueueOutcome.ANSWERED, event.agent
             stay.wait_seconds = event.number(0) or stay.wait_seconds
         elif event.event in COMPLETED:
             talk = event.number(-2) or 0.0
             stay = _open_stay(stays, event, waited=(event.number(-3) or 0.0) + talk)
-            stay.outcome, stay.agent = "answered", event.agent or stay.agent
+            stay.outcome, stay.agent = QueueOutcome.ANSWERED, event.agent or stay.agent
             stay.wait_seconds = event.number(-3) or stay.wait_seconds
             stay.talk_seconds = talk
             _close(stay, event)

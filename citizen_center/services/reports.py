@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from citizen_center.config import ReportsSettings
+from citizen_center.domain.outcomes import QueueOutcome
 from citizen_center.domain.workflow import PENDING, Channel, Status
 from citizen_center.models import (
     AgentPause,
@@ -185,16 +186,17 @@ def call_stats(
     month. By agent, only calls an agent answered count (nobody was offered the others)."""
     key: ColumnElement[Any] = _call_key(by, _dialect(session), options.timezone).label("key")
     outcome, wait = QueueCall.outcome, QueueCall.wait_seconds
-    answered = outcome == "answered"
-    short = and_(outcome == "abandoned", wait < options.short_abandon_seconds)
+    answered = outcome == QueueOutcome.ANSWERED
+    short = and_(outcome == QueueOutcome.ABANDONED, wait < options.short_abandon_seconds)
     statement = (
         select(
             key,
-            _count_if(outcome != "waiting"),
+            _count_if(outcome != QueueOutcome.WAITING),
             _count_if(answered),
-            _count_if(and_(outcome == "abandoned", wait >= options.short_abandon_seconds)),
+            _count_if(and_(outcome == QueueOutcome.ABANDONED,
+                           wait >= options.short_abandon_seconds)),
             _count_if(short),
-            _count_if(outcome.in_(("timeout", "empty", "key"))),
+            _count_if(outcome.in_((QueueOutcome.TIMEOUT, QueueOutcome.EMPTY, QueueOutcome.KEY))),
             _count_if(and_(answered, wait <= options.service_level_seconds)),
             func.avg(case((answered, wait))),
             func.avg(case((answered, QueueCall.talk_seconds))),

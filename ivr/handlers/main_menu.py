@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.errors import DatabaseUnavailableError
 from citizen_center.services import calls, citizens
 from citizen_center.services.citizens import CitizenHistory
@@ -50,18 +51,18 @@ SELF_SERVICE_DONE = Route(queue="")
 
 @handlers.register("main-menu")
 def main_menu(call: AgiCall) -> None:
-    outcome = "hangup_in_ivr"
+    outcome = CallOutcome.HANGUP_IN_IVR
     try:
         route = MainMenu(call).run()
-        outcome = "self_service" if route is SELF_SERVICE_DONE else "queued"
+        outcome = CallOutcome.SELF_SERVICE if route is SELF_SERVICE_DONE else CallOutcome.QUEUED
     except DatabaseUnavailableError as exc:
         log.warning("database unavailable, general queue: %s", exc)
         call.play(["failure/apology", "failure/general_queue"], escape_digits="")
         call.set_variable(ChannelVar.ROUTE_REASON, "database-unavailable")
         call.set_variable(ChannelVar.ROUTE, GENERAL_QUEUE)
-        outcome = "queued"
+        outcome = CallOutcome.QUEUED
     finally:
-        call.finish(outcome, ended=outcome != "queued")
+        call.finish(outcome, ended=outcome is not CallOutcome.QUEUED)
 
 
 class MainMenu:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.errors import DatabaseUnavailableError, ValidationError
 from citizen_center.services import calls, surveys
 from ivr.call import AgiCall
@@ -40,7 +41,7 @@ def survey(call: AgiCall) -> None:
         log.warning("survey not stored, database unavailable: %s", exc)
         call.play(["goodbye"], escape_digits="")
     finally:
-        call.finish("answered")
+        call.finish(CallOutcome.ANSWERED)
 
 
 def _record_agent(call: AgiCall, queue: str, agent_interface: str) -> None:

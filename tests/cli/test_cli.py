@@ -79,3 +79,30 @@ def test_database_down_gets_a_clear_message(user_env: dict[str, str]) -> None:
     assert "Traceback" not in result.stderr
     upgrade = central156("db", "upgrade", env=user_env)
     assert upgrade.returncode == 1 and "cannot reach the database" in upgrade.stderr
+
+
+def test_an_administrator_unlocks_a_user(user_env: dict[str, str]) -> None:
+    user_env |= {"CENTRAL156_ADMIN_USER": "admin", "CENTRAL156_ADMIN_PASSWORD": "admin-secret-1"}
+    assert central156("db", "upgrade", env=user_env).returncode == 0
+    assert central156("db", "seed", env=user_env).returncode == 0
+
+    from citizen_center.db import Database
+    from citizen_center.models import User
+    from citizen_center.services import users
+
+    database = Database.from_url(f"sqlite:///{user_env['CENTRAL156_DATA_DIR']}/central156.sqlite3")
+    try:
+        for _ in range(users.MAX_FAILURES):
+            with database.transaction() as session:
+                users.authenticate(session, "admin", "errada")
+        unlocked = central156("user", "unlock", "admin", env=user_env)
+        assert unlocked.returncode == 0, unlocked.stderr
+        assert "Usuário 'admin' desbloqueado" in unlocked.stdout
+        with database.transaction() as session:
+            admin = session.query(User).filter_by(username="admin").one()
+            assert (admin.failed_logins, admin.locked_until) == (0, None)
+            assert users.authenticate(session, "admin", "admin-secret-1").user is not None
+    finally:
+        database.dispose()
+    unknown = central156("user", "unlock", "ninguem", env=user_env)
+    assert unknown.returncode == 1 and "não encontrado" in unknown.stderr

@@ -12,12 +12,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from citizen_center.config import Settings, load_settings
 from citizen_center.db import Database
+from citizen_center.domain.access import LoginFailure
 from citizen_center.domain.workflow import Role
+from citizen_center.models import LoginAttempt
 from citizen_center.services import users
 from gateway.client import GatewaySession, login
 from gateway.protocol import ActionRequest
@@ -204,7 +207,20 @@ def test_logins_are_checked_and_locked_out(lab: Lab) -> None:
     assert taken.status_code == 403
     garbage = httpx.post(f"{url}/v1/session", content=b"\x00\xff not json",
                          headers={"Content-Type": "application/json"})
-    assert garbage.status_code == 422
+    assert garbage.status_code == 400 and "detail" in garbage.json()
+    # Four more wrong passwords (five in a row): then even the right one is refused.
+    for _ in range(4):
+        httpx.post(f"{url}/v1/session", json={"username": "bia", "password": "errada!!"})
+    assert httpx.post(f"{url}/v1/session", json={"username": "bia", "password": "errada!!"}
+                      ).status_code == 401
+    locked = httpx.post(f"{url}/v1/session", json={"username": "bia", "password": PASSWORD})
+    assert locked.status_code == 401
+    with lab.database.transaction() as session:
+        attempts = session.scalars(select(LoginAttempt).where(LoginAttempt.username == "bia")
+                                   .order_by(LoginAttempt.id)).all()
+        assert [a.failure for a in attempts][-2:] == [LoginFailure.WRONG_PASSWORD,
+                                                      LoginFailure.LOCKED]
+        assert all(a.source.startswith("gateway:127.0.0.1") for a in attempts)
 
 
 def test_a_forged_or_missing_token_gets_no_stream(lab: Lab) -> None:

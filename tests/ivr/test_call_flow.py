@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from citizen_center import migrate
 from citizen_center.db import Database
+from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.models import Call, CallRequest, SurveyResponse
 from citizen_center.services import requests
 from citizen_center.services.citizens import AddressInput, CitizenInput, register_citizen
@@ -109,7 +110,9 @@ def test_spoken_request_reaches_the_service_queue_with_what_the_ivr_learned(
     assert variables[ChannelVar.CALL_ID]
 
     record = wait_for_call_record(
-        real_ivr.database, placed.caller_number, done=lambda call: call.outcome == "queued"
+        real_ivr.database,
+        placed.caller_number,
+        done=lambda call: call.outcome is CallOutcome.QUEUED,
     )
     assert record.queue == "servicos-urbanos" and record.ended_at is None  # still on the line
     steps = steps_of(real_ivr.database, record)
@@ -171,7 +174,7 @@ def test_protocol_status_is_read_back_and_recorded_on_the_call(
     )
     placed.wait(90)
     record = wait_for_call_record(real_ivr.database, phone)
-    assert record.outcome == "self_service"
+    assert record.outcome is CallOutcome.SELF_SERVICE
     assert record.citizen_id is not None
 
     sent = command_log.of(phone)
@@ -209,7 +212,9 @@ def test_garbage_keys_get_a_clear_answer_and_the_caller_still_gets_through(
     )
     agent_saw(ami, placed.caller_number, "geral")
     record = wait_for_call_record(
-        real_ivr.database, placed.caller_number, done=lambda call: call.outcome == "queued"
+        real_ivr.database,
+        placed.caller_number,
+        done=lambda call: call.outcome is CallOutcome.QUEUED,
     )
     steps = steps_of(real_ivr.database, record)
     assert ("main-menu", "unknown", "7") in steps
@@ -247,13 +252,16 @@ def test_survey_score_is_stored_with_the_call_and_the_agent(
 @pytest.mark.parametrize(
     ("script", "outcome"),
     [
-        ([Reply("welcome", hang_up=True, delay=1.0)], "hangup_in_ivr"),
-        ([Reply("listen", hang_up=True, delay=1.0)], "hangup_in_ivr"),
+        ([Reply("welcome", hang_up=True, delay=1.0)], CallOutcome.HANGUP_IN_IVR),
+        ([Reply("listen", hang_up=True, delay=1.0)], CallOutcome.HANGUP_IN_IVR),
         (
             [Reply("listen", keys="8"), Reply("protocol/ask", hang_up=True, delay=1.0)],
-            "hangup_in_ivr",
+            CallOutcome.HANGUP_IN_IVR,
         ),
-        ([Reply("listen", keys="9"), Reply("survey/ask", hang_up=True, delay=0.5)], "answered"),
+        (
+            [Reply("listen", keys="9"), Reply("survey/ask", hang_up=True, delay=0.5)],
+            CallOutcome.ANSWERED,
+        ),
     ],
     ids=["welcome", "main-menu", "protocol", "survey"],
 )
@@ -262,14 +270,14 @@ def test_hang_up_at_any_step_leaves_a_complete_call_record(
     citizen_call: CitizenCaller,
     agents: SimulatedAgents,
     script: list[Reply],
-    outcome: str,
+    outcome: CallOutcome,
     no_ivr_errors: None,
 ) -> None:
     agents.add("geral", talk_seconds=1)
     placed = citizen_call.call(script)
     placed.wait(90)
     record = wait_for_call_record(real_ivr.database, placed.caller_number)
-    assert record.outcome == outcome
+    assert record.outcome is outcome
     assert record.ended_at is not None and record.ended_at <= datetime.now(UTC)
     assert steps_of(real_ivr.database, record)[0][0] in ("welcome", "survey")
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.services import requests
 from citizen_center.services.citizens import AddressInput, CitizenInput, register_citizen
 from citizen_center.services.common import Actor
@@ -92,7 +93,9 @@ def test_off_menu_speech_is_asked_again_and_an_unsure_service_is_confirmed(
     assert "confirm/say_yes" in spoken[proposed:]
 
     record = wait_for_call_record(
-        behind_pbx.database, placed.caller_number, done=lambda call: call.outcome == "queued"
+        behind_pbx.database,
+        placed.caller_number,
+        done=lambda call: call.outcome is CallOutcome.QUEUED,
     )
     steps = steps_of(behind_pbx.database, record)
     answers = [(name, intent) for name, intent, _ in steps]
@@ -133,7 +136,7 @@ def test_a_caller_with_an_open_request_of_the_same_service_hears_its_status_firs
     )
     placed.wait(90)
     record = wait_for_call_record(behind_pbx.database, phone)
-    assert record.outcome == "self_service"
+    assert record.outcome is CallOutcome.SELF_SERVICE
     spoken = spoken_prompts(command_log, phone)
     offered = spoken.index("open_requests/same_service")
     readback = spoken[offered:]

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from citizen_center.db import Database
+from citizen_center.domain.outcomes import QueueOutcome
 from citizen_center.models import AgentPause, QueueCall
 from citizen_center.services.queue_log import import_queue_log
 from pbx.channel_vars import ChannelVar
@@ -77,13 +78,13 @@ def test_real_calls_and_a_pause_become_queue_facts(
     wait_for_line(queue_log, waiting_id, "ENTERQUEUE")
     import_queue_log(sqlite_db, queue_log)
     (stay,) = stays(sqlite_db, waiting_id)
-    assert (stay.queue, stay.outcome) == ("geral", "waiting")
+    assert (stay.queue, stay.outcome) == ("geral", QueueOutcome.WAITING)
 
     wait_for_line(queue_log, waiting_id, "ABANDON")
     second = import_queue_log(sqlite_db, queue_log)
     assert second.duplicates == 0  # resumed where the first import stopped
     (stay,) = stays(sqlite_db, waiting_id)
-    assert stay.outcome == "abandoned" and stay.exit_event == "ABANDON"
+    assert stay.outcome is QueueOutcome.ABANDONED and stay.exit_event == "ABANDON"
     assert 1 <= stay.wait_seconds <= 15
 
     # 2. An agent in "agua-esgoto" answers and talks for 2 s.
@@ -106,7 +107,8 @@ def test_real_calls_and_a_pause_become_queue_facts(
 
     import_queue_log(sqlite_db, queue_log)
     (talk,) = stays(sqlite_db, answered_id)
-    assert (talk.queue, talk.outcome, talk.agent) == ("agua-esgoto", "answered", member.name)
+    assert (talk.queue, talk.outcome) == ("agua-esgoto", QueueOutcome.ANSWERED)
+    assert talk.agent == member.name
     assert talk.exit_event == "COMPLETEAGENT" and talk.wait_seconds <= 5
     assert talk.talk_seconds is not None and 1 <= talk.talk_seconds <= 6
     with sqlite_db.transaction() as session:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from citizen_center.db import Database
+from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.domain.workflow import Role
 from citizen_center.errors import ValidationError
 from citizen_center.models import SurveyResponse
@@ -31,7 +32,7 @@ def test_call_record_keeps_the_ivr_path_in_order(migrated_db: Database) -> None:
         calls.record_step(session, call, StepInput("confirm", keys="1", intent="yes"))
         # A retried AGI for the same channel finds the same call.
         assert calls.start_call(session, uniqueid="1700000001.7", caller_number="x").id == call.id
-        calls.finish_call(session, call, "queued")
+        calls.finish_call(session, call, CallOutcome.QUEUED)
     with migrated_db.transaction() as session:
         stored = calls.get_call(session, "1700000001.7")
         assert [(s.seq, s.step, s.intent) for s in stored.steps] == [
@@ -40,7 +41,7 @@ def test_call_record_keeps_the_ivr_path_in_order(migrated_db: Database) -> None:
             (3, "confirm", "yes"),
         ]
         assert stored.steps[1].confidence == pytest.approx(0.82)
-        assert stored.ended_at is not None and stored.outcome == "queued"
+        assert stored.ended_at is not None and stored.outcome is CallOutcome.QUEUED
 
 
 def test_survey_scores_are_validated_and_linked_to_call_and_agent(migrated_db: Database) -> None:
@@ -95,6 +96,6 @@ def test_passwords_are_hashed_and_checked(migrated_db: Database) -> None:
             secretariat_code="DMAE",
         )
     with migrated_db.transaction() as session:
-        assert users.authenticate(session, "sup", "correct horse") is not None
-        assert users.authenticate(session, "sup", "wrong") is None
-        assert users.authenticate(session, "nobody", "correct horse") is None
+        assert users.authenticate(session, "sup", "correct horse").user is not None
+        assert users.authenticate(session, "sup", "wrong").user is None
+        assert users.authenticate(session, "nobody", "correct horse").user is None

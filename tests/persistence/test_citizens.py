@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citizen_center.db import Database
+from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.domain.workflow import Status
 from citizen_center.errors import ValidationError
 from citizen_center.models import AuditLog, Citizen
@@ -108,7 +109,7 @@ def test_history_has_requests_with_late_flags_and_calls_with_scores(migrated_db:
             call_id=call.id,
         )
         calls.set_wrapup(session, call, "solicitacao-registrada")
-        calls.finish_call(session, call, "answered")
+        calls.finish_call(session, call, CallOutcome.ANSWERED)
         surveys.record_survey(session, score=5, call=call)
         maria_id, number = maria.id, request.number
     with migrated_db.transaction() as session:

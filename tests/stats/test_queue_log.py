@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from citizen_center.db import Database
+from citizen_center.domain.outcomes import QueueOutcome
 from citizen_center.models import AgentPause, Call, QueueCall, QueueEvent, QueueLogFile
 from citizen_center.services import reports
 from citizen_center.services.queue_log import MalformedLineError, import_queue_log, parse_line
@@ -83,12 +84,12 @@ def test_sample_file_gives_the_hand_counted_facts(migrated_db: Database, tmp_pat
         assert [(d.key, d.offered) for d in days] == [("2026-03-10", 9)]
 
         waiting = session.scalar(select(QueueCall).where(QueueCall.callid == "1773148300.7"))
-        assert waiting is not None and waiting.outcome == "waiting"
+        assert waiting is not None and waiting.outcome is QueueOutcome.WAITING
         overflow = session.scalars(select(QueueCall).where(QueueCall.callid == "1773147900.5")
                                    .order_by(QueueCall.entered_at)).all()
         assert [(s.queue, s.outcome, s.exit_event) for s in overflow] == [
-            ("agua-esgoto", "timeout", "EXITWITHTIMEOUT"),
-            ("geral", "answered", "COMPLETECALLER")]
+            ("agua-esgoto", QueueOutcome.TIMEOUT, "EXITWITHTIMEOUT"),
+            ("geral", QueueOutcome.ANSWERED, "COMPLETECALLER")]
 
         pauses = {(p.agent, p.reason): p.seconds for p in reports.pause_stats(
             session, MARCH, now=datetime(2026, 3, 10, 14, 0, tzinfo=UTC))}

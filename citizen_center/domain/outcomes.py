@@ -1,0 +1,55 @@
+"""How calls end, and how a caller's stay in a queue ends.
+
+The values are the strings the tables have always held (``call.outcome``, ``queue_call.outcome``),
+so the enums needed no data migration; renaming a value would.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class CallOutcome(enum.StrEnum):
+    """How a call to 156 ended, or stands so far (``Call.outcome``)."""
+
+    UNSET = ""
+    """Nothing said yet: the record was opened (by the IVR, or by the desktop when an agent
+    answered) and nobody has noted an outcome; also what a crashed IVR leaves behind."""
+    SELF_SERVICE = "self_service"
+    """The caller was served by the IVR alone (e.g. heard a protocol's status) and the call ended
+    there. Set by the IVR's main menu (``ivr/handlers/main_menu.py``)."""
+    QUEUED = "queued"
+    """The IVR handed the call to a queue (also when the database was down); the call goes on,
+    so the record is not closed. Set by the IVR's main menu. A caller who then gives up in the
+    queue stays ``QUEUED`` here; the queue's side is ``QueueOutcome.ABANDONED``."""
+    HANGUP_IN_IVR = "hangup_in_ivr"
+    """The caller hung up (or the IVR failed) before being served or queued. Set by the IVR's
+    main menu."""
+    ANSWERED = "answered"
+    """An agent answered. Set by the desktop's wrap-up (``agent_desktop/store/service.py``) and by
+    the IVR's satisfaction survey after the agent's part (``ivr/handlers/survey.py``)."""
+    ABANDONED = "abandoned"
+    """The caller gave up in the queue. Only the demo data (``citizen_center/demo_data.py``)
+    writes it: live calls keep ``QUEUED``, and the abandon is recorded in ``queue_call``."""
+
+
+class QueueOutcome(enum.StrEnum):
+    """How one caller's stay in one queue ended (``QueueCall.outcome``).
+
+    Set by the queue_log import (``citizen_center/services/queue_log.py``) from the event that
+    ended the stay, and by the demo data.
+    """
+
+    WAITING = "waiting"
+    """Still in the queue when the queue_log was last imported."""
+    ANSWERED = "answered"
+    """An agent took the call (CONNECT, COMPLETEAGENT, COMPLETECALLER, transfers)."""
+    ABANDONED = "abandoned"
+    """The caller hung up while waiting (ABANDON). Short abandons are these with a short wait;
+    the threshold is a setting applied in the reports."""
+    TIMEOUT = "timeout"
+    """The queue's maximum wait ran out (EXITWITHTIMEOUT)."""
+    EMPTY = "empty"
+    """The queue had no agents to wait for (EXITEMPTY)."""
+    KEY = "key"
+    """The caller left the queue by pressing a key (EXITWITHKEY)."""

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 TOKEN_SECRET_NAME = "gateway-token"
 STARTUP_TIMEOUT_SECONDS = 15.0
+MIN_PING_TIMEOUT_SECONDS = 10.0
 
 
 def secret_store(settings: Settings) -> SecretStore:
@@ -65,7 +66,9 @@ def uvicorn_config(settings: Settings, parts: GatewayParts, port: int | None = N
     return uvicorn.Config(
         create_app(parts), host=gateway.host, port=gateway.port if port is None else port,
         ssl_certfile=gateway.tls_cert_file or None, ssl_keyfile=gateway.tls_key_file or None,
-        ws_ping_interval=gateway.ping_interval, ws_ping_timeout=gateway.ping_interval,
+        # A desktop busy drawing may answer a ping late: drop it only after a long silence.
+        ws_ping_interval=gateway.ping_interval,
+        ws_ping_timeout=max(2 * gateway.ping_interval, MIN_PING_TIMEOUT_SECONDS),
         ws_max_size=64 * 1024, log_config=None, access_log=False, lifespan="on",
     )
 

@@ -1,8 +1,9 @@
 """Desktop tests run Qt without a display (offscreen), against the session's real Asterisk.
 
 Fixtures shared by the desktop test modules: a fresh ``database``, an ``agent`` user in it, a
-``known_citizen`` with a late request, and ``desk_factory`` (the agent desktops a test opened,
-logged out of the queues and closed afterwards; see ``tests/desktop/desks.py``).
+``known_citizen`` with a late request, ``desk_factory`` (the agent desktops a test opened,
+logged out of the queues and closed afterwards; see ``tests/desktop/desks.py``), and ``xvfb_run``
+for the screenshots taken on a virtual screen.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import random
+import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -62,6 +64,16 @@ def known_citizen(database: Database) -> tuple[int, str, str]:
             citizen_id=citizen.id, address=AddressInput(street="Avenida Ipiranga"),
             now=utcnow() - timedelta(days=200))
         return citizen.id, phone, old.number
+
+
+@pytest.fixture
+def xvfb_run() -> list[str]:
+    """The command prefix that runs a Qt program on a virtual 1366x768 screen (Debian's xvfb).
+
+    Using it puts a test in the ``qt`` tier."""
+    if shutil.which("xvfb-run") is None:
+        pytest.skip("needs Debian's xvfb")
+    return ["xvfb-run", "-a", "-s", "-screen 0 1366x768x24"]
 
 
 @pytest.fixture

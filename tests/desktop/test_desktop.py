@@ -48,7 +48,7 @@ from tests.fixtures.asterisk import RunningPbx, unique_caller_number
 from tests.fixtures.fastagi import AgiChannel, FakeFastAgiServer
 from tests.fixtures.ivr import CitizenCaller, IvrUnderTest, Reply
 
-pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 SAID = "tem um buraco na minha rua"
 

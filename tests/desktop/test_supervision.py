@@ -23,7 +23,7 @@ from tests.desktop.desks import asterisk_down, logged_in_desk
 from tests.fixtures.asterisk import LocalCaller, RunningPbx, SimulatedAgents
 from tests.fixtures.fastagi import AgiChannel, FakeFastAgiServer
 
-pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 QUEUE = "geral"
 SUPERVISOR = AgentUser(1, "supervisora", "Sara Supervisora", Role.SUPERVISOR, "")

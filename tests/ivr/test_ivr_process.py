@@ -23,6 +23,9 @@ from citizen_center import migrate
 from citizen_center.db import Database
 from tests.fixtures.postgres import free_port
 
+# A real central156 process per test, started and stopped by signals: seconds each.
+pytestmark = pytest.mark.slow
+
 
 @dataclass
 class IvrProcess:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from pbx.ami import EventCollector
 from tests.fixtures.asterisk import (
     Dtmf,
@@ -18,8 +16,6 @@ from tests.fixtures.asterisk import (
 )
 from tests.fixtures.audio_compare import envelope_similarity, speech_seconds
 from tests.fixtures.fastagi import AgiChannel, FakeFastAgiServer, Handler
-
-pytestmark = pytest.mark.asterisk
 
 IVR_VARIABLES = {
     "C156_CALL_ID": "call-test-1",

@@ -37,6 +37,8 @@ from citizen_center.services import citizens, requests
 from citizen_center.services.common import DEFAULT_POLICY, Actor
 from tests.fixtures.databases import ENGINES, fresh_database_url
 
+# A generation per engine takes seconds, and running twice more: not in the fast tier.
+pytestmark = pytest.mark.slow
 POLICY = DEFAULT_POLICY
 CITIZENS, REQUESTS, CALLS = 200, 1000, 300
 

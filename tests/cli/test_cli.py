@@ -11,6 +11,9 @@ import pytest
 
 from tests.fixtures.postgres import free_port
 
+# Each test starts several central156 processes (seconds each): not in the fast tier.
+pytestmark = pytest.mark.slow
+
 
 def central156(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.cli.test_cli import central156, user_env  # noqa: F401  (the fixture)
 
+pytestmark = pytest.mark.slow  # central156 processes, seconds each
 SAMPLE = Path(__file__).parents[1] / "fixtures" / "data" / "queue_log.sample"
 
 

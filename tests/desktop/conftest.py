@@ -2,8 +2,9 @@
 
 Fixtures shared by the desktop test modules: a fresh ``database``, an ``agent`` user in it, a
 ``known_citizen`` with a late request, ``gateways`` (agent gateways in front of the real
-Asterisk) and ``desk_factory`` (the agent desktops a test opened, logged out of the queues and
-closed afterwards; see ``tests/desktop/desks.py``).
+Asterisk), ``desk_factory`` (the agent desktops a test opened, logged out of the queues and
+closed afterwards; see ``tests/desktop/desks.py``), and ``xvfb_run`` for the screenshots taken on
+a virtual screen.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import random
+import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -72,6 +74,16 @@ def gateways(pbx: RunningPbx) -> Iterator[Gateways]:
     started = Gateways(pbx)
     yield started
     started.stop_all()
+
+
+@pytest.fixture
+def xvfb_run() -> list[str]:
+    """The command prefix that runs a Qt program on a virtual 1366x768 screen (Debian's xvfb).
+
+    Using it puts a test in the ``qt`` tier."""
+    if shutil.which("xvfb-run") is None:
+        pytest.skip("needs Debian's xvfb")
+    return ["xvfb-run", "-a", "-s", "-screen 0 1366x768x24"]
 
 
 @pytest.fixture

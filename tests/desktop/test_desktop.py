@@ -53,7 +53,7 @@ from tests.fixtures.fastagi import AgiChannel, FakeFastAgiServer
 from tests.fixtures.gateway import NOWHERE
 from tests.fixtures.ivr import CitizenCaller, IvrUnderTest, Reply
 
-pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 SAID = "tem um buraco na minha rua"
 

@@ -7,7 +7,6 @@ else to the test's temporary folder, so an ordinary test run leaves the checkout
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,15 +19,15 @@ from citizen_center.db import Database
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="needs Debian's xvfb")
 def test_screenshot_of_a_call_under_xvfb(
     database: Database, agent: object, known_citizen: tuple[int, str, str], tmp_path: Path,
+    xvfb_run: list[str],
 ) -> None:
     folder = Path(os.environ.get("CENTRAL156_SCREENSHOT_DIR", tmp_path))
     out = folder / "desktop-call.png"
     env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
     subprocess.run(
-        ["xvfb-run", "-a", "-s", "-screen 0 1366x768x24", sys.executable, "-m",
+        [*xvfb_run, sys.executable, "-m",
          "tests.desktop.screenshot_app", str(database.engine.url), known_citizen[1], str(out)],
         check=True, env=env, timeout=120, cwd=Path(__file__).resolve().parents[2],
     )

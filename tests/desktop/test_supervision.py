@@ -25,7 +25,7 @@ from tests.desktop.desks import PASSWORD, Gateways, asterisk_down, logged_in_des
 from tests.fixtures.asterisk import LocalCaller, RunningPbx, SimulatedAgents
 from tests.fixtures.fastagi import AgiChannel, FakeFastAgiServer
 
-pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 QUEUE = "geral"
 

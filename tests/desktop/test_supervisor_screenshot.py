@@ -7,7 +7,6 @@ else to the test's temporary folder, so an ordinary test run leaves the checkout
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,14 +20,13 @@ pytestmark = pytest.mark.slow
 NAMES = ("wallboard", "statistics-by-hour", "statistics-channels", "statistics-satisfaction")
 
 
-@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="needs Debian's xvfb")
 def test_screenshots_of_the_supervisor_views_under_xvfb(
-    database: Database, tmp_path: Path,
+    database: Database, tmp_path: Path, xvfb_run: list[str],
 ) -> None:
     folder = Path(os.environ.get("CENTRAL156_SCREENSHOT_DIR", tmp_path))
     env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
     subprocess.run(
-        ["xvfb-run", "-a", "-s", "-screen 0 1366x768x24", sys.executable, "-m",
+        [*xvfb_run, sys.executable, "-m",
          "tests.desktop.supervisor_screenshot_app", str(database.engine.url), str(folder)],
         check=True, env=env, timeout=150, cwd=Path(__file__).resolve().parents[2],
     )

@@ -41,7 +41,6 @@ from tests.fixtures.ivr import (
 )
 from tests.fixtures.postgres import PostgresServer
 
-pytestmark = pytest.mark.asterisk
 AGENT = Actor.system("teste")
 
 
@@ -282,6 +281,7 @@ def test_hang_up_at_any_step_leaves_a_complete_call_record(
     assert steps_of(real_ivr.database, record)[0][0] in ("welcome", "survey")
 
 
+@pytest.mark.postgresql  # a server of its own, to stop mid-call: no fixture says so
 def test_database_stopped_mid_call_apologises_and_routes_to_the_general_queue(
     pbx: RunningPbx,
     fake_ivr: FakeFastAgiServer,

@@ -46,7 +46,9 @@ def server() -> Iterator[Server]:
     srv: FastAgiServer[object] = FastAgiServer(
         ("127.0.0.1", 0), registry, RuntimeHolder(lambda: "runtime"), run_call
     )
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for it, and the default half second was most of each test.
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)
     thread.start()
     yield srv, registry, outcomes
     srv.shutdown()

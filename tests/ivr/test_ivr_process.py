@@ -24,6 +24,9 @@ from citizen_center.db import Database
 from pbx.channel_vars import ChannelVar
 from tests.fixtures.postgres import free_port
 
+# A real central156 process per test, started and stopped by signals: seconds each.
+pytestmark = pytest.mark.slow
+
 SET_ROUTE = f'SET VARIABLE "{ChannelVar.ROUTE}"'
 
 

@@ -32,8 +32,6 @@ from tests.fixtures.ivr import (
 )
 from tests.ivr.test_call_flow import agent_saw, steps_of, wait_for_call_record
 
-pytestmark = pytest.mark.asterisk
-
 
 @pytest.fixture(scope="module")
 def cautious_ivr(

@@ -172,6 +172,7 @@ def test_every_corpus_label_is_known_to_the_catalogue() -> None:
     assert {s.code for s in shipped_catalogue().service_types} <= labels
 
 
+@pytest.mark.slow  # retrains the classifier on the whole corpus
 def test_a_catalogue_edit_is_understood_without_shipping_a_new_model() -> None:
     catalogue = shipped_catalogue()
     first, *rest = catalogue.service_types

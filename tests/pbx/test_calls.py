@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from pbx.channel_vars import ChannelVar
 from tests.fixtures.ami_events import EventCollector
 from tests.fixtures.asterisk import (
@@ -19,8 +17,6 @@ from tests.fixtures.asterisk import (
 )
 from tests.fixtures.audio_compare import envelope_similarity, speech_seconds
 from tests.fixtures.fastagi import AgiChannel, FakeFastAgiServer, Handler
-
-pytestmark = pytest.mark.asterisk
 
 IVR_VARIABLES: dict[str, str] = {
     ChannelVar.CALL_ID: "call-test-1",

@@ -23,8 +23,6 @@ from tests.fixtures.asterisk import HangUp, LocalCaller, RunningPbx, SimulatedAg
 from tests.fixtures.databases import fresh_database_url
 from tests.fixtures.fastagi import AgiChannel, FakeFastAgiServer, Handler
 
-pytestmark = pytest.mark.asterisk
-
 
 @pytest.fixture
 def sqlite_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:

@@ -50,6 +50,7 @@ def _run_writers(url: str, writers: int, each: int) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.postgresql  # fresh_database_url asks for the server itself
 def test_twenty_writers_on_postgresql_get_ten_thousand_distinct_numbers(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
@@ -59,6 +60,7 @@ def test_twenty_writers_on_postgresql_get_ten_thousand_distinct_numbers(
         assert len(set(numbers)) == 10_000
 
 
+@pytest.mark.slow  # 400 writes through SQLite's single writer lock
 def test_concurrent_writers_on_sqlite_get_distinct_numbers(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:

@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from agent_desktop.store.service import DesktopStore
 from citizen_center.db import Database
 from citizen_center.domain.access import LoginFailure
 from citizen_center.domain.workflow import Role
-from citizen_center.errors import NotFoundError, ValidationError
+from citizen_center.errors import NotFoundError
 from citizen_center.models import LoginAttempt, User
 from citizen_center.services import users
 from citizen_center.services.users import LoginResult
@@ -138,19 +137,3 @@ def test_an_administrator_unlocks_a_user(db: Database) -> None:
     assert login(db, PASSWORD, T0 + timedelta(minutes=5)).user is not None
     with pytest.raises(NotFoundError), db.transaction() as session:
         users.unlock_user(session, "ninguem")
-
-
-def test_the_desktop_keeps_its_refused_logins(db: Database) -> None:
-    store = DesktopStore(db)
-    for _ in range(users.MAX_FAILURES):
-        with pytest.raises(ValidationError, match="Usuário ou senha incorretos"):
-            store.login("ana", "errada")
-    # Committed although the login raised: the desktop refuses after its transaction.
-    failures, locked_until = stored_user(db)
-    assert failures == users.MAX_FAILURES and locked_until is not None
-    with pytest.raises(ValidationError, match="Usuário ou senha incorretos"):
-        store.login("ana", PASSWORD)
-    recorded = attempts(db)
-    assert [a[3] for a in recorded] == [LoginFailure.WRONG_PASSWORD] * users.MAX_FAILURES + [
-        LoginFailure.LOCKED]
-    assert all(a[4].startswith("desktop@") for a in recorded)

@@ -14,7 +14,7 @@ from pbx.ami import AmiClient, AmiError, AmiMessage, AmiProtocol, Completed, Eve
 from pbx.ami.aio import AmiState, AsyncAmiClient
 from pbx.ami.protocol import Received
 from tests.fixtures.ami_recorder import CALLER_NUMBER, IVR_VARIABLES, PAUSE_REASON
-from tests.fixtures.ami_replay import Recording, ReplayServer, replay_core
+from tests.fixtures.ami_replay import Chunk, Recording, ReplayServer, replay_core
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -268,4 +268,24 @@ def test_aio_client_refused_login_keeps_retrying_and_refuses_actions(quick: None
         assert states[-1] is AmiState.STOPPED and AmiState.CONNECTED not in states
 
     with ReplayServer(refused_only) as server:
+        asyncio.run(asyncio.wait_for(scenario(server), 3))
+
+
+def test_aio_client_unanswered_ping_counts_as_a_loss(quick: None) -> None:
+    # The manager logs us in, then goes silent without closing: only the Ping can tell.
+    conn = Recording.load("reconnect").of(2)
+    silent = Recording("silent", (*conn[:3], Chunk(2, "close", conn[2].t, "client")))
+    assert [c.dir for c in silent.chunks] == ["in", "out", "in", "close"]
+
+    async def scenario(server: ReplayServer) -> None:
+        states: list[AmiState] = []
+        client = aio_client(server, states)
+        client.ping_interval = client.ping_timeout = 0.05
+        client.backoff = (5.0, 5.0)  # no second attempt to overwrite last_error
+        assert await client.start()
+        await asyncio.wait_for(wait_state(states, AmiState.RETRYING), 1)
+        assert "Ping" in client.last_error
+        await client.stop()
+
+    with ReplayServer(silent) as server:
         asyncio.run(asyncio.wait_for(scenario(server), 3))

@@ -5,8 +5,8 @@ member is unpaused, rings, talks, hangs up, pauses again and leaves the queue.""
 from __future__ import annotations
 
 import pytest
-
 from agent_desktop.pbx.queue_board import AgentState, QueueBoard, Thresholds
+
 from pbx.ami import AmiMessage, AmiProtocol, Completed, Event
 from pbx.ami.protocol import Received
 from tests.fixtures.ami_recorder import PAUSE_REASON

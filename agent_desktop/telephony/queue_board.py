@@ -210,8 +210,14 @@ class _Agent:
     wrapup_since: float | None = None
     wrapup_until: float | None = None
     unavailable: bool = False
-    calls_taken: int = 0
+    # Asterisk's own count per queue (QueueMember/QueueMemberStatus ``CallsTaken``): it already
+    # includes a call as it completes, so AgentComplete must not add to it.
+    taken_by_queue: dict[str, int] = field(default_factory=dict)
     wrapup_seconds: float = 0.0  # the queue's wrapuptime, as QueueMember reports it
+
+    @property
+    def calls_taken(self) -> int:
+        return sum(self.taken_by_queue.values())
 
     def state(self, thresholds: Thresholds, now: float) -> tuple[AgentState, float | None, str]:
         if not self.queues:
@@ -336,7 +342,9 @@ class QueueBoard:
             self.queues.add(queue)
             agent.queues.add(queue)
         self._set_pause(agent, event, now)
-        agent.calls_taken = int(_number(event.get("CallsTaken")) or agent.calls_taken)
+        taken = _number(event.get("CallsTaken"))
+        if queue and taken is not None:
+            agent.taken_by_queue[queue] = int(taken)
         status = event.get("Status")
         agent.unavailable = status in UNAVAILABLE_DEVICE
         if event.get("InCall") == "1" and agent.call_since is None and status not in RINGING_DEVICE:
@@ -412,7 +420,6 @@ class QueueBoard:
         if agent is None:
             return
         agent.call_since = agent.ringing_since = None
-        agent.calls_taken += 1 if event.get("Event") == "AgentComplete" else 0
         wrapup = agent.wrapup_seconds
         agent.wrapup_since, agent.wrapup_until = now, (now + wrapup if wrapup else None)
 

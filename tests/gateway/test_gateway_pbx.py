@@ -24,6 +24,7 @@ from citizen_center.models import LoginAttempt
 from citizen_center.services import users
 from gateway.client import GatewaySession, login
 from gateway.protocol import ActionRequest
+from pbx.channel_vars import ChannelVar
 from tests.fixtures.asterisk import RunningPbx
 from tests.fixtures.databases import fresh_database_url
 from tests.fixtures.gateway import gateway_on
@@ -141,7 +142,8 @@ def test_an_agents_token_acts_on_their_own_phone_and_nothing_else(
         assert still is not None and still.get("Paused") == "0"
 
         # The PBX itself: no global set, no call originated, no CLI.
-        answer, _ = ana.ask("Setvar", Variable="GLOBAL(C156_AGI)", Value="agi://10.6.6.6")
+        answer, _ = ana.ask("Setvar", Variable=f"GLOBAL({ChannelVar.AGI})",
+                            Value="agi://10.6.6.6")
         assert answer["Response"] == "Error" and "não permitida" in answer["Message"]
         assert "10.6.6.6" not in pbx.cli("dialplan show globals")
         channels_before = pbx.cli("core show channels count")

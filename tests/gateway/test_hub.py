@@ -13,6 +13,7 @@ from gateway import hub as hub_module
 from gateway.hub import DesktopSession, Hub
 from gateway.policy import SessionUser
 from gateway.protocol import ActionRequest, PbxMessage
+from pbx.channel_vars import ChannelVar
 
 ANA = SessionUser(1, "ana", "Ana", Role.AGENT, "PJSIP/agent-2001")
 BIA = SessionUser(2, "bia", "Bia", Role.AGENT, "PJSIP/agent-2002")
@@ -65,7 +66,7 @@ def test_actions_are_authorised_and_answered() -> None:
         ami = FakeAmi()
         hub = Hub(ami, ["geral"])
         ana = DesktopSession(ANA, "test")
-        await hub.perform(ana, ActionRequest("1", "Setvar", {"Variable": "C156_AGI",
+        await hub.perform(ana, ActionRequest("1", "Setvar", {"Variable": ChannelVar.AGI,
                                                              "Value": "agi://evil"}))
         await hub.perform(ana, ActionRequest("2", "QueueStatus", {}))
         refused, status = drained(ana)

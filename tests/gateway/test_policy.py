@@ -8,6 +8,7 @@ import pytest
 from citizen_center.domain.workflow import Role
 from gateway.policy import Refusal, SessionUser, authorise, visible_event, visible_list
 from gateway.protocol import PbxMessage
+from pbx.channel_vars import ChannelVar
 
 QUEUES = ("geral", "agua-esgoto")
 ANA = SessionUser(1, "ana", "Ana Atendente", Role.AGENT, "PJSIP/agent-2001")
@@ -36,7 +37,7 @@ def test_an_agent_may_work_on_their_own_phone(action: str, fields: dict[str, str
     ("QueueAdd", {"Queue": "vip", "Interface": "PJSIP/agent-2001"}, Refusal.UNKNOWN_QUEUE),
     ("QueueAdd", {"Queue": "geral", "Interface": "PJSIP/agent-2001", "Penalty": "0"},
      Refusal.FIELD_NOT_ALLOWED),
-    ("Setvar", {"Variable": "C156_AGI", "Value": "agi://10.0.0.66"}, Refusal.NOT_ALLOWED),
+    ("Setvar", {"Variable": ChannelVar.AGI, "Value": "agi://10.0.0.66"}, Refusal.NOT_ALLOWED),
     ("Originate", {"Channel": "PJSIP/2001", "CallerID": "190"}, Refusal.NOT_ALLOWED),
     ("Command", {"Command": "core stop now"}, Refusal.NOT_ALLOWED),
     ("Redirect", {"Channel": "PJSIP/x", "Exten": "s"}, Refusal.NOT_ALLOWED),
@@ -92,7 +93,7 @@ def test_an_agent_sees_their_own_events_and_anonymous_queue_events() -> None:
     anonymous = visible_event(ANA, join)
     assert anonymous is not None and anonymous.get("Uniqueid") == "1.1"
     assert anonymous.get("CallerIDNum") == "" and anonymous.get("CallerIDName") == ""
-    assert visible_event(ANA, message(Event="VarSet", Variable="C156_AGI")) is None
+    assert visible_event(ANA, message(Event="VarSet", Variable=ChannelVar.AGI)) is None
 
 
 def test_a_supervisor_sees_queue_and_agent_events_only() -> None:

@@ -15,16 +15,17 @@ from gateway.protocol import (
     encode_event,
 )
 from gateway.tokens import TokenError, TokenSigner
+from pbx.channel_vars import ChannelVar
 
 ANA = SessionUser(7, "ana", "Ana Atendente", Role.AGENT, "PJSIP/agent-2001")
 
 
 def test_an_event_keeps_repeated_headers_and_reads_channel_variables() -> None:
-    event = PbxMessage((("Event", "AgentCalled"), ("ChanVariable", "C156_INTENT=service"),
-                        ("ChanVariable", "C156_TEXT=poste apagado=sim")))
+    event = PbxMessage((("Event", "AgentCalled"), ("ChanVariable", f"{ChannelVar.INTENT}=service"),
+                        ("ChanVariable", f"{ChannelVar.TEXT}=poste apagado=sim")))
     back = PbxMessage.from_pairs(decode(encode_event(event))["headers"])
     assert back == event
-    assert back.variables() == {"C156_INTENT": "service", "C156_TEXT": "poste apagado=sim"}
+    assert back.variables() == {ChannelVar.INTENT: "service", ChannelVar.TEXT: "poste apagado=sim"}
     assert back.get("event") == "AgentCalled"
 
 

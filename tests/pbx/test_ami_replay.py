@@ -13,6 +13,7 @@ import pytest
 from pbx.ami import AmiClient, AmiError, AmiMessage, AmiProtocol, Completed, Event, Greeting
 from pbx.ami.aio import AmiState, AsyncAmiClient
 from pbx.ami.protocol import Received
+from pbx.channel_vars import ChannelVar
 from tests.fixtures.ami_recorder import CALLER_NUMBER, IVR_VARIABLES, PAUSE_REASON
 from tests.fixtures.ami_replay import Chunk, Recording, ReplayServer, replay_core
 
@@ -82,7 +83,7 @@ def test_core_call_events_carry_the_ivr_variables() -> None:
     status = completed(items, "QueueStatus")[0]
     assert names(status.events) == ["QueueParams", "QueueMember", "QueueEntry"]
     assert status.events[2].get("CallerIDNum") == CALLER_NUMBER
-    caller_side = {**IVR_VARIABLES, "C156_ROUTE": "geral", "C156_QUEUE": "geral"}
+    caller_side = {**IVR_VARIABLES, ChannelVar.ROUTE: "geral", ChannelVar.QUEUE: "geral"}
     for name in ("AgentCalled", "AgentConnect", "AgentComplete"):
         (event,) = events(items, name)
         assert event.get("CallerIDNum") == CALLER_NUMBER
@@ -196,7 +197,7 @@ def test_threaded_client_sees_the_queued_call(quick: None) -> None:
         client.close()
     assert server.errors == []
     (connect,) = [e for e in seen if e.get("Event") == "AgentConnect"]
-    assert connect.variables()["C156_PROTOCOL"] == IVR_VARIABLES["C156_PROTOCOL"]
+    assert connect.variables()[ChannelVar.PROTOCOL] == IVR_VARIABLES[ChannelVar.PROTOCOL]
     assert "QueueEntry" not in names(seen)
 
 

@@ -80,6 +80,7 @@ class DeskController(QObject):
         w.call_panel.historyDrawn.connect(self._on_history_drawn)
         w.call_panel.editCitizen.connect(self._edit_citizen)
         w.call_panel.citizenChosen.connect(self._choose_citizen)
+        w.call_panel.hangUpRequested.connect(phone.hang_up)
         w.citizen_form.saved.connect(self._choose_citizen)
         w.request_form.registered.connect(self._on_registered)
         w.wrapup.finishRequested.connect(self._finish_wrapup)

@@ -19,7 +19,9 @@ TS = Path(__file__).resolve().parent.parent / "agent_desktop" / "i18n" / "centra
 PT_BR = {
     " (primary)": " (principal)", " — LATE": " — EM ATRASO", "(nothing)": "(nada)",
     "(51) 99999-1234, (51) 3333-4444": "(51) 99999-1234, (51) 3333-4444",
-    "Add note": "Adicionar observação", "Address": "Endereço", "Available": "Disponível",
+    "Add note": "Adicionar observação", "Hang up": "Encerrar ligação",
+    "End this call (the citizen hears the survey)":
+        "Encerrar esta ligação (o cidadão ouve a pesquisa de satisfação)", "Address": "Endereço", "Available": "Disponível",
     "CEP": "CEP", "CPF": "CPF", "Calls": "Chamadas", "Citizen": "Cidadão",
     "Call ended: choose the wrap-up code. No new call reaches you until you finish.":
         "Chamada encerrada: escolha a tabulação. Nenhuma nova chamada chega até você concluir.",

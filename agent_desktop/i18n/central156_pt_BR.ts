@@ -3,7 +3,7 @@
   <context>
     <name />
     <message>
-      <location filename="../views/inbox.py" line="46" />
+      <location filename="../views/inbox.py" line="45" />
       <location filename="../qtmodels.py" line="112" />
       <source>LATE</source>
       <translation>EM ATRASO</translation>
@@ -257,98 +257,108 @@
   <context>
     <name>CallPanel</name>
     <message>
-      <location filename="../views/call_panel.py" line="77" />
+      <location filename="../views/call_panel.py" line="62" />
+      <source>Hang up</source>
+      <translation>Encerrar ligação</translation>
+    </message>
+    <message>
+      <location filename="../views/call_panel.py" line="64" />
+      <source>End this call (the citizen hears the survey)</source>
+      <translation>Encerrar esta ligação (o cidadão ouve a pesquisa de satisfação)</translation>
+    </message>
+    <message>
+      <location filename="../views/call_panel.py" line="82" />
       <source>What the IVR learned</source>
       <translation>O que a URA identificou</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="90" />
+      <location filename="../views/call_panel.py" line="95" />
       <source>Said:</source>
       <translation>Disse:</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="91" />
+      <location filename="../views/call_panel.py" line="96" />
       <source>Service:</source>
       <translation>Serviço:</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="92" />
+      <location filename="../views/call_panel.py" line="97" />
       <source>Protocol consulted:</source>
       <translation>Protocolo consultado:</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="93" />
+      <location filename="../views/call_panel.py" line="98" />
       <source>Waited:</source>
       <translation>Esperou:</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="96" />
+      <location filename="../views/call_panel.py" line="101" />
       <source>Citizen</source>
       <translation>Cidadão</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="119" />
-      <location filename="../views/call_panel.py" line="208" />
+      <location filename="../views/call_panel.py" line="124" />
+      <location filename="../views/call_panel.py" line="205" />
       <source>Requests</source>
       <translation>Solicitações</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="120" />
+      <location filename="../views/call_panel.py" line="125" />
       <source>Calls</source>
       <translation>Chamadas</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="138" />
+      <location filename="../views/call_panel.py" line="133" />
       <source>Available</source>
       <translation>Disponível</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="139" />
+      <location filename="../views/call_panel.py" line="134" />
       <source>No call</source>
       <translation>Sem chamada</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="158" />
+      <location filename="../views/call_panel.py" line="155" />
       <source>Unknown number</source>
       <translation>Número desconhecido</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="160" />
+      <location filename="../views/call_panel.py" line="157" />
       <source>Queue:</source>
       <translation>Fila:</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="162" />
+      <location filename="../views/call_panel.py" line="159" />
       <source>(nothing)</source>
       <translation>(nada)</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="185" />
+      <location filename="../views/call_panel.py" line="182" />
       <source> — LATE</source>
       <translation> — EM ATRASO</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="187" />
+      <location filename="../views/call_panel.py" line="184" />
       <source>expected</source>
       <translation>previsão</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="213" />
+      <location filename="../views/call_panel.py" line="210" />
       <source>Citizen not identified.</source>
       <translation>Cidadão não identificado.</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="214" />
+      <location filename="../views/call_panel.py" line="211" />
       <source>New citizen (F2)</source>
       <translation>Cadastrar cidadão (F2)</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="216" />
+      <location filename="../views/call_panel.py" line="213" />
       <source>no CPF</source>
       <translation>sem CPF</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="223" />
+      <location filename="../views/call_panel.py" line="220" />
       <source>Edit (F2)</source>
       <translation>Editar (F2)</translation>
     </message>
@@ -417,83 +427,83 @@
   <context>
     <name>DeskController</name>
     <message>
-      <location filename="../controller.py" line="80" />
-      <location filename="../controller.py" line="271" />
+      <location filename="../controller.py" line="88" />
+      <location filename="../controller.py" line="278" />
       <source>Database</source>
       <translation>Banco de dados</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="97" />
+      <location filename="../controller.py" line="105" />
       <source>Ringing</source>
       <translation>Tocando</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="128" />
+      <location filename="../controller.py" line="136" />
       <source>In call</source>
       <translation>Em atendimento</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="150" />
+      <location filename="../controller.py" line="156" />
       <source>Wrap-up</source>
       <translation>Pós-atendimento</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="194" />
+      <location filename="../controller.py" line="200" />
       <source>The caller hung up before the answer.</source>
       <translation>O cidadão desligou antes do atendimento.</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="199" />
+      <location filename="../controller.py" line="206" />
       <source>Missed call at %1 (caller %2).</source>
       <translation>Chamada não atendida às %1 (número %2).</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="202" />
+      <location filename="../controller.py" line="209" />
       <source>You were paused: resume (F8) when you are back.</source>
       <translation>Você foi colocado em pausa: retome (F8) quando voltar.</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="255" />
+      <location filename="../controller.py" line="261" />
       <source>Connection to the PBX lost (%1). Reconnecting automatically; your forms are kept.</source>
       <translation>Conexão com a central telefônica perdida (%1). Reconectando automaticamente; seus formulários foram mantidos.</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="257" />
+      <location filename="../controller.py" line="263" />
       <source>Reconnect now</source>
       <translation>Reconectar agora</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="263" />
+      <location filename="../controller.py" line="269" />
       <source>Database offline</source>
       <translation>Banco fora do ar</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="265" />
+      <location filename="../controller.py" line="271" />
       <source>Database unavailable. What you typed is kept (also on disk); retrying every 5 s.</source>
       <translation>Banco de dados indisponível. O que você digitou está guardado (também em disco); nova tentativa a cada 5 s.</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="266" />
+      <location filename="../controller.py" line="272" />
       <source>Retry now</source>
       <translation>Tentar agora</translation>
     </message>
     <message>
-      <location filename="../views/common.py" line="48" />
+      <location filename="../views/common.py" line="49" />
       <source>PBX connected</source>
       <translation>Central conectada</translation>
     </message>
     <message>
-      <location filename="../views/common.py" line="49" />
+      <location filename="../views/common.py" line="50" />
       <source>PBX connecting...</source>
       <translation>Conectando à central...</translation>
     </message>
     <message>
-      <location filename="../views/common.py" line="50" />
+      <location filename="../views/common.py" line="52" />
       <source>PBX offline</source>
       <translation>Central fora do ar</translation>
     </message>
     <message>
-      <location filename="../views/common.py" line="51" />
+      <location filename="../views/common.py" line="53" />
       <source>PBX disconnected</source>
       <translation>Central desconectada</translation>
     </message>
@@ -501,12 +511,12 @@
   <context>
     <name>Errors</name>
     <message>
-      <location filename="../views/common.py" line="36" />
+      <location filename="../views/common.py" line="37" />
       <source>Database unavailable: nothing was lost, the form is kept. Try again in a moment.</source>
       <translation>Banco de dados indisponível: nada foi perdido, o formulário foi mantido. Tente de novo em instantes.</translation>
     </message>
     <message>
-      <location filename="../views/common.py" line="41" />
+      <location filename="../views/common.py" line="42" />
       <source>Unexpected error: %1</source>
       <translation>Erro inesperado: %1</translation>
     </message>
@@ -514,47 +524,47 @@
   <context>
     <name>InboxView</name>
     <message>
-      <location filename="../views/inbox.py" line="115" />
+      <location filename="../views/inbox.py" line="107" />
       <source>What was done — the citizen will hear or read this note</source>
       <translation>O que foi feito — o cidadão vai ouvir ou ler esta nota</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="118" />
+      <location filename="../views/inbox.py" line="110" />
       <source>Acknowledge: in progress (Ctrl+K)</source>
       <translation>Receber: em andamento (Ctrl+K)</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="120" />
+      <location filename="../views/inbox.py" line="112" />
       <source>Resolve (Ctrl+Enter)</source>
       <translation>Resolver (Ctrl+Enter)</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="126" />
+      <location filename="../views/inbox.py" line="118" />
       <source>Why it belongs to that secretariat</source>
       <translation>Por que cabe àquela secretaria</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="127" />
+      <location filename="../views/inbox.py" line="119" />
       <source>Forward (Ctrl+Shift+F)</source>
       <translation>Encaminhar (Ctrl+Shift+F)</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="142" />
+      <location filename="../views/inbox.py" line="134" />
       <source>What the secretariat did</source>
       <translation>O que a secretaria fez</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="150" />
+      <location filename="../views/inbox.py" line="142" />
       <source>Not ours — forward to:</source>
       <translation>Não é nosso — encaminhar para:</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="159" />
+      <location filename="../views/inbox.py" line="151" />
       <source>History</source>
       <translation>Histórico</translation>
     </message>
     <message numerus="yes">
-      <location filename="../views/inbox.py" line="190" />
+      <location filename="../views/inbox.py" line="182" />
       <source>%n request(s) to work on</source>
       <translation>
         <numerusform>%n solicitação a tratar</numerusform>
@@ -562,7 +572,7 @@
       </translation>
     </message>
     <message numerus="yes">
-      <location filename="../views/inbox.py" line="191" />
+      <location filename="../views/inbox.py" line="183" />
       <source>%n late</source>
       <translation>
         <numerusform>%n em atraso</numerusform>
@@ -570,22 +580,22 @@
       </translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="213" />
+      <location filename="../views/inbox.py" line="205" />
       <source>Choose a request on the left.</source>
       <translation>Escolha uma solicitação à esquerda.</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="241" />
+      <location filename="../views/inbox.py" line="233" />
       <source>%1 is in progress.</source>
       <translation>%1 está em andamento.</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="246" />
+      <location filename="../views/inbox.py" line="238" />
       <source>%1 resolved; the citizen will be told.</source>
       <translation>%1 resolvido; o cidadão será avisado.</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="251" />
+      <location filename="../views/inbox.py" line="243" />
       <source>%1 forwarded.</source>
       <translation>%1 encaminhado.</translation>
     </message>
@@ -593,32 +603,32 @@
   <context>
     <name>LoginDialog</name>
     <message>
-      <location filename="../views/login_dialog.py" line="32" />
+      <location filename="../views/login_dialog.py" line="37" />
       <source>Central 156 — Login</source>
       <translation>Central 156 — Entrar</translation>
     </message>
     <message>
-      <location filename="../views/login_dialog.py" line="40" />
+      <location filename="../views/login_dialog.py" line="45" />
       <source>e.g. PJSIP/agent-2001 (empty: your registered phone)</source>
       <translation>ex.: PJSIP/agent-2001 (vazio: o ramal cadastrado)</translation>
     </message>
     <message>
-      <location filename="../views/login_dialog.py" line="49" />
+      <location filename="../views/login_dialog.py" line="54" />
       <source>User</source>
       <translation>Usuário</translation>
     </message>
     <message>
-      <location filename="../views/login_dialog.py" line="50" />
+      <location filename="../views/login_dialog.py" line="55" />
       <source>Password</source>
       <translation>Senha</translation>
     </message>
     <message>
-      <location filename="../views/login_dialog.py" line="51" />
+      <location filename="../views/login_dialog.py" line="56" />
       <source>Phone</source>
       <translation>Ramal</translation>
     </message>
     <message>
-      <location filename="../views/login_dialog.py" line="68" />
+      <location filename="../views/login_dialog.py" line="73" />
       <source>Type your phone (no phone is registered for this user).</source>
       <translation>Informe seu ramal (este usuário não tem ramal cadastrado).</translation>
     </message>
@@ -626,27 +636,27 @@
   <context>
     <name>MainWindow</name>
     <message>
-      <location filename="../views/main_window.py" line="52" />
+      <location filename="../views/main_window.py" line="62" />
       <source>Central 156 — Agent desktop</source>
       <translation>Central 156 — Mesa do atendente</translation>
     </message>
     <message>
-      <location filename="../views/main_window.py" line="66" />
+      <location filename="../views/main_window.py" line="85" />
       <source>New request</source>
       <translation>Nova solicitação</translation>
     </message>
     <message>
-      <location filename="../views/main_window.py" line="67" />
+      <location filename="../views/main_window.py" line="86" />
       <source>Citizen</source>
       <translation>Cidadão</translation>
     </message>
     <message>
-      <location filename="../views/main_window.py" line="68" />
+      <location filename="../views/main_window.py" line="87" />
       <source>Find requests</source>
       <translation>Buscar protocolos</translation>
     </message>
     <message>
-      <location filename="../views/main_window.py" line="69" />
+      <location filename="../views/main_window.py" line="88" />
       <source>Wrap-up</source>
       <translation>Pós-atendimento</translation>
     </message>
@@ -667,94 +677,94 @@
   <context>
     <name>RequestForm</name>
     <message>
-      <location filename="../views/request_form.py" line="65" />
+      <location filename="../views/request_form.py" line="63" />
       <source>Type what the citizen needs: buraco, lâmpada, lixo, vazamento... (F3)</source>
       <translation>Digite o que o cidadão precisa: buraco, lâmpada, lixo, vazamento... (F3)</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="80" />
-      <location filename="../views/request_form.py" line="178" />
-      <location filename="../views/request_form.py" line="282" />
+      <location filename="../views/request_form.py" line="71" />
+      <location filename="../views/request_form.py" line="169" />
+      <location filename="../views/request_form.py" line="273" />
       <source>No service chosen.</source>
       <translation>Nenhum serviço escolhido.</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="85" />
+      <location filename="../views/request_form.py" line="76" />
       <source>Use the citizen's address</source>
       <translation>Usar o endereço do cidadão</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="89" />
+      <location filename="../views/request_form.py" line="80" />
       <source>What the citizen reports, in their words</source>
       <translation>O relato do cidadão, com as palavras dele</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="92" />
+      <location filename="../views/request_form.py" line="83" />
       <source>Forward to another focal point</source>
       <translation>Encaminhar para outro ponto focal</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="98" />
+      <location filename="../views/request_form.py" line="89" />
       <source>Reason for the other destination</source>
       <translation>Motivo do outro destino</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="99" />
+      <location filename="../views/request_form.py" line="90" />
       <source>Register request (Ctrl+Enter)</source>
       <translation>Registrar solicitação (Ctrl+Enter)</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="112" />
+      <location filename="../views/request_form.py" line="103" />
       <source>Service</source>
       <translation>Serviço</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="117" />
+      <location filename="../views/request_form.py" line="108" />
       <source>Where</source>
       <translation>Local</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="132" />
+      <location filename="../views/request_form.py" line="123" />
       <source>Description</source>
       <translation>Descrição</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="153" />
+      <location filename="../views/request_form.py" line="144" />
       <source> (primary)</source>
       <translation> (principal)</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="180" />
+      <location filename="../views/request_form.py" line="171" />
       <source>address required</source>
       <translation>endereço obrigatório</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="181" />
+      <location filename="../views/request_form.py" line="172" />
       <source>address optional</source>
       <translation>endereço opcional</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="184" />
+      <location filename="../views/request_form.py" line="175" />
       <source>deadline</source>
       <translation>prazo</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="226" />
+      <location filename="../views/request_form.py" line="217" />
       <source>Choose the service first (type in the search box).</source>
       <translation>Escolha o serviço primeiro (digite na busca).</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="250" />
+      <location filename="../views/request_form.py" line="241" />
       <source>Registering...</source>
       <translation>Registrando...</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="264" />
+      <location filename="../views/request_form.py" line="255" />
       <source>Forwarded to</source>
       <translation>Encaminhado para</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="264" />
+      <location filename="../views/request_form.py" line="255" />
       <source>Expected by</source>
       <translation>Previsão de atendimento:</translation>
     </message>
@@ -762,42 +772,42 @@
   <context>
     <name>RequestSearchView</name>
     <message>
-      <location filename="../views/request_search.py" line="40" />
+      <location filename="../views/request_search.py" line="38" />
       <source>Protocol, phone, CPF, name or street (F4)</source>
       <translation>Protocolo, telefone, CPF, nome ou rua (F4)</translation>
     </message>
     <message>
-      <location filename="../views/request_search.py" line="42" />
+      <location filename="../views/request_search.py" line="40" />
       <source>Search</source>
       <translation>Buscar</translation>
     </message>
     <message>
-      <location filename="../views/request_search.py" line="58" />
+      <location filename="../views/request_search.py" line="49" />
       <source>Note (what the citizen added)</source>
       <translation>Observação (o que o cidadão acrescentou)</translation>
     </message>
     <message>
-      <location filename="../views/request_search.py" line="59" />
+      <location filename="../views/request_search.py" line="50" />
       <source>Add note</source>
       <translation>Adicionar observação</translation>
     </message>
     <message>
-      <location filename="../views/request_search.py" line="63" />
+      <location filename="../views/request_search.py" line="54" />
       <source>Why the citizen disputes the closure</source>
       <translation>Por que o cidadão contesta o encerramento</translation>
     </message>
     <message>
-      <location filename="../views/request_search.py" line="64" />
+      <location filename="../views/request_search.py" line="55" />
       <source>Reopen</source>
       <translation>Reabrir</translation>
     </message>
     <message>
-      <location filename="../views/request_search.py" line="100" />
+      <location filename="../views/request_search.py" line="91" />
       <source>Searching...</source>
       <translation>Buscando...</translation>
     </message>
     <message numerus="yes">
-      <location filename="../views/request_search.py" line="106" />
+      <location filename="../views/request_search.py" line="97" />
       <source>%n request(s) found.</source>
       <translation>
         <numerusform>%n protocolo encontrado.</numerusform>
@@ -805,12 +815,12 @@
       </translation>
     </message>
     <message>
-      <location filename="../views/request_search.py" line="139" />
+      <location filename="../views/request_search.py" line="130" />
       <source>Note added.</source>
       <translation>Observação registrada.</translation>
     </message>
     <message>
-      <location filename="../views/request_search.py" line="146" />
+      <location filename="../views/request_search.py" line="137" />
       <source>Request reopened.</source>
       <translation>Protocolo reaberto.</translation>
     </message>
@@ -818,33 +828,33 @@
   <context>
     <name>RoleWindow</name>
     <message>
-      <location filename="../roles.py" line="89" />
+      <location filename="../roles.py" line="83" />
       <source>Central 156 — Supervision</source>
       <translation>Central 156 — Supervisão</translation>
     </message>
     <message>
-      <location filename="../roles.py" line="94" />
+      <location filename="../roles.py" line="88" />
       <source>Queue board</source>
       <translation>Painel de filas</translation>
     </message>
     <message>
-      <location filename="../roles.py" line="95" />
+      <location filename="../roles.py" line="89" />
       <source>Statistics</source>
       <translation>Estatísticas</translation>
     </message>
     <message>
-      <location filename="../roles.py" line="96" />
-      <location filename="../roles.py" line="123" />
+      <location filename="../roles.py" line="91" />
+      <location filename="../roles.py" line="119" />
       <source>Database</source>
       <translation>Banco de dados</translation>
     </message>
     <message>
-      <location filename="../roles.py" line="119" />
+      <location filename="../roles.py" line="114" />
       <source>Central 156 — Secretariat inbox</source>
       <translation>Central 156 — Caixa de entrada da secretaria</translation>
     </message>
     <message>
-      <location filename="../roles.py" line="122" />
+      <location filename="../roles.py" line="117" />
       <source>Inbox</source>
       <translation>Caixa de entrada</translation>
     </message>
@@ -852,137 +862,137 @@
   <context>
     <name>StatisticsView</name>
     <message>
-      <location filename="../views/statistics.py" line="93" />
+      <location filename="../views/statistics.py" line="104" />
       <source>Calls by queue</source>
       <translation>Chamadas por fila</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="94" />
+      <location filename="../views/statistics.py" line="105" />
       <source>Calls by agent</source>
       <translation>Chamadas por atendente</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="95" />
+      <location filename="../views/statistics.py" line="106" />
       <source>Calls by hour of the day</source>
       <translation>Chamadas por hora do dia</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="96" />
+      <location filename="../views/statistics.py" line="107" />
       <source>Calls by day</source>
       <translation>Chamadas por dia</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="97" />
+      <location filename="../views/statistics.py" line="108" />
       <source>Calls by month</source>
       <translation>Chamadas por mês</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="98" />
+      <location filename="../views/statistics.py" line="109" />
       <source>Pauses by agent and reason</source>
       <translation>Pausas por atendente e motivo</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="99" />
+      <location filename="../views/statistics.py" line="110" />
       <source>Satisfaction by month</source>
       <translation>Satisfação por mês</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="100" />
+      <location filename="../views/statistics.py" line="111" />
       <source>Satisfaction by agent</source>
       <translation>Satisfação por atendente</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="101" />
+      <location filename="../views/statistics.py" line="112" />
       <source>Satisfaction by service</source>
       <translation>Satisfação por serviço</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="102" />
+      <location filename="../views/statistics.py" line="113" />
       <source>Channels by month</source>
       <translation>Canais por mês</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="103" />
+      <location filename="../views/statistics.py" line="114" />
       <source>Late requests by secretariat</source>
       <translation>Atrasos por secretaria</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="104" />
+      <location filename="../views/statistics.py" line="115" />
       <source>Late requests by secretariat and service</source>
       <translation>Atrasos por secretaria e serviço</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="105" />
+      <location filename="../views/statistics.py" line="116" />
       <source>Reopened by secretariat</source>
       <translation>Reaberturas por secretaria</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="111" />
+      <location filename="../views/statistics.py" line="122" />
       <source>Today</source>
       <translation>Hoje</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="111" />
+      <location filename="../views/statistics.py" line="123" />
       <source>Last 7 days</source>
       <translation>Últimos 7 dias</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="112" />
+      <location filename="../views/statistics.py" line="124" />
       <source>Last 30 days</source>
       <translation>Últimos 30 dias</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="112" />
+      <location filename="../views/statistics.py" line="125" />
       <source>Last 12 months</source>
       <translation>Últimos 12 meses</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="114" />
+      <location filename="../views/statistics.py" line="126" />
       <source>Custom</source>
       <translation>Personalizado</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="122" />
+      <location filename="../views/statistics.py" line="135" />
       <source>Show (Ctrl+Enter)</source>
       <translation>Mostrar (Ctrl+Enter)</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="125" />
+      <location filename="../views/statistics.py" line="138" />
       <source>Export CSV (Ctrl+E)</source>
       <translation>Exportar CSV (Ctrl+E)</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="128" />
+      <location filename="../views/statistics.py" line="141" />
       <source>PDF summary (Ctrl+Shift+P)</source>
       <translation>Resumo em PDF (Ctrl+Shift+P)</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="133" />
+      <location filename="../views/statistics.py" line="146" />
       <source>Period:</source>
       <translation>Período:</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="134" />
+      <location filename="../views/statistics.py" line="147" />
       <source>to</source>
       <translation>a</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="179" />
+      <location filename="../views/statistics.py" line="202" />
       <source>The period ends before it begins.</source>
       <translation>O período termina antes de começar.</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="181" />
+      <location filename="../views/statistics.py" line="204" />
       <source>Computing...</source>
       <translation>Calculando...</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="191" />
+      <location filename="../views/statistics.py" line="214" />
       <source>Key</source>
       <translation>Chave</translation>
     </message>
     <message numerus="yes">
-      <location filename="../views/statistics.py" line="200" />
+      <location filename="../views/statistics.py" line="223" />
       <source>%1 — %2: %n row(s).</source>
       <translation>
         <numerusform>%1 — %2: %n linha.</numerusform>
@@ -990,17 +1000,17 @@
       </translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="208" />
+      <location filename="../views/statistics.py" line="231" />
       <source>Export</source>
       <translation>Exportar</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="215" />
+      <location filename="../views/statistics.py" line="238" />
       <source>Show a report first.</source>
       <translation>Mostre um relatório primeiro.</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="231" />
+      <location filename="../views/statistics.py" line="254" />
       <source>Saved to %1</source>
       <translation>Salvo em %1</translation>
     </message>
@@ -1054,17 +1064,17 @@
   <context>
     <name>WallboardController</name>
     <message>
-      <location filename="../supervision.py" line="92" />
+      <location filename="../supervision.py" line="93" />
       <source>Today's history could not be read (%1); the board counts calls seen live.</source>
       <translation>O histórico de hoje não pôde ser lido (%1); o painel conta as chamadas vistas ao vivo.</translation>
     </message>
     <message>
-      <location filename="../supervision.py" line="100" />
+      <location filename="../supervision.py" line="101" />
       <source>Connection to the PBX lost (%1). Reconnecting automatically; the board resynchronises when it is back.</source>
       <translation>Conexão com a central telefônica perdida (%1). Reconectando automaticamente; o painel se ressincroniza quando ela voltar.</translation>
     </message>
     <message>
-      <location filename="../supervision.py" line="103" />
+      <location filename="../supervision.py" line="104" />
       <source>Reconnect now</source>
       <translation>Reconectar agora</translation>
     </message>
@@ -1121,42 +1131,42 @@
   <context>
     <name>WrapupPanel</name>
     <message>
-      <location filename="../views/wrapup_panel.py" line="39" />
+      <location filename="../views/wrapup_panel.py" line="40" />
       <source>Finish wrap-up (Ctrl+F)</source>
       <translation>Concluir atendimento (Ctrl+F)</translation>
     </message>
     <message>
-      <location filename="../views/wrapup_panel.py" line="45" />
+      <location filename="../views/wrapup_panel.py" line="46" />
       <source>Wrap-up code (required):</source>
       <translation>Tabulação (obrigatória):</translation>
     </message>
     <message>
-      <location filename="../views/wrapup_panel.py" line="54" />
+      <location filename="../views/wrapup_panel.py" line="57" />
       <source>Call ended: choose the wrap-up code. No new call reaches you until you finish.</source>
       <translation>Chamada encerrada: escolha a tabulação. Nenhuma nova chamada chega até você concluir.</translation>
     </message>
     <message>
-      <location filename="../views/wrapup_panel.py" line="55" />
+      <location filename="../views/wrapup_panel.py" line="58" />
       <source>No call to wrap up.</source>
       <translation>Nenhum atendimento a tabular.</translation>
     </message>
     <message>
-      <location filename="../views/wrapup_panel.py" line="64" />
+      <location filename="../views/wrapup_panel.py" line="67" />
       <source>none</source>
       <translation>nenhum</translation>
     </message>
     <message>
-      <location filename="../views/wrapup_panel.py" line="65" />
+      <location filename="../views/wrapup_panel.py" line="68" />
       <source>Requests registered in this call:</source>
       <translation>Protocolos registrados nesta chamada:</translation>
     </message>
     <message>
-      <location filename="../views/wrapup_panel.py" line="81" />
+      <location filename="../views/wrapup_panel.py" line="84" />
       <source>Choose a wrap-up code first.</source>
       <translation>Escolha primeiro um código de encerramento (tabulação).</translation>
     </message>
     <message>
-      <location filename="../views/wrapup_panel.py" line="83" />
+      <location filename="../views/wrapup_panel.py" line="86" />
       <source>Saving...</source>
       <translation>Salvando...</translation>
     </message>

@@ -121,6 +121,13 @@ class AgentPhone(QObject):
         if self.phase is not Phase.WRAPUP:
             self._apply_pause(self.desired_pause)
 
+    def hang_up(self) -> None:
+        """End the call in progress (the gateway lets an agent hang up only their own call)."""
+        if self.phase is not Phase.TALKING or self.call is None:
+            return
+        log.info("agent hangs up call=%s channel=%s", self.call.uniqueid, self.call.channel)
+        self._command("Hangup", Channel=self.call.channel)
+
     def finish_wrapup(self) -> None:
         """The wrap-up is saved: take calls again (or start the pause asked for meanwhile)."""
         if self.pause_after_call:

@@ -46,6 +46,7 @@ class CallPanel(QWidget):
     historyDrawn = Signal(str)
     editCitizen = Signal(object)  # CitizenView | None (new)
     citizenChosen = Signal(object)  # CitizenView
+    hangUpRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,12 +59,17 @@ class CallPanel(QWidget):
         self.caller.setObjectName("callerNumber")
         self.caller.setStyleSheet("font-size:22px;font-weight:700;")
         self.queue = QLabel(self)
+        self.hang_up = QPushButton(self.tr("Hang up"), self)
+        self.hang_up.setObjectName("hangUp")
+        self.hang_up.setToolTip(self.tr("End this call (the citizen hears the survey)"))
+        self.hang_up.clicked.connect(self.hangUpRequested)
         self._build_ivr()
         self._build_citizen()
         self._build_history()
         layout = QVBoxLayout(self)
         header = QHBoxLayout()
         header.addWidget(self.caller, 1)
+        header.addWidget(self.hang_up)
         header.addWidget(self.phase)
         layout.addLayout(header)
         layout.addWidget(self.queue)
@@ -135,6 +141,8 @@ class CallPanel(QWidget):
         self.calls_model.set_rows([])
 
     def set_phase(self, phase: Phase, text: str) -> None:
+        # Only a call in progress can be ended from here; ringing calls go back to the queue.
+        self.hang_up.setVisible(phase is Phase.TALKING)
         self.phase.setText(f"  {text}  ")
         self.phase.setStyleSheet(f"{PHASE_STYLE[phase]}border-radius:10px;font-weight:600;"
                                  "padding:3px;")

@@ -6,6 +6,7 @@ by Whisper, routed by the call flow) to the pop.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -150,6 +151,33 @@ def test_call_pops_context_and_history_request_then_enforced_wrapup(
         assert call.wrapup_code == "Solicitação registrada"
         assert call.agent_id == agent.id
         assert [link.request.number for link in call.request_links] == [detail.number]
+
+
+
+def test_the_agent_hangs_up_their_own_call_from_the_desktop(
+    qtbot: QtBot,
+    gateways: Gateways,
+    pbx: RunningPbx,
+    tmp_path: Path,
+    database: Database,
+    agent: AgentUser,
+    ivr_route: dict[str, str],
+    desk_factory: list[Desk],
+) -> None:
+    """The phone would talk for a minute: the button ends the call now, through the gateway
+    (which allows an agent to hang up only the call connected to them), and wrap-up starts."""
+    desk = logged_in_desk(qtbot, gateways, tmp_path, database, agent, desk_factory,
+                          talk_seconds=60)
+    place_call(pbx.settings, SAID, caller_number=unique_caller_number(), lead_seconds=0.3,
+               hold_seconds=90, folder=tmp_path)
+    qtbot.waitUntil(lambda: desk.phone.phase is Phase.TALKING, timeout=20000)
+    button = desk.window.call_panel.hang_up
+    assert button.isVisible()
+    began = time.monotonic()
+    button.click()
+    qtbot.waitUntil(lambda: desk.phone.phase is Phase.WRAPUP, timeout=10000)
+    assert time.monotonic() - began < 10
+    assert not button.isVisible()
 
 
 def test_pause_reason_reaches_queue_log(

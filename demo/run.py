@@ -29,6 +29,7 @@ import httpx
 from citizen_center.config import Settings
 from citizen_center.demo_data import DEMO_PASSWORD
 from citizen_center.errors import CitizenCenterError
+from gateway.client import trust
 from gateway.protocol import HEALTH_PATH
 from pbx import process
 from pbx.provision import ensure_asterisk
@@ -102,7 +103,7 @@ def _wait_for_gateway(settings: Settings, gateway: subprocess.Popen[bytes],
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and gateway.poll() is None:
         try:
-            httpx.get(url, timeout=1, verify=settings.gateway.tls_ca_file or True)
+            httpx.get(url, timeout=1, verify=trust(settings.gateway.tls_ca_file))
             return
         except httpx.HTTPError:
             time.sleep(0.2)

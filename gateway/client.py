@@ -7,6 +7,7 @@ are imported: a desktop that uses this holds no PBX credential and no PBX code.
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 
 import httpx
@@ -51,7 +52,7 @@ def login(base_url: str, username: str, password: str, interface: str = "",
     base = base_url.rstrip("/")
     try:
         reply = httpx.post(f"{base}{LOGIN_PATH}", timeout=LOGIN_TIMEOUT_SECONDS,
-                           verify=ca_file or True,
+                           verify=trust(ca_file),
                            json={"username": username, "password": password,
                                  "interface": interface})
     except httpx.HTTPError as error:
@@ -65,6 +66,11 @@ def login(base_url: str, username: str, password: str, interface: str = "",
                           GatewayUser(int(user["id"]), str(user["username"]),
                                       str(user["full_name"]), str(user["role"]),
                                       str(user["interface"])), ca_file)
+
+
+def trust(ca_file: str = "") -> ssl.SSLContext:
+    """The CAs a desktop trusts: the configured one (a city's own CA), else the system's."""
+    return ssl.create_default_context(cafile=ca_file or None)
 
 
 def _refusal_text(reply: httpx.Response) -> str:

@@ -79,3 +79,16 @@ def pytest_fixture_setup(
             "@pytest.mark.postgresql",
             pytrace=False,
         )
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 at its lowest cost in tests: production's parameters cost ~0.2 s a hash, and the
+    tests check who may log in, not argon2's strength (a hash names its own parameters, so one
+    made here still verifies anywhere)."""
+    from argon2 import PasswordHasher
+
+    from citizen_center.services import users
+
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
+                                                         parallelism=1))

@@ -31,6 +31,8 @@ from tests.fixtures.asterisk import free_port
 from tests.fixtures.databases import fresh_database_url
 
 PASSWORD = "senha-de-teste-1"
+# Each test starts a TLS server with a fresh certificate: a second or so each.
+pytestmark = pytest.mark.slow
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:

@@ -48,7 +48,15 @@ import enum
 import logging
 from collections.abc import Callable, Mapping
 
-from pbx.ami.protocol import AmiError, AmiMessage, AmiProtocol, Completed, Event, Greeting, Received
+from pbx.ami.protocol import (
+    AmiError,
+    AmiMessage,
+    AmiProtocol,
+    Completed,
+    Event,
+    Received,
+    after_greeting,
+)
 
 log = logging.getLogger(__name__)
 
@@ -251,13 +259,8 @@ class AsyncAmiClient:
             received = self._protocol.receive(chunk)
             if received:
                 break
-        greeting = received[0]
-        assert isinstance(greeting, Greeting)
-        if not greeting.is_asterisk:
-            raise AmiError(f"{self.host}:{self.port} is not an Asterisk manager: "
-                           f"{greeting.banner!r}")
-        self.banner = greeting.banner
-        return received[1:]
+        self.banner, rest = after_greeting(received, f"{self.host}:{self.port}")
+        return rest
 
     async def _read_loop(self, reader: asyncio.StreamReader) -> None:
         try:

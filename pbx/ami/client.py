@@ -18,7 +18,15 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from pbx.ami.protocol import AmiError, AmiMessage, AmiProtocol, Completed, Event, Greeting, Received
+from pbx.ami.protocol import (
+    AmiError,
+    AmiMessage,
+    AmiProtocol,
+    Completed,
+    Event,
+    Received,
+    after_greeting,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +87,8 @@ class AmiClient:
             received = self._protocol.receive(chunk)
             if received:
                 break
-        greeting = received[0]
-        assert isinstance(greeting, Greeting)
-        if not greeting.is_asterisk:
-            raise AmiError(f"{self.host}:{self.port} is not an Asterisk manager: "
-                           f"{greeting.banner!r}")
-        self.banner = greeting.banner
-        return received[1:]
+        self.banner, rest = after_greeting(received, f"{self.host}:{self.port}")
+        return rest
 
     def login(self, username: str, secret: str, events: str = "on") -> AmiClient:
         response = self.action("Login", Username=username, Secret=secret, Events=events)

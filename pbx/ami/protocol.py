@@ -142,6 +142,16 @@ class Greeting:
         return self.banner.startswith(BANNER_PREFIX)
 
 
+def after_greeting(received: list[Received], peer: str) -> tuple[str, list[Received]]:
+    """The banner of an Asterisk manager and what came with it, once ``received`` is non-empty
+    (the banner is always first); AmiError when ``peer`` is something else."""
+    greeting = received[0]
+    assert isinstance(greeting, Greeting)
+    if not greeting.is_asterisk:
+        raise AmiError(f"{peer} is not an Asterisk manager: {greeting.banner!r}")
+    return greeting.banner, received[1:]
+
+
 @dataclass(frozen=True)
 class Event:
     """A message that answers no pending action: a real event, or a late answer."""

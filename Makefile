@@ -67,13 +67,14 @@ check-fast: venv
 
 lint: check-lint check-types check-imports
 
-# Each prints a table (figures and method in bench/README.md); about 30 minutes in all.
+# Each prints a table (figures and method in bench/README.md); about 40 minutes in all.
 bench: venv system-packages
 	$(BIN)/python -m bench.database
 	$(BIN)/python -m bench.reports --quiet
 	$(BIN)/python -m bench.speech --voices
 	$(BIN)/python -m bench.ivr_capacity
 	$(BIN)/python -m bench.desktop
+	$(BIN)/python -m bench.gateway
 
 system-packages:
 	@scripts/install-system-packages $(SYSTEM_PACKAGES)

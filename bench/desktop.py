@@ -53,20 +53,21 @@ def rss_mib() -> float:
     return 0.0
 
 
-def prepare(url: str, citizens: int, requests: int, calls: int) -> float:
+def prepare(url: str, citizens: int, requests: int, calls: int, progress: bool = False) -> float:
     database = Database.from_url(url)
     migrate.upgrade(database.engine)
     with database.transaction() as session:
         load_catalogue(session, shipped_catalogue())
     began = time.perf_counter()
     generate(database, citizens=citizens, requests=requests, calls=calls, seed=156,
-             policy=DEFAULT_POLICY, progress=False)
+             policy=DEFAULT_POLICY, progress=progress)
     database.dispose()
     return time.perf_counter() - began
 
 
-def event(name: str, uniqueid: str, phone: str, **extra: str) -> PbxMessage:
-    headers = [("Event", name), ("Interface", INTERFACE), ("Queue", "geral"),
+def event(name: str, uniqueid: str, phone: str, interface: str = INTERFACE,
+          **extra: str) -> PbxMessage:
+    headers = [("Event", name), ("Interface", interface), ("Queue", "geral"),
                ("Uniqueid", uniqueid), ("Channel", f"PJSIP/trunk-{uniqueid}"),
                ("CallerIDNum", phone), ("CallerIDName", "<unknown>"),
                ("ChanVariable", f"{ChannelVar.CALL_ID}={uniqueid}"),
@@ -94,7 +95,17 @@ def wait_until(app: QApplication, condition: object, timeout: float = 30.0) -> N
         time.sleep(0.0005)
 
 
-def run_calls(desk: Desk, app: QApplication, phones: list[str]) -> list[float]:
+def settle(app: QApplication, seconds: float) -> None:
+    """Let the desktop finish what the last call left to do (redraws) for ``seconds``: a call
+    reaches an idle desktop, not one still drawing the previous wrap-up."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def run_calls(desk: Desk, app: QApplication, phones: list[str], pause: float = 0.0
+              ) -> list[float]:
     latencies: list[float] = []
     saved: list[str] = []
     desk.controller.screenPopDrawn.connect(lambda _u, ms: latencies.append(ms))
@@ -102,6 +113,7 @@ def run_calls(desk: Desk, app: QApplication, phones: list[str]) -> list[float]:
     _desk.append(desk)
     for index, phone in enumerate(phones):
         uniqueid = f"bench-{time.time_ns()}-{index}"
+        settle(app, pause)
         desk.phone._on_event(event("AgentCalled", uniqueid, phone))
         wait_until(app, lambda n=index: len(latencies) > n)
         desk.phone._on_event(event("AgentConnect", uniqueid, phone, HoldTime="12"))
@@ -112,18 +124,25 @@ def run_calls(desk: Desk, app: QApplication, phones: list[str]) -> list[float]:
     return latencies
 
 
-def bench(url: str, calls: int) -> None:
+def pick_phones(database: Database, calls: int, seed: int = 156) -> list[str]:
+    """``calls`` random numbers of existing callers (national form, as the PBX reports them)."""
+    with database.transaction() as session:
+        phones = list(session.scalars(select(CitizenPhone.e164).order_by(CitizenPhone.id)
+                                      .limit(50_000)))
+    rng = random.Random(seed)
+    return [rng.choice(phones).removeprefix("+55") for _ in range(calls)]
+
+
+def bench(url: str, calls: int, seed: int = 156, pause: float = 0.0) -> list[float]:
+    """Print the table; return the screen-pop latencies (ms)."""
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     database = Database.from_url(url)
     with database.transaction() as session:
-        phones = list(session.scalars(select(CitizenPhone.e164).order_by(CitizenPhone.id)
-                                      .limit(50_000)))
         user = session.scalar(select(User).where(User.role == Role.AGENT).limit(1))
         assert user is not None, "no agent user: the demo data creates them"
         agent = AgentUser(user.id, user.username, user.full_name, user.role, INTERFACE)
-    rng = random.Random(156)
-    chosen = [rng.choice(phones).removeprefix("+55") for _ in range(calls)]
+    chosen = pick_phones(database, calls, seed)
     settings = load_settings().replace(desktop=DesktopSettings(
         queues=("geral",), drafts_dir=Path(tempfile.mkdtemp(prefix="c156-bench-drafts-"))))
     services = make_services(settings, database, agent.username)
@@ -138,7 +157,7 @@ def bench(url: str, calls: int) -> None:
     desk.window.request_form.load_catalogue()
     app.processEvents()
     before = rss_mib()
-    latencies = run_calls(desk, app, chosen)
+    latencies = run_calls(desk, app, chosen, pause)
     after = rss_mib()
     q = statistics.quantiles(latencies, n=100)
     print(f"\n{'metric':<44}{'value':>12}")
@@ -153,6 +172,7 @@ def bench(url: str, calls: int) -> None:
         print(f"{name:<44}{value:>12}")
     desk.close()
     database.dispose()
+    return latencies
 
 
 def main() -> None:

@@ -81,6 +81,10 @@ class Hub:
         self.ami = ami
         self.queues = frozenset(queues)
         self.sessions: set[DesktopSession] = set()
+        # The same desktops indexed the way events address them (an event is about one phone,
+        # or for supervisors): fan-out cost follows the audience, not the number of desktops.
+        self._supervisors: set[DesktopSession] = set()
+        self._by_interface: dict[str, set[DesktopSession]] = {}
         self.pbx_state = PbxState.DOWN
         # Channels of the call each interface is on (casefolded interface → channels), so an
         # agent may hang up their own call and nobody else's.
@@ -90,12 +94,22 @@ class Hub:
 
     def attach(self, session: DesktopSession) -> None:
         self.sessions.add(session)
+        if session.user.supervises:
+            self._supervisors.add(session)
+        elif policy.is_agent_with_phone(session.user):
+            self._by_interface.setdefault(_key(session.user.interface), set()).add(session)
         log.info("desktop connected user=%s role=%s interface=%s peer=%s desktops=%d",
                  session.user.username, session.user.role.value, session.user.interface,
                  session.peer, len(self.sessions))
 
     def detach(self, session: DesktopSession) -> None:
         self.sessions.discard(session)
+        self._supervisors.discard(session)
+        group = self._by_interface.get(_key(session.user.interface))
+        if group is not None:
+            group.discard(session)
+            if not group:
+                del self._by_interface[_key(session.user.interface)]
         log.info("desktop disconnected user=%s peer=%s desktops=%d", session.user.username,
                  session.peer, len(self.sessions))
 
@@ -116,15 +130,24 @@ class Hub:
     def on_ami_event(self, message: Headers) -> None:
         event = PbxMessage(message.headers)
         self._track_calls(event)
-        encoded: dict[int, str] = {}
-        for session in list(self.sessions):
-            visible = policy.visible_event(session.user, event)
-            if visible is None:
-                continue
-            key = id(visible)  # most users see the very same object: encode it once
-            if key not in encoded:
-                encoded[key] = encode_event(visible)
-            session.offer(encoded[key])
+        seen_by = policy.audience(event)
+        if seen_by.supervisors:
+            self._offer_all(self._supervisors, event)
+        if seen_by.all_agents is not None:
+            self._offer_all(self._agents_with_phone(), seen_by.all_agents)
+        elif seen_by.interface:
+            self._offer_all(self._by_interface.get(seen_by.interface, set()), event)
+
+    @staticmethod
+    def _offer_all(sessions: Collection[DesktopSession], event: PbxMessage) -> None:
+        if not sessions:
+            return
+        text = encode_event(event)  # once per event, whatever the number of desktops
+        for session in list(sessions):
+            session.offer(text)
+
+    def _agents_with_phone(self) -> list[DesktopSession]:
+        return [session for group in self._by_interface.values() for session in group]
 
     def _track_calls(self, event: PbxMessage) -> None:
         name = event.get("Event")
@@ -168,3 +191,7 @@ class Hub:
         except Exception as error:
             log.warning("action failed user=%s action=%s error=%s", user.username, action, error)
             return PbxMessage.error(f"PBX indisponível: {error}"), []
+
+
+def _key(interface: str) -> str:
+    return interface.strip().casefold()

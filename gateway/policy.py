@@ -134,17 +134,45 @@ def authorise(user: SessionUser, action: str, fields: Mapping[str, str],
     return Decision(True, sent)
 
 
-def visible_event(user: SessionUser, event: PbxMessage) -> PbxMessage | None:
-    """The event as this user may see it, or None."""
+@dataclass(frozen=True)
+class Audience:
+    """Who may see one event, decided once per event (the hub fans it out by this, instead of
+    asking the rules once per connected desktop)."""
+
+    supervisors: bool = False
+    # Every agent sees this version (the caller's identity stripped), or None.
+    all_agents: PbxMessage | None = None
+    # The agent on this phone interface (casefolded) sees the event whole, or "".
+    interface: str = ""
+
+
+def audience(event: PbxMessage) -> Audience:
     name = event.get("Event")
-    if user.supervises:
-        return event if name.startswith(("Queue", "Agent")) else None
-    if user.role is not Role.AGENT or not user.interface:
-        return None
+    supervisors = name.startswith(("Queue", "Agent"))
     if name in ANONYMOUS_QUEUE_EVENTS:
-        return PbxMessage(tuple((key, event.get(key)) for key in ANONYMOUS_HEADERS
-                                if event.get(key)))
-    if name in OWN_INTERFACE_EVENTS and _about(event, user.interface):
+        stripped = PbxMessage(tuple((key, event.get(key)) for key in ANONYMOUS_HEADERS
+                                    if event.get(key)))
+        return Audience(supervisors, all_agents=stripped)
+    if name in OWN_INTERFACE_EVENTS:
+        return Audience(supervisors, interface=_interface_of(event).strip().casefold())
+    return Audience(supervisors)
+
+
+def is_agent_with_phone(user: SessionUser) -> bool:
+    return user.role is Role.AGENT and bool(user.interface)
+
+
+def visible_event(user: SessionUser, event: PbxMessage,
+                  seen_by: Audience | None = None) -> PbxMessage | None:
+    """The event as this user may see it, or None."""
+    who = seen_by or audience(event)
+    if user.supervises:
+        return event if who.supervisors else None
+    if not is_agent_with_phone(user):
+        return None
+    if who.all_agents is not None:
+        return who.all_agents
+    if who.interface and who.interface == user.interface.strip().casefold():
         return event
     return None
 
@@ -159,6 +187,9 @@ def visible_list(user: SessionUser, action: str,
             and (event.get("Event") != "QueueMember" or _about(event, user.interface))]
 
 
+def _interface_of(event: PbxMessage) -> str:
+    return event.get("Interface") or event.get("Location") or event.get("StateInterface")
+
+
 def _about(event: PbxMessage, interface: str) -> bool:
-    named = event.get("Interface") or event.get("Location") or event.get("StateInterface")
-    return same_interface(named, interface)
+    return same_interface(_interface_of(event), interface)

@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 API_PREFIX = "/v1"
@@ -55,10 +56,18 @@ class PbxMessage:
 
     headers: tuple[tuple[str, str], ...]
 
+    @cached_property
+    def _first(self) -> dict[str, str]:
+        # Built on the first read: the hub reads a few headers of every event, and an
+        # AgentCalled has some fifty.
+        found: dict[str, str] = {}
+        for name, value in self.headers:
+            found.setdefault(name.lower(), value)
+        return found
+
     def get(self, key: str, default: str = "") -> str:
         """The first header of this name (AMI header names are case-insensitive)."""
-        wanted = key.lower()
-        return next((value for name, value in self.headers if name.lower() == wanted), default)
+        return self._first.get(key.lower(), default)
 
     def get_all(self, key: str) -> list[str]:
         wanted = key.lower()

@@ -11,9 +11,11 @@ from typing import Any
 from citizen_center.domain.workflow import Role
 from gateway import hub as hub_module
 from gateway.hub import DesktopSession, Hub
-from gateway.policy import SessionUser
+from gateway.policy import SessionUser, visible_event
 from gateway.protocol import ActionRequest, PbxMessage
+from pbx.ami import AmiProtocol, Event
 from pbx.channel_vars import ChannelVar
+from tests.fixtures.ami_replay import Recording, replay_core
 
 ANA = SessionUser(1, "ana", "Ana", Role.AGENT, "PJSIP/agent-2001")
 BIA = SessionUser(2, "bia", "Bia", Role.AGENT, "PJSIP/agent-2002")
@@ -104,5 +106,34 @@ def test_a_desktop_that_cannot_keep_up_is_dropped() -> None:
             hub.on_ami_event(PbxMessage((("Event", "QueueParams"), ("Queue", "geral"))))
         assert beto.closed.is_set()
         assert beto.close_reason is hub_module.Closed.SLOW
+
+    asyncio.run(scenario())
+
+
+def test_the_hubs_fan_out_agrees_with_the_rules_on_recorded_traffic() -> None:
+    """Every event of a call recorded from Asterisk 22 reaches exactly the desktops the rules
+    let see it, in the version they may see."""
+    recorded = [item.message for item in replay_core(AmiProtocol("t-"),
+                                                     Recording.load("queue_call"))
+                if isinstance(item, Event)]
+    member = next(m.get("Interface") for m in recorded if m.get("Event") == "AgentCalled")
+    users = [SessionUser(1, "dona", "Dona", Role.AGENT, member.upper()),
+             SessionUser(2, "outra", "Outra", Role.AGENT, "PJSIP/agent-2999"),
+             BETO, SessionUser(4, "fabi", "Fabi", Role.FOCAL_POINT, "")]
+
+    async def scenario() -> None:
+        hub = Hub(FakeAmi(), ["geral"])
+        sessions = [DesktopSession(user, "test", outbox=asyncio.Queue()) for user in users]
+        for session in sessions:
+            hub.attach(session)
+        for message in recorded:
+            hub.on_ami_event(message)
+            event = PbxMessage(message.headers)
+            for session in sessions:
+                expected = visible_event(session.user, event)
+                got = drained(session)
+                assert got == ([] if expected is None else
+                               [{"type": "event", "headers": expected.as_pairs()}]), (
+                    session.user.username, event.get("Event"))
 
     asyncio.run(scenario())

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from citizen_center.db import Database
 from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.errors import DatabaseUnavailableError
+from citizen_center.logs import call_context
 from citizen_center.models import CallStep, utcnow
 from citizen_center.services import calls, requests, surveys
 from citizen_center.services.calls import StepInput
@@ -132,10 +133,8 @@ class CallRecorder:
 
     def _append(self, entry: Entry, why: str) -> None:
         self.journal.append(entry)
-        log.warning(
-            "journal append op=%s key=%s call=%s reason=%s",
-            entry["op"], entry["key"], entry["uniqueid"], why,
-        )
+        # The call's thread: the log line's call= field is already this call's uniqueid.
+        log.warning("journal append op=%s key=%s reason=%s", entry["op"], entry["key"], why)
 
 
 # --- replaying and sweeping ----------------------------------------------------------------------
@@ -195,19 +194,21 @@ class Replayer:
     @staticmethod
     def _replay_entry(database: Database, entry: Entry) -> bool | None:
         """True: written; False: dropped (it can never be written); None: database away."""
-        fields = f"op={entry.get('op')} key={entry.get('key')} call={entry.get('uniqueid')}"
-        try:
-            with database.transaction() as session:
-                apply_entry(session, entry)
-        except DatabaseUnavailableError as exc:
-            log.warning("journal replay paused %s: %s", fields, exc)
-            return None
-        except Exception:
-            # A bad entry (a bug, a call removed meanwhile) must not hold back every later one.
-            log.exception("journal entry dropped %s", fields)
-            return False
-        log.info("journal replayed %s", fields)
-        return True
+        fields = f"op={entry.get('op')} key={entry.get('key')}"
+        # The replayer's log lines carry the call they replay, as the call's own lines do.
+        with call_context(str(entry.get("uniqueid", "-"))):
+            try:
+                with database.transaction() as session:
+                    apply_entry(session, entry)
+            except DatabaseUnavailableError as exc:
+                log.warning("journal replay paused %s: %s", fields, exc)
+                return None
+            except Exception:
+                # A bad entry (a bug, a call removed meanwhile) must not hold back every later.
+                log.exception("journal entry dropped %s", fields)
+                return False
+            log.info("journal replayed %s", fields)
+            return True
 
     def sweep(self) -> list[str]:
         """Close the calls lost by a dead IVR (see ``calls.close_lost_calls``); their uniqueids."""
@@ -221,7 +222,8 @@ class Replayer:
             log.warning("lost-call sweep skipped: %s", exc)
             return []
         for uniqueid in closed:
-            log.warning("lost call closed outcome=%s call=%s", CallOutcome.IVR_LOST, uniqueid)
+            with call_context(uniqueid):
+                log.warning("lost call closed outcome=%s", CallOutcome.IVR_LOST)
         return closed
 
     def run_once(self) -> ReplayResult:

@@ -188,7 +188,7 @@ def test_a_call_left_open_by_a_killed_ivr_is_closed_as_lost_by_the_next_one(
         # The next IVR to start sweeps; the limit is short here so the test need not wait.
         successor = launch_ivr(tmp_path, ivr_database, name="successor", ivr_lost_call_after_s="1")
         try:
-            successor.wait_for_log("lost call closed outcome=ivr_lost call=1700000000.0003")
+            successor.wait_for_log("call=1700000000.0003 msg=lost call closed outcome=ivr_lost")
         finally:
             successor.kill()
         with database.transaction() as session:

@@ -149,7 +149,8 @@ class ReplayResult:
 
 class Replayer:
     """Puts the journal into the database and closes lost calls, every ``interval_s`` from a
-    thread of the IVR service (``start``), or once when asked (``run_once``, for tests)."""
+    thread of the IVR service (``start``), or once when asked (``replay``, ``sweep``: tests and
+    ``central156 ivr replay``/``sweep``)."""
 
     def __init__(
         self,
@@ -225,9 +226,6 @@ class Replayer:
             with call_context(uniqueid):
                 log.warning("lost call closed outcome=%s", CallOutcome.IVR_LOST)
         return closed
-
-    def run_once(self) -> ReplayResult:
-        return self.replay()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="journal-replayer", daemon=True)

@@ -4,7 +4,9 @@ Welcome → the caller identified by number (and told of open requests) → "say
 call" or keys → confirm when unsure → after two failures, the key menu → self-service status of a
 protocol, or the queue of the recognised service with what the IVR learned set on the channel
 (``__C156_*`` variables reach the agent's desktop). "Atendente" or key 0 goes to an agent at any
-point. With the database down the caller hears an apology and goes to the general queue.
+point. When the database is needed and down (looking the caller or a protocol up) the caller
+hears an apology and goes to the general queue; the call's record is journaled meanwhile
+(``ivr.recorder``), so a database lost mid-menu costs the caller nothing.
 """
 
 from __future__ import annotations

@@ -200,6 +200,17 @@ class IvrSettings(Section):
     # several machines it is a shared folder mounted at the same path on all of them.
     # Empty: <user data dir>/recordings.
     recordings_dir: OptionalPath = None
+    # Where the IVR journals what it could not write to the database (calls, steps, surveys),
+    # replaying it every ``journal_replay_s`` once the database is back. A local disk of the
+    # IVR's machine: it must survive a restart. Empty: <user data dir>/ivr-journal.
+    journal_dir: OptionalPath = None
+    journal_replay_s: float = 5.0
+    # A call still without an outcome this long after it started was lost by a dead IVR (the
+    # menu notes an outcome before any hand-off); the IVR service closes it as ``ivr_lost``.
+    lost_call_after_s: float = 3600.0
+
+    def resolved_journal_dir(self) -> Path:
+        return self.journal_dir or user_data_dir() / "ivr-journal"
 
     def resolved_models_dir(self) -> Path:
         return self._resolved_dir(self.models_dir, "models")

@@ -7,7 +7,8 @@
   the prompt or the recording), else what the recogniser heard in the recording, which stops on
   silence.
 - ``step`` appends one step to the call's IVR path in the database, in its own short
-  transaction, so a hang-up or a crash later loses nothing already recorded.
+  transaction, so a hang-up or a crash later loses nothing already recorded; with the database
+  away it goes to the IVR's journal (``ivr.recorder``) and reaches the database later.
 
 Used by one thread (the call's) only.
 """
@@ -17,18 +18,18 @@ from __future__ import annotations
 import logging
 import re
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from citizen_center.domain.identifiers import normalize_phone
 from citizen_center.domain.outcomes import CallOutcome
-from citizen_center.errors import DatabaseUnavailableError, ValidationError
-from citizen_center.services import calls
-from citizen_center.services.calls import StepInput
+from citizen_center.errors import ValidationError
 from citizen_center.services.common import Actor
 from ivr.agi import FastAgiChannel
 from ivr.intent import Intent, IntentKind, MenuContext
+from ivr.recorder import make_entry
 from ivr.runtime import IvrRuntime
 from ivr.speech.base import has_speech
 from pbx.channel_vars import ChannelVar
@@ -70,7 +71,11 @@ class AgiCall:
         self.runtime = runtime
         self.env = channel.env
         self.uniqueid = channel.env.get("agi_uniqueid", "")
-        self.call_id: int | None = None
+        self.recorded = False  # the call's record was opened (written or journaled)
+        # Idempotency keys: this AGI session's token and a counter (a call may run several AGI
+        # sessions, e.g. the menu and later the survey, on one uniqueid).
+        self._token = uuid.uuid4().hex[:8]
+        self._entries = 0
         self._record_seq = 0
 
     # --- who is calling ---------------------------------------------------------------------
@@ -88,43 +93,57 @@ class AgiCall:
         return self.env.get(f"agi_arg_{index}", "").strip()
 
     # --- the call record ----------------------------------------------------------------------
-    def open_record(self, citizen_id: int | None = None) -> int:
-        # Ask the channel first: no AGI round-trip while a database transaction is open.
-        linkedid = self.get_variable("CHANNEL(linkedid)")
-        with self.runtime.database.transaction() as session:
-            call = calls.start_call(
-                session,
-                uniqueid=self.uniqueid,
-                caller_number=self.caller_number,
-                linkedid=linkedid,
-                citizen_id=citizen_id,
-            )
-            self.call_id = call.id
-            return call.id
+    # Every write goes through the runtime's recorder: into the database, or into the journal
+    # when the database is away (replayed later), so nothing the call did is lost.
+    def _record(self, op: str, **data: Any) -> bool:
+        """Write one entry; True when it reached the database now, False when journaled."""
+        self._entries += 1
+        key = f"{self.uniqueid}/{self._token}/{self._entries}"
+        entry = make_entry(op, self.uniqueid, key, **data)
+        return self.runtime.recorder.write(self.runtime.database, entry)
+
+    def open_record(self, citizen_id: int | None = None) -> None:
+        """Open (or, for a retried AGI, find) the call's record; later writes need it."""
+        try:
+            # Ask the channel first: no AGI round-trip while a database transaction is open.
+            linkedid = self.get_variable("CHANNEL(linkedid)")
+        except Exception as exc:  # hung up already: the uniqueid stands in, as start_call does
+            log.info("no linkedid (%s)", exc)
+            linkedid = ""
+        self._record(
+            "open", caller_number=self.caller_number, linkedid=linkedid, citizen_id=citizen_id
+        )
+        self.recorded = True
 
     def step(self, name: str, **fields: Any) -> None:
-        """Record one step of the IVR path; a database failure here is logged, not fatal."""
-        if self.call_id is None:
+        """Record one step of the IVR path (journaled if the database is away)."""
+        if not self.recorded:
             return
-        try:
-            with self.runtime.database.transaction() as session:
-                call = calls.get_call(session, self.uniqueid)
-                calls.record_step(session, call, StepInput(step=name, **fields))
-        except DatabaseUnavailableError as exc:
-            log.warning("step %s not recorded: %s", name, exc)
+        self._record("step", step=name, **fields)
+
+    def set_queue(self, queue: str) -> None:
+        self._record("queue", queue=queue)
+
+    def mark_answered(self, queue: str, agent_interface: str) -> None:
+        self._record("answered", queue=queue, agent_interface=agent_interface)
+
+    def record_survey(self, score: int, agent_interface: str) -> None:
+        self._record("survey", score=score, agent_interface=agent_interface)
+
+    def link_consulted(self, number: str) -> None:
+        """Note that the caller heard the status of request ``number``."""
+        if self.recorded:
+            self._record("consulted", number=number)
 
     def finish(self, outcome: CallOutcome, *, ended: bool = True) -> None:
         """Note how the IVR part ended; ``ended`` when the call itself is over (hang-up,
-        self-service), not when it goes on to a queue. Never raises: this runs after hang-ups."""
-        if self.call_id is None:
-            return
+        self-service), not when it goes on to a queue. A call the database never saw (down
+        from the start) gets its record here, journaled. Never raises: this runs after
+        hang-ups."""
         try:
-            with self.runtime.database.transaction() as session:
-                record = calls.get_call(session, self.uniqueid)
-                if ended:
-                    calls.finish_call(session, record, outcome)
-                else:
-                    calls.set_outcome(session, record, outcome)
+            if not self.recorded:
+                self.open_record()
+            self._record("outcome", outcome=outcome.value, ended=ended)
         except Exception as exc:
             log.warning("call record not completed (%s): %s", outcome, exc)
 

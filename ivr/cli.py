@@ -1,10 +1,15 @@
-"""``central156 ivr``: run the FastAGI server."""
+"""``central156 ivr``: run the FastAGI server; replay its journal, close lost calls by hand."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import click
 
 from citizen_center.config import load_settings
+
+if TYPE_CHECKING:
+    from ivr.recorder import Replayer
 
 
 @click.group()
@@ -27,3 +32,44 @@ def serve(host: str | None, port: int | None) -> None:
             f"cannot listen on {host or settings.listen_host}:{port or settings.listen_port}: {exc}"
         ) from exc
     serve_forever(server)
+
+
+@ivr.command()
+@click.option(
+    "--older-than", type=float,
+    help="Seconds without an outcome before a call counts as lost (default: [ivr] "
+    "lost_call_after_s).",
+)
+def sweep(older_than: float | None) -> None:
+    """Close the calls a dead IVR left open (outcome ivr_lost). The IVR service does this at
+    start and every minute; this is for when no IVR is running."""
+    replayer = _replayer(older_than)
+    if replayer.recorder.journal.pending():
+        raise click.ClickException("the journal is not replayed yet: run `central156 ivr replay`")
+    closed = replayer.sweep()
+    click.echo(f"{len(closed)} lost call(s) closed" + (": " + ", ".join(closed) if closed else ""))
+
+
+@ivr.command()
+def replay() -> None:
+    """Write the IVR journal (what the IVR could not write while the database was away) to the
+    database now. The IVR service does this every [ivr] journal_replay_s."""
+    result = _replayer(None).replay()
+    click.echo(f"{result.replayed} entries replayed, {result.dropped} dropped")
+    if result.remaining:
+        raise click.ClickException("the database is unavailable: entries remain in the journal")
+
+
+def _replayer(older_than: float | None) -> Replayer:
+    from datetime import timedelta
+
+    from citizen_center.db import Database
+    from ivr.journal import Journal
+    from ivr.recorder import CallRecorder, Replayer
+
+    settings = load_settings()
+    database = Database.from_settings(settings)
+    limit = timedelta(seconds=older_than if older_than is not None
+                      else settings.ivr.lost_call_after_s)
+    recorder = CallRecorder(Journal(settings.ivr.resolved_journal_dir()))
+    return Replayer(recorder, lambda: database, lambda: limit)

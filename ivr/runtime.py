@@ -23,6 +23,8 @@ from citizen_center.services.catalogue import catalogue_from_database
 from citizen_center.services.common import Policy
 from ivr.intent import IntentMatcher
 from ivr.intent.understanding import SpeechUnderstanding, load_understanding
+from ivr.journal import Journal
+from ivr.recorder import CallRecorder
 from ivr.speech import Recognizer, SpeechUnavailableError, get_recognizer
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,8 @@ class IvrRuntime:
     speech_problem: str
     prompts_dir: Path
     recordings_dir: Path
+    # What the phone side writes goes through it (the journal when the database is away).
+    recorder: CallRecorder
     # One recognition at a time per process: the engine uses both cores for each. Callers queue
     # here for at most ``[ivr] recognition_wait_s``, then the IVR moves them to the key menu.
     speech_gate: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(1))
@@ -65,6 +69,7 @@ class RuntimeFactory:
         self._speech_gate = threading.Semaphore(1)
         self._speech_key: tuple[str, str] | None = None
         self._speech_problem = ""
+        self._recorder: CallRecorder | None = None
 
     def build(self) -> IvrRuntime:
         with self._lock:
@@ -88,6 +93,7 @@ class RuntimeFactory:
                 speech_problem=self._speech_problem,
                 prompts_dir=ivr.resolved_audio_dir() / "pt_BR",
                 recordings_dir=recordings,
+                recorder=self._recorder_for(settings),
             )
             log.info(
                 "runtime ready catalogue=%s services=%d speech=%s prompts=%s",
@@ -106,6 +112,14 @@ class RuntimeFactory:
             self._database = Database.from_url(url, statement_timeout_ms=IVR_STATEMENT_TIMEOUT_MS)
             self._database_url = url
         return self._database
+
+    def _recorder_for(self, settings: Settings) -> CallRecorder:
+        # One journal for the process's life: a reload must not strand entries in the old folder.
+        if self._recorder is None:
+            folder = settings.ivr.resolved_journal_dir()
+            self._recorder = CallRecorder(Journal(folder))
+            log.info("journal folder %s", folder)
+        return self._recorder
 
     @staticmethod
     def _catalogue(database: Database) -> Catalogue:

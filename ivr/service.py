@@ -6,12 +6,14 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from types import FrameType
 
 import ivr.handlers  # noqa: F401  (registers the handlers)
 from citizen_center.errors import ConfigError
 from ivr.agi import FastAgiChannel
 from ivr.call import AgiCall
+from ivr.recorder import Replayer
 from ivr.registry import handlers
 from ivr.runtime import IvrRuntime, RuntimeFactory
 from ivr.server import FastAgiServer, RuntimeHolder
@@ -34,9 +36,22 @@ def build_server(
     return FastAgiServer((host, port), handlers, runtimes, run_call)
 
 
+def build_replayer(server: FastAgiServer[IvrRuntime]) -> Replayer:
+    """The journal's replayer and lost-call sweeper, following reloads (database, settings)."""
+    runtimes = server.runtimes
+    return Replayer(
+        runtimes.current.recorder,
+        lambda: runtimes.current.database,
+        lambda: timedelta(seconds=runtimes.current.settings.ivr.lost_call_after_s),
+        interval_s=runtimes.current.settings.ivr.journal_replay_s,
+    )
+
+
 def serve_forever(server: FastAgiServer[IvrRuntime], grace_s: float = SHUTDOWN_GRACE_S) -> None:
     """Serve until SIGTERM/SIGINT; SIGHUP reloads. Must run in the main thread (signals)."""
     stop = threading.Event()
+    replayer = build_replayer(server)
+    replayer.start()  # its first round also sweeps the calls a killed IVR left open
 
     def on_stop(signum: int, _frame: FrameType | None) -> None:
         log.info("signal %s: stopping", signal.Signals(signum).name)
@@ -62,6 +77,9 @@ def serve_forever(server: FastAgiServer[IvrRuntime], grace_s: float = SHUTDOWN_G
     log.info("not taking new calls; %d call(s) in progress", server.live_calls)
     if not server.wait_for_calls(grace_s):
         log.warning("stopping with %d call(s) still in the IVR", server.live_calls)
+    replayer.stop()
+    if replayer.replay().remaining:  # a last chance; what is left waits for the next start
+        log.warning("stopping with journal entries not replayed yet")
     log.info("stopped")
 
 

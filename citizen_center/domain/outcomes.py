@@ -31,6 +31,12 @@ class CallOutcome(enum.StrEnum):
     ABANDONED = "abandoned"
     """The caller gave up in the queue. Only the demo data (``citizen_center/demo_data.py``)
     writes it: live calls keep ``QUEUED``, and the abandon is recorded in ``queue_call``."""
+    IVR_LOST = "ivr_lost"
+    """The IVR serving the call stopped (killed, crashed, its machine lost) before noting how the
+    call ended: nobody knows whether the caller was served. Set by the lost-call sweeper
+    (``citizen_center/services/calls.py`` ``close_lost_calls``, run by the IVR service) on a
+    call left without an outcome and an end time for longer than ``[ivr] lost_call_after_s``;
+    its end time is the last moment the call was seen alive (its last step)."""
 
 
 class QueueOutcome(enum.StrEnum):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -134,3 +134,30 @@ def finish_call(
     """Close the record; a later outcome (e.g. after the survey) does not overwrite the end time."""
     call.outcome = outcome
     call.ended_at = call.ended_at or at or utcnow()
+
+
+def close_lost_calls(
+    session: Session, older_than: timedelta, now: datetime | None = None
+) -> list[Call]:
+    """Close the calls an IVR opened and never came back to: no outcome, no end, no agent, and
+    started more than ``older_than`` ago. They get ``IVR_LOST`` and, as their end, the last time
+    they were seen alive (their last step, else their start): an honest "we lost track here".
+
+    ``older_than`` must exceed the longest a live call stays in the IVR without an outcome (the
+    menu sets one before any hand-off), so a call still being served is never touched."""
+    cutoff = (now or utcnow()) - older_than
+    lost = session.scalars(
+        select(Call)
+        .where(
+            Call.outcome == CallOutcome.UNSET,
+            Call.ended_at.is_(None),
+            Call.answered_at.is_(None),
+            Call.started_at < cutoff,
+        )
+        .options(selectinload(Call.steps))
+        .order_by(Call.id)
+    ).all()
+    for call in lost:
+        last_seen = max([call.started_at, *(step.at for step in call.steps)])
+        finish_call(session, call, CallOutcome.IVR_LOST, at=last_seen)
+    return list(lost)

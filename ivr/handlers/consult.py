@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from citizen_center.errors import NotFoundError, ValidationError
-from citizen_center.services import calls, requests
+from citizen_center.services import requests
 from ivr.call import AgiCall, Answer
 from ivr.intent import IntentKind, MenuContext, extract_protocol
 from ivr.intent.actions import KEY_AGENT
@@ -70,16 +70,14 @@ def read_back_status(call: AgiCall, candidate: str) -> str:
             keys = status_readback_keys(
                 request.number, request.service_type.code, request.status.value, expected, late
             )
-            if call.call_id is not None:
-                calls.link_request(
-                    session, calls.get_call(session, call.uniqueid), request, "consulted"
-                )
     except ValidationError:
         call.play(["protocol/invalid"])
         return "invalid"
     except NotFoundError:
         call.play(["protocol/unknown"])
         return "unknown"
+    # The lookup only reads; the link is a write and goes through the recorder (journal).
+    call.link_consulted(request.number)
     call.set_variable(ChannelVar.PROTOCOL, request.number)
     call.play(keys)
     return "found"

@@ -4,7 +4,9 @@ Welcome → the caller identified by number (and told of open requests) → "say
 call" or keys → confirm when unsure → after two failures, the key menu → self-service status of a
 protocol, or the queue of the recognised service with what the IVR learned set on the channel
 (``__C156_*`` variables reach the agent's desktop). "Atendente" or key 0 goes to an agent at any
-point. With the database down the caller hears an apology and goes to the general queue.
+point. When the database is needed and down (looking the caller or a protocol up) the caller
+hears an apology and goes to the general queue; the call's record is journaled meanwhile
+(``ivr.recorder``), so a database lost mid-menu costs the caller nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 
 from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.errors import DatabaseUnavailableError
-from citizen_center.services import calls, citizens
+from citizen_center.services import citizens
 from citizen_center.services.citizens import CitizenHistory
 from ivr.call import IVR_ACTOR, AgiCall, Answer, intent_label
 from ivr.handlers.consult import consult_protocol, read_back_status
@@ -57,6 +59,11 @@ def main_menu(call: AgiCall) -> None:
         outcome = CallOutcome.SELF_SERVICE if route is SELF_SERVICE_DONE else CallOutcome.QUEUED
     except DatabaseUnavailableError as exc:
         log.warning("database unavailable, general queue: %s", exc)
+        # Journal from now on, without another timeout for this caller; the replayer writes it.
+        call.runtime.recorder.note_unavailable()
+        if not call.recorded:
+            call.open_record()
+        call.step("database-unavailable", detail={"queue": GENERAL_QUEUE})
         call.play(["failure/apology", "failure/general_queue"], escape_digits="")
         call.set_variable(ChannelVar.ROUTE_REASON, "database-unavailable")
         call.set_variable(ChannelVar.ROUTE, GENERAL_QUEUE)
@@ -251,8 +258,7 @@ class MainMenu:
         )
         if route.reason:
             call.set_variable(ChannelVar.ROUTE_REASON, route.reason)
-        with call.runtime.database.transaction() as session:
-            calls.set_queue(session, calls.get_call(session, call.uniqueid), route.queue)
+        call.set_queue(route.queue)
         call.step(
             "route",
             intent=route.intent,

@@ -2,7 +2,7 @@
 
 The dialplan passes the queue, the agent's interface and name, and the protocol number as AGI
 arguments. An invalid answer is asked again once; the score is stored linked to the call and to
-the agent.
+the agent (journaled when the database is away, see ``ivr.recorder``).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 
 from citizen_center.domain.outcomes import CallOutcome
-from citizen_center.errors import DatabaseUnavailableError, ValidationError
-from citizen_center.services import calls, surveys
+from citizen_center.errors import ValidationError
+from citizen_center.services import surveys
 from ivr.call import AgiCall
 from ivr.intent import MenuContext
 from ivr.registry import handlers
@@ -25,30 +25,16 @@ ATTEMPTS = 2
 def survey(call: AgiCall) -> None:
     queue, agent_interface = call.argument(1), call.argument(2)
     try:
-        _record_agent(call, queue, agent_interface)
+        # Written through the recorder: with the database away they are journaled, not lost.
+        call.open_record()
+        call.mark_answered(queue, agent_interface)
         score = _ask_score(call)
         if score is not None:
-            with call.runtime.database.transaction() as session:
-                surveys.record_survey(
-                    session,
-                    score=score,
-                    agent_interface=agent_interface,
-                    call=calls.get_call(session, call.uniqueid),
-                )
+            call.record_survey(score, agent_interface)
             call.play(["survey/thanks"], escape_digits="")
-        call.play(["goodbye"], escape_digits="")
-    except DatabaseUnavailableError as exc:
-        log.warning("survey not stored, database unavailable: %s", exc)
         call.play(["goodbye"], escape_digits="")
     finally:
         call.finish(CallOutcome.ANSWERED)
-
-
-def _record_agent(call: AgiCall, queue: str, agent_interface: str) -> None:
-    call.open_record()
-    with call.runtime.database.transaction() as session:
-        record = calls.get_call(session, call.uniqueid)
-        calls.mark_answered(session, record, queue=queue, agent_interface=agent_interface)
 
 
 def _ask_score(call: AgiCall) -> int | None:

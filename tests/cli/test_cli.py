@@ -5,10 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from citizen_center.db import Database
+from citizen_center.domain.outcomes import CallOutcome
+from citizen_center.models import utcnow
+from citizen_center.services import calls
+from ivr.journal import Journal
+from ivr.recorder import make_entry
 from tests.fixtures.postgres import free_port
 
 # Each test starts several central156 processes (seconds each): not in the fast tier.
@@ -109,3 +116,31 @@ def test_an_administrator_unlocks_a_user(user_env: dict[str, str]) -> None:
         database.dispose()
     unknown = central156("user", "unlock", "ninguem", env=user_env)
     assert unknown.returncode == 1 and "não encontrado" in unknown.stderr
+
+
+def test_ivr_replay_and_sweep_by_hand(user_env: dict[str, str], tmp_path: Path) -> None:
+    """An IVR machine whose service will not start again: its journal is replayed by hand, and
+    the calls it left open are closed as lost."""
+    assert central156("db", "upgrade", env=user_env).returncode == 0
+    journal = Journal(tmp_path / "data" / "ivr-journal")  # the default folder
+    journal.append(make_entry("open", "1700000000.7", "k1", caller_number="+5551999990007"))
+    journal.append(make_entry("step", "1700000000.7", "k2", step="welcome"))
+
+    swept = central156("ivr", "sweep", env=user_env)
+    assert swept.returncode != 0 and "ivr replay" in swept.stderr  # journal first
+    replayed = central156("ivr", "replay", env=user_env)
+    assert replayed.returncode == 0, replayed.stderr
+    assert "2 entries replayed, 0 dropped" in replayed.stdout
+
+    database = Database.from_url(f"sqlite:///{tmp_path / 'data' / 'central156.sqlite3'}")
+    try:
+        with database.transaction() as session:
+            call = calls.get_call(session, "1700000000.7")
+            call.started_at = utcnow() - timedelta(hours=2)
+        swept = central156("ivr", "sweep", env=user_env)
+        assert swept.returncode == 0, swept.stderr
+        assert "1 lost call(s) closed: 1700000000.7" in swept.stdout
+        with database.transaction() as session:
+            assert calls.get_call(session, "1700000000.7").outcome is CallOutcome.IVR_LOST
+    finally:
+        database.dispose()

@@ -7,7 +7,10 @@ AGI commands the IVR sent and the call record in the database.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -23,6 +26,7 @@ from citizen_center.models import Call, CallRequest, SurveyResponse
 from citizen_center.services import requests
 from citizen_center.services.citizens import AddressInput, CitizenInput, register_citizen
 from citizen_center.services.common import Actor
+from ivr.service import build_replayer
 from ivr.speech.caller_voice import CallerVoice, Utterance
 from pbx.ami import AmiMessage
 from pbx.channel_vars import ChannelVar
@@ -35,6 +39,7 @@ from tests.fixtures.ivr import (
     IvrUnderTest,
     Reply,
     ivr_behind_pbx,
+    ivr_on_sqlite,
     ivr_settings,
     start_ivr,
     stop_ivr,
@@ -282,7 +287,8 @@ def test_hang_up_at_any_step_leaves_a_complete_call_record(
 
 
 @pytest.mark.postgresql  # a server of its own, to stop mid-call: no fixture says so
-def test_database_stopped_mid_call_apologises_and_routes_to_the_general_queue(
+@pytest.mark.parametrize("stopped", ["before-the-call", "mid-call"])
+def test_database_stopped_the_caller_is_served_and_the_call_recorded_once_it_is_back(
     pbx: RunningPbx,
     fake_ivr: FakeFastAgiServer,
     citizen_call: CitizenCaller,
@@ -290,34 +296,139 @@ def test_database_stopped_mid_call_apologises_and_routes_to_the_general_queue(
     agents: SimulatedAgents,
     ami: EventCollector,
     tmp_path: Path,
-    whisper_model: Path,
+    stopped: str,
 ) -> None:
+    """Down before the call: the IVR cannot even look the caller up, so it apologises and sends
+    them to the general queue. Down mid-call (while the welcome plays): the menu needs no
+    database, so the caller's key is honoured; only the record waits in the journal."""
     with PostgresServer() as server:
         url = server.create_database("ivr_down")
         database = Database.from_url(url)
         migrate.upgrade_and_seed(database)
-        ivr = start_ivr(ivr_settings(url, tmp_path / "recordings"), command_log)
+        base = ivr_settings(url, tmp_path / "recordings")
+        settings = base.replace(ivr=base.ivr.replace(
+            models_dir=tmp_path / "no-models",  # keys only: this is about the database
+            journal_dir=tmp_path / "journal",
+        ))
+        ivr = start_ivr(settings, command_log)
         try:
             with ivr_behind_pbx(pbx, ivr.address, fake_ivr.address):
                 agents.add("geral", talk_seconds=1)
-                placed = citizen_call.call([Reply("listen", keys="2")])
-                found = command_log.wait_for(
-                    placed.caller_number, 0, lambda c: "/welcome " in c, 60
+                agents.add("agua-esgoto", talk_seconds=1)
+                if stopped == "before-the-call":
+                    server.pause()
+                placed = citizen_call.call(
+                    [Reply("listen", keys="2"), Reply("survey/ask", keys="5", delay=0.5)],
+                    hold_seconds=2,
                 )
-                assert found is not None
-                server.pause()  # the database goes down while the caller hears the welcome
-                connect = agent_saw(ami, placed.caller_number, "geral", command_log)
-                assert connect.variables()[ChannelVar.ROUTE_REASON] == "database-unavailable"
-                sent = command_log.of(placed.caller_number)
-                assert any("failure/apology" in c for c in sent)
-                server.resume()
-                # What was recorded before the failure is still there.
-                with database.transaction() as session:
-                    call = session.scalar(
-                        select(Call).where(Call.caller_number.like(f"%{placed.caller_number[-8:]}"))
+                if stopped == "mid-call":
+                    found = command_log.wait_for(
+                        placed.caller_number, 0, lambda c: "/welcome " in c, 60
                     )
-                    assert call is not None
-                    assert call.steps[0].step == "welcome"
+                    assert found is not None
+                    server.pause()  # the database goes down while the caller hears the welcome
+                queue = "geral" if stopped == "before-the-call" else "agua-esgoto"
+                connect = agent_saw(ami, placed.caller_number, queue, command_log)
+                sent = command_log.of(placed.caller_number)
+                if stopped == "before-the-call":
+                    assert connect.variables()[ChannelVar.ROUTE_REASON] == "database-unavailable"
+                    assert any("failure/apology" in c for c in sent)
+                else:
+                    assert not any("failure/apology" in c for c in sent)
+                placed.wait(90)
+                assert ivr.server.wait_for_calls(30)  # the survey's last write is done
+                server.resume()
+                replayer = build_replayer(ivr.server)
+                assert replayer.replay().replayed > 0
+                assert replayer.replay().replayed == 0  # nothing twice
+
+                record = wait_for_call_record(database, placed.caller_number)
+                assert record.outcome is CallOutcome.ANSWERED  # after the survey
+                assert record.queue == queue and record.answered_at is not None
+                names = [step[0] for step in steps_of(database, record)]
+                expected = (
+                    ["database-unavailable"] if stopped == "before-the-call"
+                    else ["welcome", "main-menu", "route"]
+                )
+                assert names[: len(expected)] == expected
         finally:
             stop_ivr(ivr)
             database.dispose()
+
+
+@contextlib.contextmanager
+def write_locked(path: Path) -> Iterator[None]:
+    """The database away for the IVR: another connection holds SQLite's write lock (the IVR
+    gives up after 3 s), as a long migration or a stuck backup would."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_a_call_while_the_database_is_write_locked_is_recorded_once_it_is_back(
+    pbx: RunningPbx,
+    fake_ivr: FakeFastAgiServer,
+    citizen_call: CitizenCaller,
+    command_log: CommandLog,
+    agents: SimulatedAgents,
+    ami: EventCollector,
+    tmp_path: Path,
+) -> None:
+    """The whole call (menu, agent, survey) happens with the database locked; the caller is
+    served as ever, and once the lock is gone every step of it reaches the database, once."""
+    with ivr_on_sqlite(
+        tmp_path,
+        command_log,
+        models_dir=tmp_path / "no-models",  # keys only: this is about the database
+        journal_dir=tmp_path / "journal",
+    ) as ivr, ivr_behind_pbx(pbx, ivr.address, fake_ivr.address):
+        member = agents.add("geral", talk_seconds=1)
+        sqlite_file = tmp_path / "ivr.sqlite3"
+        with write_locked(sqlite_file):
+            placed = citizen_call.call(
+                [Reply("failure/general_queue"), Reply("survey/ask", keys="4", delay=0.5)],
+                hold_seconds=2,
+            )
+            connect = agent_saw(ami, placed.caller_number, "geral", command_log)
+            assert connect.variables()[ChannelVar.ROUTE_REASON] == "database-unavailable"
+            assert any("failure/apology" in c for c in command_log.of(placed.caller_number))
+            placed.wait(90)
+            assert ivr.server.wait_for_calls(30)  # the survey's last write is done
+            # Nothing reached the database (read past the lock: SQLite's WAL lets readers in).
+            with contextlib.closing(sqlite3.connect(sqlite_file)) as reader:
+                assert reader.execute("SELECT count(*) FROM call").fetchone() == (0,)
+
+        replayer = build_replayer(ivr.server)
+        journal = ivr.server.runtimes.current.recorder.journal
+        journaled = journal.read_pending()
+        assert [line.entry["op"] for line in journaled if line.entry] == [
+            "open", "step", "outcome",  # the menu: apology, general queue
+            "open", "answered", "step", "survey", "outcome",  # the survey after the agent
+        ]
+        assert replayer.replay().replayed == len(journaled)
+        # A replayer that died before noting its progress: the same entries once more.
+        with journal.path.open("ab") as out:
+            out.writelines((json.dumps(line.entry) + "\n").encode() for line in journaled)
+        assert replayer.replay().replayed == len(journaled)
+
+        record = wait_for_call_record(ivr.database, placed.caller_number)
+        assert record.outcome is CallOutcome.ANSWERED
+        assert (record.queue, record.agent_interface) == ("geral", member.interface)
+        assert record.answered_at is not None and record.ended_at is not None
+        assert record.started_at < record.answered_at < record.ended_at  # when it happened
+        assert steps_of(ivr.database, record) == [
+            ("database-unavailable", "", ""), ("survey", "score", "4")
+        ]
+        with ivr.database.transaction() as session:
+            calls = session.scalars(
+                select(Call).where(Call.caller_number.like(f"%{placed.caller_number[-8:]}"))
+            ).all()
+            assert len(calls) == 1
+            scores = session.scalars(
+                select(SurveyResponse.score).where(SurveyResponse.call_id == record.id)
+            ).all()
+            assert scores == [4]

@@ -21,6 +21,8 @@ import pytest
 
 from citizen_center import migrate
 from citizen_center.db import Database
+from citizen_center.domain.outcomes import CallOutcome
+from citizen_center.services import calls
 from pbx.channel_vars import ChannelVar
 from tests.fixtures.postgres import free_port
 
@@ -46,13 +48,15 @@ class IvrProcess:
             assert time.monotonic() < deadline, f"no {text!r} in the IVR log:\n{self.log_text()}"
             time.sleep(0.1)
 
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
 
-@pytest.fixture
-def ivr_process(tmp_path: Path) -> Iterator[IvrProcess]:
-    url = f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
-    database = Database.from_url(url)
-    migrate.upgrade_and_seed(database)
-    database.dispose()
+
+def launch_ivr(tmp_path: Path, url: str, name: str = "ivr", **settings: str) -> IvrProcess:
+    """``central156 ivr serve`` on the SQLite database ``url``, its data in ``tmp_path``;
+    ``settings`` are more ``CENTRAL156_*`` variables (without the prefix)."""
     port = free_port()
     config = tmp_path / "central156.toml"
     config.write_text("")  # the defaults, whatever the developer's own config file says
@@ -65,7 +69,8 @@ def ivr_process(tmp_path: Path) -> Iterator[IvrProcess]:
         "CENTRAL156_IVR_MODELS_DIR": str(tmp_path / "no-models"),  # keys only: quick start
         "CENTRAL156_IVR_AUDIO_DIR": str(tmp_path / "audio"),
     }
-    log = tmp_path / "ivr.log"
+    env |= {f"CENTRAL156_{key.upper()}": value for key, value in settings.items()}
+    log = tmp_path / f"{name}.log"
     with log.open("w") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "citizen_center", "ivr", "serve"], env=env, text=True,
@@ -74,11 +79,28 @@ def ivr_process(tmp_path: Path) -> Iterator[IvrProcess]:
     ivr = IvrProcess(process, port, log)
     try:
         ivr.wait_for_log("FastAGI server listening")
+    except BaseException:
+        ivr.kill()
+        raise
+    return ivr
+
+
+@pytest.fixture
+def ivr_database(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
+    database = Database.from_url(url)
+    migrate.upgrade_and_seed(database)
+    database.dispose()
+    return url
+
+
+@pytest.fixture
+def ivr_process(tmp_path: Path, ivr_database: str) -> Iterator[IvrProcess]:
+    ivr = launch_ivr(tmp_path, ivr_database)
+    try:
         yield ivr
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
+        ivr.kill()
 
 
 class ScriptedAsterisk:
@@ -147,3 +169,31 @@ def test_sigterm_stops_taking_calls_but_lets_the_live_call_finish(ivr_process: I
     call.close()
     assert ivr_process.process.wait(20) == 0
     assert "stopped" in ivr_process.log_text()
+
+
+def test_a_call_left_open_by_a_killed_ivr_is_closed_as_lost_by_the_next_one(
+    tmp_path: Path, ivr_database: str, ivr_process: IvrProcess
+) -> None:
+    call = ScriptedAsterisk(ivr_process.port, "51999990003")
+    call.answer_until("WAIT FOR DIGIT")  # the caller is in the menu: the record is open
+    ivr_process.kill()  # SIGKILL: no handler, no finally, nothing written on the way out
+    call.close()
+    database = Database.from_url(ivr_database)
+    try:
+        with database.transaction() as session:
+            record = calls.get_call(session, "1700000000.0003")
+            assert (record.outcome, record.ended_at) == (CallOutcome.UNSET, None)
+            last_seen = record.steps[-1].at
+
+        # The next IVR to start sweeps; the limit is short here so the test need not wait.
+        successor = launch_ivr(tmp_path, ivr_database, name="successor", ivr_lost_call_after_s="1")
+        try:
+            successor.wait_for_log("call=1700000000.0003 msg=lost call closed outcome=ivr_lost")
+        finally:
+            successor.kill()
+        with database.transaction() as session:
+            record = calls.get_call(session, "1700000000.0003")
+            assert record.outcome is CallOutcome.IVR_LOST
+            assert record.ended_at == last_seen  # the last moment it was known alive
+    finally:
+        database.dispose()

@@ -25,7 +25,9 @@ from ivr.call import AgiCall
 from ivr.handlers.main_menu import main_menu
 from ivr.intent import Intent, IntentKind, IntentMatcher, MenuContext
 from ivr.intent.understanding import SpeechUnderstanding, load_understanding
+from ivr.journal import Journal
 from ivr.prompts import all_prompts
+from ivr.recorder import CallRecorder
 from ivr.runtime import IvrRuntime
 from ivr.speech.base import Recognition
 from pbx.channel_vars import ChannelVar
@@ -136,6 +138,7 @@ def run_menu(migrated_db: Database, prompts_dir: Path, settings: Settings,
             policy=Policy.from_settings(settings.catalogue),
             recognizer=ScriptedRecognizer(list(heard)), speech_problem="",
             prompts_dir=prompts_dir, recordings_dir=tmp_path,
+            recorder=CallRecorder(Journal(tmp_path / "journal")),
             speech_gate=speech_gate or threading.Semaphore(1),
         )
         channel = FakeChannel(keys=list(keys or []))

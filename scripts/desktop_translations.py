@@ -21,7 +21,8 @@ PT_BR = {
     "(51) 99999-1234, (51) 3333-4444": "(51) 99999-1234, (51) 3333-4444",
     "Add note": "Adicionar observação", "Hang up": "Encerrar ligação",
     "End this call (the citizen hears the survey)":
-        "Encerrar esta ligação (o cidadão ouve a pesquisa de satisfação)", "Address": "Endereço", "Available": "Disponível",
+        "Encerrar esta ligação (o cidadão ouve a pesquisa de satisfação)",
+    "Address": "Endereço", "Available": "Disponível",
     "CEP": "CEP", "CPF": "CPF", "Calls": "Chamadas", "Citizen": "Cidadão",
     "Call ended: choose the wrap-up code. No new call reaches you until you finish.":
         "Chamada encerrada: escolha a tabulação. Nenhuma nova chamada chega até você concluir.",

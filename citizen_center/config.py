@@ -200,6 +200,15 @@ class IvrSettings(Section):
     # several machines it is a shared folder mounted at the same path on all of them.
     # Empty: <user data dir>/recordings.
     recordings_dir: OptionalPath = None
+    # Calls the FastAGI server serves at once (one worker thread each). A connection beyond it is
+    # closed at once, so Asterisk takes the failure path (apology, general queue) instead of
+    # waiting; one log line per burst says so. Size it above the trunk's channels.
+    max_calls: int = Field(default=500, ge=1)
+    # Seconds Asterisk has to send the whole AGI environment after connecting; a connection that
+    # sends nothing (a scan, a stuck peer) frees its worker after this instead of the idle limit.
+    agi_env_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Longest silence on a call's socket (no reply from Asterisk) before the call is given up.
+    agi_idle_timeout_seconds: float = Field(default=900.0, gt=0)
 
     def resolved_models_dir(self) -> Path:
         return self._resolved_dir(self.models_dir, "models")

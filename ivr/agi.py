@@ -50,6 +50,7 @@ MAX_LINE_BYTES = 8192
 # All the bytes of an environment, dropped parts included: past it the peer is not Asterisk.
 MAX_ENV_BYTES = 256 * 1024
 RECV_BYTES = 65536
+MAX_RESULT = 2**31 - 1
 
 
 def parse_environment_line(line: str) -> tuple[str, str]:
@@ -212,7 +213,13 @@ class FastAgiChannel(AGI):  # type: ignore[misc]
             self.hung_up = True
             raise CallerHungUp("command not permitted on a dead channel")
         self._pending_line = line
-        return super().get_result()  # type: ignore[no-any-return]
+        result: dict[str, tuple[str, str]] = super().get_result()
+        value = result.get("result", ("", ""))[0]
+        # Asterisk's results are C ints; pyst2 turns them into characters with chr(), which
+        # raises OverflowError (not one of its errors) on a larger number (found by fuzzing).
+        if value.isascii() and value.lstrip("-").isdigit() and abs(int(value)) > MAX_RESULT:
+            raise AgiProtocolError(f"result out of range in reply {line.strip()[:80]!r}")
+        return result
 
     def record(
         self, path: str, file_format: str, escape_digits: str, timeout_ms: int, silence_s: int

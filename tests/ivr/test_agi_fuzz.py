@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 
 from ivr.agi import AgiProtocolError, CallerHungUp, FastAgiChannel, parse_environment_line
 
-# A few hundred milliseconds per property in the fast tier; C156_FUZZ_EXAMPLES=5000 for a
+# A few hundred milliseconds per property in the fast tier; FUZZ_EXAMPLES=5000 for a
 # long run.
 FUZZ = settings(
-    max_examples=int(os.environ.get("C156_FUZZ_EXAMPLES", "100")),
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "100")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

@@ -21,10 +21,10 @@ from pbx.ami.protocol import (
     parse_packet,
 )
 
-# A few hundred milliseconds per property in the fast tier; C156_FUZZ_EXAMPLES=5000 for a
+# A few hundred milliseconds per property in the fast tier; FUZZ_EXAMPLES=5000 for a
 # long run.
 FUZZ = settings(
-    max_examples=int(os.environ.get("C156_FUZZ_EXAMPLES", "100")),
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "100")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

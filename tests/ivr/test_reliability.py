@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.models import CALLER_NUMBER_LENGTH, Call
+from pbx.channel_vars import ChannelVar
 from tests.fixtures.ami_events import EventCollector
 from tests.fixtures.asterisk import RunningPbx
 from tests.fixtures.fastagi import FakeFastAgiServer
@@ -54,7 +55,9 @@ def call_record(
                 session.expunge_all()
                 return call
         if time.monotonic() > deadline:
-            raise TimeoutError(f"no call record {where} in the expected state")
+            with ivr.database.transaction() as session:
+                seen = [(c.caller_number, c.outcome) for c in session.scalars(select(Call))]
+            raise TimeoutError(f"no call record {where} in the expected state; records: {seen}")
         time.sleep(0.1)
 
 
@@ -222,10 +225,15 @@ def test_a_connection_flood_is_refused_at_once_logged_once_and_leaves_no_socket(
 
             # A real call now: the IVR is full, so the dialplan's failure path at once.
             placed_at = time.monotonic()
-            placed = citizen_call.call([], hold_seconds=3)
-            ami.wait_for("QueueCallerJoin", 20, CallerIDNum=placed.caller_number, Queue="geral")
-            # Origination, the apology prompt, the queue: seconds, not a FastAGI timeout.
-            assert time.monotonic() - placed_at < 10
+            placed = citizen_call.call([], hold_seconds=15)
+            failure = ami.wait_for(
+                "VarSet", 20,
+                where=lambda e: e.get("Variable").endswith(ChannelVar.ROUTE_REASON)
+                and e.get("CallerIDNum") == placed.caller_number,
+            )
+            assert failure.get("Value").startswith("ivr-failure")
+            # Origination and the failure path at once: not a FastAGI timeout.
+            assert time.monotonic() - placed_at < 5
             assert command_log.of(placed.caller_number) == []  # the IVR never served it
         finally:
             for sock in flood:

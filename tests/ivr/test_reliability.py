@@ -111,7 +111,8 @@ def test_an_invalid_caller_id_goes_through_the_menu_and_is_stored_bounded(
     caplog.set_level(logging.INFO)
     ivr = keys_ivr_behind_pbx
     placed = citizen_call.call_with_caller_id(
-        piece, [Reply("welcome", keys="3", delay=0.5)], repeat=repeat, twice=twice, hold_seconds=2
+        piece, [Reply("welcome", keys="3", delay=0.5)], repeat=repeat, twice=twice,
+        hold_seconds=15,  # on the line through the transfer prompt: QUEUED, not a hang-up
     )
     caller_id = placed.caller_number
     assert len(caller_id) == len(piece) * repeat * (2 if twice else 1)
@@ -251,7 +252,7 @@ def test_a_connection_flood_is_refused_at_once_logged_once_and_leaves_no_socket(
         assert 1 <= len(refusals) <= 3, len(refusals)
 
         # And a real call after the flood is served by the IVR again.
-        served = citizen_call.call([Reply("welcome", keys="3", delay=0.5)], hold_seconds=2)
+        served = citizen_call.call([Reply("welcome", keys="3", delay=0.5)], hold_seconds=15)
         record = call_record(
             ivr, lambda call: call.outcome is CallOutcome.QUEUED,
             caller_number=f"+55{served.caller_number}",

@@ -209,6 +209,16 @@ class IvrSettings(Section):
     # menu notes an outcome before any hand-off); the IVR service closes it as ``ivr_lost``.
     lost_call_after_s: float = 3600.0
 
+    # Calls the FastAGI server serves at once (one worker thread each). A connection beyond it is
+    # closed at once, so Asterisk takes the failure path (apology, general queue) instead of
+    # waiting; one log line per burst says so. Size it above the trunk's channels.
+    max_calls: int = Field(default=500, ge=1)
+    # Seconds Asterisk has to send the whole AGI environment after connecting; a connection that
+    # sends nothing (a scan, a stuck peer) frees its worker after this instead of the idle limit.
+    agi_env_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Longest silence on a call's socket (no reply from Asterisk) before the call is given up.
+    agi_idle_timeout_seconds: float = Field(default=900.0, gt=0)
+
     def resolved_journal_dir(self) -> Path:
         return self.journal_dir or user_data_dir() / "ivr-journal"
 

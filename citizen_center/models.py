@@ -315,6 +315,11 @@ class RequestEvent(Base):
     request: Mapped[ServiceRequest] = relationship(back_populates="events")
 
 
+# The caller number as the carrier sent it, cut to this (an E.164 number is at most 16): a
+# caller ID of thousands of characters is data, not a reason to lose the call record.
+CALLER_NUMBER_LENGTH = 32
+
+
 class Call(Base):
     """A phone call to 156, from the PBX's point of view and the IVR's."""
 
@@ -323,7 +328,9 @@ class Call(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     uniqueid: Mapped[str] = mapped_column(String(64), unique=True)
     linkedid: Mapped[str] = mapped_column(String(64), default="", index=True)
-    caller_number: Mapped[str] = mapped_column(String(32), default="", index=True)
+    caller_number: Mapped[str] = mapped_column(
+        String(CALLER_NUMBER_LENGTH), default="", index=True
+    )
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizen.id"), index=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     answered_at: Mapped[datetime | None]

@@ -15,7 +15,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
-from typing import Any, BinaryIO
+import time
+from typing import Any
 
 from asterisk.agi import AGI, AGIAppError, AGIHangup
 
@@ -44,17 +45,37 @@ class _LogStream:
 
 
 MAX_ENV_LINES = 200
+# A longer line is cut here and the rest of it dropped (a caller ID of thousands of characters).
 MAX_LINE_BYTES = 8192
+# All the bytes of an environment, dropped parts included: past it the peer is not Asterisk.
+MAX_ENV_BYTES = 256 * 1024
+RECV_BYTES = 65536
+MAX_RESULT = 2**31 - 1
+
+
+def parse_environment_line(line: str) -> tuple[str, str]:
+    """``agi_callerid: 5199...`` → ``("agi_callerid", "5199...")``; AgiProtocolError if not AGI."""
+    key, separator, value = line.partition(":")
+    key = key.strip()
+    if not separator or not key.startswith("agi_"):
+        raise AgiProtocolError(f"malformed AGI environment line: {line[:80]!r}")
+    return key, value.strip()
 
 
 class FastAgiChannel(AGI):  # type: ignore[misc]
-    """The AGI session of one call over its FastAGI connection."""
+    """The AGI session of one call over its FastAGI connection.
 
-    def __init__(self, connection: socket.socket) -> None:
+    Reads the socket itself (no ``makefile``): the environment has a deadline for the whole of
+    it, not per ``recv``, so a peer dripping a byte at a time cannot hold a worker; and every
+    socket error (a TCP reset, a timeout) is a hang-up, never an exception from the socket layer.
+    """
+
+    def __init__(self, connection: socket.socket, env_timeout_s: float = 5.0,
+                 idle_timeout_s: float = 900.0) -> None:
         # Deliberately not calling AGI.__init__: it installs a signal handler (main thread only).
         self._socket = connection
-        self._reader: BinaryIO = connection.makefile("rb")
-        self._writer: BinaryIO = connection.makefile("wb")
+        self._buffer = bytearray()
+        self._idle_timeout_s = idle_timeout_s
         self.stdin = self  # pyst2 reads replies with self.stdin.readline()
         self.stdout = self
         self.stderr = _LogStream()
@@ -62,14 +83,15 @@ class FastAgiChannel(AGI):  # type: ignore[misc]
         self.hung_up = False
         self._pending_line: str | None = None
         self.env: dict[str, str] = {}
-        self._read_environment()
+        self._read_environment(time.monotonic() + env_timeout_s)
+        connection.settimeout(idle_timeout_s)
 
     # --- the stream interface pyst2 uses -------------------------------------------------
     def readline(self) -> str:
         if self._pending_line is not None:
             line, self._pending_line = self._pending_line, None
             return line
-        raw = self._reader.readline(MAX_LINE_BYTES)
+        raw = self._read_line(None)
         if not raw:
             self.hung_up = True
             raise CallerHungUp("connection closed by Asterisk")
@@ -83,29 +105,79 @@ class FastAgiChannel(AGI):  # type: ignore[misc]
 
     def write(self, text: str) -> int:
         try:
-            self._writer.write(text.encode("utf-8"))
-        except OSError as exc:
+            self._socket.sendall(text.encode("utf-8"))
+        except OSError as exc:  # reset, broken pipe, timeout: Asterisk dropped the call
             self.hung_up = True
             raise CallerHungUp(f"cannot write to Asterisk: {exc}") from exc
         return len(text)
 
     def flush(self) -> None:
+        pass  # write() sends at once
+
+    # --- reading -----------------------------------------------------------------------------
+    def _read_line(self, deadline: float | None) -> bytes:
+        """One line, cut to MAX_LINE_BYTES (the rest of a longer one is dropped); b"" at EOF.
+
+        ``deadline`` (monotonic) bounds the whole read; without it each ``recv`` waits up to
+        the idle limit. Socket errors become CallerHungUp: for Asterisk's side of a call a reset
+        or a dead peer is the end of the call, not a failure of the IVR.
+        """
+        line = b""
+        dropped = 0
+        while True:
+            newline = self._buffer.find(b"\n")
+            if newline >= 0:
+                if not line:
+                    line = bytes(self._buffer[: min(newline + 1, MAX_LINE_BYTES)])
+                del self._buffer[: newline + 1]
+                return line if line.endswith(b"\n") else line + b"\n"
+            if not line and len(self._buffer) >= MAX_LINE_BYTES:
+                line = bytes(self._buffer[:MAX_LINE_BYTES])
+            if line:
+                dropped += len(self._buffer)
+                self._buffer.clear()
+                if dropped > MAX_ENV_BYTES:
+                    raise AgiProtocolError(f"a line of more than {MAX_ENV_BYTES} bytes")
+            chunk = self._recv(deadline)
+            if not chunk:  # EOF: what was read is the last line
+                rest = line or bytes(self._buffer)
+                self._buffer.clear()
+                return rest
+            self._buffer += chunk
+
+    def _recv(self, deadline: float | None) -> bytes:
         try:
-            self._writer.flush()
-        except OSError as exc:
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AgiProtocolError("no complete AGI environment within the deadline")
+                self._socket.settimeout(remaining)
+            return self._socket.recv(RECV_BYTES)
+        except TimeoutError as exc:
+            if deadline is not None:
+                raise AgiProtocolError(
+                    "no complete AGI environment within the deadline"
+                ) from exc
             self.hung_up = True
-            raise CallerHungUp(f"cannot write to Asterisk: {exc}") from exc
+            raise CallerHungUp(
+                f"no word from Asterisk in {self._idle_timeout_s:.0f} s"
+            ) from exc
+        except OSError as exc:  # ECONNRESET and friends: the peer is gone
+            self.hung_up = True
+            raise CallerHungUp(f"connection lost: {exc}") from exc
 
     # --- environment and results -----------------------------------------------------------
-    def _read_environment(self) -> None:
+    def _read_environment(self, deadline: float) -> None:
         for _ in range(MAX_ENV_LINES):
-            line = self.readline().strip()
+            raw = self._read_line(deadline)
+            if not raw:
+                self.hung_up = True
+                raise CallerHungUp("connection closed before the end of the AGI environment")
+            line = raw.decode("utf-8", errors="replace").strip()
             if not line:
                 break
-            key, separator, value = line.partition(":")
-            if not separator or not key.startswith("agi_"):
-                raise AgiProtocolError(f"malformed AGI environment line: {line[:80]!r}")
-            self.env[key.strip()] = value.strip()
+            key, value = parse_environment_line(line)
+            self.env[key] = value
         else:
             raise AgiProtocolError("AGI environment too long")
         if "agi_network_script" not in self.env and "agi_request" not in self.env:
@@ -141,7 +213,13 @@ class FastAgiChannel(AGI):  # type: ignore[misc]
             self.hung_up = True
             raise CallerHungUp("command not permitted on a dead channel")
         self._pending_line = line
-        return super().get_result()  # type: ignore[no-any-return]
+        result: dict[str, tuple[str, str]] = super().get_result()
+        value = result.get("result", ("", ""))[0]
+        # Asterisk's results are C ints; pyst2 turns them into characters with chr(), which
+        # raises OverflowError (not one of its errors) on a larger number (found by fuzzing).
+        if value.isascii() and value.lstrip("-").isdigit() and abs(int(value)) > MAX_RESULT:
+            raise AgiProtocolError(f"result out of range in reply {line.strip()[:80]!r}")
+        return result
 
     def record(
         self, path: str, file_format: str, escape_digits: str, timeout_ms: int, silence_s: int
@@ -172,6 +250,6 @@ class FastAgiChannel(AGI):  # type: ignore[misc]
         return not self.hung_up and reply.startswith("200") and "result=-1" not in reply
 
     def close(self) -> None:
-        for stream in (self._reader, self._writer):
-            with contextlib.suppress(OSError):
-                stream.close()
+        """Close the socket (the server owns it too and closes it again: harmless)."""
+        with contextlib.suppress(OSError):
+            self._socket.close()

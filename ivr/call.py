@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 ALL_KEYS = "0123456789*#"
 IVR_ACTOR = Actor.system("ivr")
 MAX_VARIABLE_LENGTH = 200
+# Longest caller ID worth parsing as a phone number (digits, spaces, punctuation).
+MAX_PHONE_INPUT = 40
 
 
 @dataclass(frozen=True)
@@ -80,13 +82,25 @@ class AgiCall:
 
     # --- who is calling ---------------------------------------------------------------------
     @property
-    def caller_number(self) -> str:
-        """The caller's number in E.164 when it is a valid one, else as Asterisk gave it."""
+    def caller_e164(self) -> str:
+        """The caller's number in E.164 if Asterisk gave a valid Brazilian one, else "".
+
+        Carriers send anything: ``+5551``, ``+0800...``, "anonymous", thousands of characters
+        with control codes. None of it is an error: an invalid number is an unknown caller."""
         raw = self.env.get("agi_callerid", "")
+        if len(raw) > MAX_PHONE_INPUT:  # no number is this long; spare the parser
+            return ""
         try:
             return normalize_phone(raw, self.runtime.policy.default_area_code)
         except ValidationError:
-            return raw if raw not in ("", "unknown") else ""
+            return ""
+
+    @property
+    def caller_number(self) -> str:
+        """The caller's number in E.164 when it is a valid one, else as Asterisk gave it (the
+        call record cuts it to its column, see ``calls.bounded_caller_number``)."""
+        raw = self.env.get("agi_callerid", "")
+        return self.caller_e164 or (raw if raw not in ("", "unknown") else "")
 
     def argument(self, index: int) -> str:
         """The ``index``-th AGI argument (1-based) given in the dialplan."""

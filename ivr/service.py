@@ -33,7 +33,17 @@ def build_server(
     host: str, port: int, factory: RuntimeFactory | None = None
 ) -> FastAgiServer[IvrRuntime]:
     runtimes = RuntimeHolder((factory or RuntimeFactory()).build)
-    return FastAgiServer((host, port), handlers, runtimes, run_call)
+    # Capacity and deadlines are read once: a reload does not resize a running server.
+    ivr = runtimes.current.settings.ivr
+    return FastAgiServer(
+        (host, port),
+        handlers,
+        runtimes,
+        run_call,
+        max_calls=ivr.max_calls,
+        env_timeout_s=ivr.agi_env_timeout_seconds,
+        idle_timeout_s=ivr.agi_idle_timeout_seconds,
+    )
 
 
 def build_replayer(server: FastAgiServer[IvrRuntime]) -> Replayer:

@@ -11,7 +11,22 @@ from sqlalchemy.orm import Session, selectinload
 
 from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.errors import NotFoundError, ValidationError
-from citizen_center.models import Call, CallRequest, CallStep, ServiceRequest, User, utcnow
+from citizen_center.models import (
+    CALLER_NUMBER_LENGTH,
+    Call,
+    CallRequest,
+    CallStep,
+    ServiceRequest,
+    User,
+    utcnow,
+)
+
+
+def bounded_caller_number(raw: str) -> str:
+    """A caller number fit for the call record: as given, cut to ``CALLER_NUMBER_LENGTH``, without
+    NUL (PostgreSQL text cannot hold it). Other control characters are kept: it is the carrier's
+    data, and whoever prints it escapes it (``citizen_center.logs.log_safe``)."""
+    return raw.replace("\x00", "")[:CALLER_NUMBER_LENGTH]
 
 
 def start_call(
@@ -31,7 +46,7 @@ def start_call(
         call = Call(
             uniqueid=uniqueid,
             linkedid=linkedid or uniqueid,
-            caller_number=caller_number,
+            caller_number=bounded_caller_number(caller_number),
             citizen_id=citizen_id,
             started_at=started_at or utcnow(),
         )

@@ -98,8 +98,10 @@ class MainMenu:
 
     # --- steps ------------------------------------------------------------------------------
     def _identify_caller(self) -> CitizenHistory | None:
-        number = self.call.caller_number
-        if not number.startswith("+"):
+        # Only a valid number is looked up: anything else (withheld, "+5551", garbage) is an
+        # unknown caller, who goes through the menu like any other.
+        number = self.call.caller_e164
+        if not number:
             return None
         with self.call.runtime.database.transaction() as session:
             found = citizens.find_citizens_by_phone(

@@ -100,13 +100,14 @@ class PacketBuffer:
     def feed(self, chunk: bytes = b"") -> list[AmiMessage]:
         """Add ``chunk`` and return every complete packet."""
         self._data += chunk
-        packets = []
-        while b"\r\n\r\n" in self._data:
-            raw, self._data = self._data.split(b"\r\n\r\n", 1)
-            # Decoding whole packets only: a multi-byte character split between two reads
-            # (an "Almoço" pause reason) is never decoded in halves.
-            packets.append(parse_packet(raw.decode("utf-8", "replace")))
-        return packets
+        if b"\r\n\r\n" not in self._data:
+            return []
+        # One split for the whole buffer: splitting off a packet at a time copied the rest each
+        # time, quadratic in the packets of one read (a burst of events, a hostile peer).
+        *raws, self._data = self._data.split(b"\r\n\r\n")
+        # Decoding whole packets only: a multi-byte character split between two reads
+        # (an "Almoço" pause reason) is never decoded in halves.
+        return [parse_packet(raw.decode("utf-8", "replace")) for raw in raws]
 
 
 def format_action(name: str, action_id: str, fields: Mapping[str, object]) -> bytes:

@@ -18,8 +18,8 @@ from sqlalchemy.exc import OperationalError
 
 from citizen_center import migrate
 from citizen_center.catalogue import load_catalogue_file
-from citizen_center.config import load_settings
-from citizen_center.db import Database
+from citizen_center.config import Settings, load_settings
+from citizen_center.db import Database, open_database
 from citizen_center.domain.protocol import format_protocol_number
 from citizen_center.domain.workflow import Role
 from citizen_center.errors import (
@@ -73,8 +73,10 @@ def _register_domain_groups() -> None:
 _register_domain_groups()
 
 
-def _database() -> Database:
-    return Database.from_settings(load_settings())
+def _database(settings: Settings | None = None, *, schema: bool = True) -> Database:
+    """The configured database, probed first: a database that cannot be used stops the command
+    with one line naming the fix, never a traceback (``db.open_database``)."""
+    return open_database(settings or load_settings(), schema=schema)
 
 
 def _fail(message: str) -> NoReturn:
@@ -90,7 +92,7 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def upgrade(revision: str) -> None:
     """Apply the migrations (creates the embedded SQLite database if needed)."""
-    database = _database()
+    database = _database(schema=False)
     try:
         migrate.upgrade(database.engine, revision)
     except OperationalError as exc:
@@ -105,7 +107,7 @@ def upgrade(revision: str) -> None:
 @click.option("--revision", default="base", show_default=True)
 def downgrade(revision: str) -> None:
     """Undo migrations down to REVISION."""
-    database = _database()
+    database = _database(schema=False)
     migrate.downgrade(database.engine, revision)
     click.echo(f"database at revision {migrate.current_revision(database.engine)}")
 
@@ -123,7 +125,7 @@ def seed(catalogue_path: Path | None) -> None:
     The admin comes from CENTRAL156_ADMIN_USER and CENTRAL156_ADMIN_PASSWORD (skipped if unset).
     """
     settings = load_settings()
-    database = Database.from_settings(settings)
+    database = _database(settings)
     catalogue = load_catalogue_file(catalogue_path)
     with database.transaction() as session:
         summary = load_catalogue(session, catalogue)
@@ -155,12 +157,17 @@ def seed(catalogue_path: Path | None) -> None:
 @db.command()
 def status() -> None:
     """What the database holds: revision, citizens, requests by status, late requests."""
-    database = _database()
+    database = _database(schema=False)
     try:
         click.echo(f"database: {database.engine.url.render_as_string(hide_password=True)}")
-        click.echo(
-            f"revision: {migrate.current_revision(database.engine) or 'none (run db upgrade)'}"
-        )
+        revision = migrate.current_revision(database.engine)
+        head = migrate.head_revision()
+        if revision != head:
+            # The counts below need this version's tables: say what to do instead of failing.
+            click.echo(f"revision: {revision or 'none'} (this version needs {head}: "
+                       "run `central156 db upgrade`)")
+            return
+        click.echo(f"revision: {revision}")
         click.echo(statistics.describe_overview(statistics.overview(database)))
     except (OperationalError, DatabaseUnavailableError) as exc:
         _fail(f"cannot reach the database: {exc}")
@@ -247,7 +254,7 @@ def demo_data(
     from citizen_center.demo_data import generate
 
     settings = load_settings()
-    database = Database.from_settings(settings)
+    database = _database(settings)
     if if_empty and statistics.count_requests(database) > 0:
         click.echo("the database already has requests: no demo data added")
         return

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citizen_center.config import Settings, load_settings
-from citizen_center.db import Database
+from citizen_center.db import Database, open_database
 from citizen_center.errors import CitizenCenterError
 from citizen_center.models import User
 from citizen_center.services import inbox, report_export, reports
@@ -30,7 +30,7 @@ REPORT_KINDS = ("calls", "pauses", "satisfaction", "channels", "late", "reopened
 def _setup() -> tuple[Settings, Database, ReportOptions]:
     settings = load_settings()
     options = ReportOptions.from_settings(settings.reports, settings.catalogue.timezone)
-    return settings, Database.from_settings(settings), options
+    return settings, open_database(settings), options
 
 
 def _period(months: int, first: date | None, last: date | None, tz: str) -> Period:

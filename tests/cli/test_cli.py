@@ -78,10 +78,10 @@ def test_database_down_gets_a_clear_message(user_env: dict[str, str]) -> None:
     user_env["CENTRAL156_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:{free_port()}/none"
     result = central156("request", "show", "2026-0999999-2", env=user_env)
     assert result.returncode == 1
-    assert "Banco de dados indisponível" in result.stderr
+    assert "cannot connect to PostgreSQL" in result.stderr and "start PostgreSQL" in result.stderr
     assert "Traceback" not in result.stderr
     upgrade = central156("db", "upgrade", env=user_env)
-    assert upgrade.returncode == 1 and "cannot reach the database" in upgrade.stderr
+    assert upgrade.returncode == 1 and "cannot connect to PostgreSQL" in upgrade.stderr
 
 
 def test_an_administrator_unlocks_a_user(user_env: dict[str, str]) -> None:

@@ -20,6 +20,7 @@ from citizen_center import migrate
 from citizen_center.catalogue import load_catalogue_file
 from citizen_center.config import Settings, load_settings
 from citizen_center.db import Database, open_database
+from citizen_center.demo_data import MAX_CALLS, MAX_CITIZENS, MAX_REQUESTS
 from citizen_center.domain.protocol import format_protocol_number
 from citizen_center.domain.workflow import Role
 from citizen_center.errors import (
@@ -238,19 +239,27 @@ def describe_request(item: ServiceRequest) -> str:
 
 
 @main.command("demo-data")
-@click.option("--citizens", default=1000, show_default=True, type=click.IntRange(0))
-@click.option(
-    "--requests", "request_count", default=3000, show_default=True, type=click.IntRange(0)
-)
-@click.option("--calls", default=2000, show_default=True, type=click.IntRange(0))
+@click.option("--citizens", default=1000, show_default=True,
+              type=click.IntRange(0, MAX_CITIZENS), help=f"At most {MAX_CITIZENS:,}.")
+@click.option("--requests", "request_count", default=3000, show_default=True,
+              type=click.IntRange(0, MAX_REQUESTS), help=f"At most {MAX_REQUESTS:,}.")
+@click.option("--calls", default=2000, show_default=True,
+              type=click.IntRange(0, MAX_CALLS), help=f"At most {MAX_CALLS:,}.")
 @click.option(
     "--seed", "random_seed", default=156, show_default=True, help="Random seed (repeatable data)."
 )
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has requests.")
+@click.option("--force", is_flag=True,
+              help="Add demo data even to a database that holds real citizens, requests or calls.")
 def demo_data(
-    citizens: int, request_count: int, calls: int, random_seed: int, if_empty: bool
+    citizens: int, request_count: int, calls: int, random_seed: int, if_empty: bool, force: bool
 ) -> None:
-    """Generate realistic synthetic citizens, requests, calls and surveys."""
+    """Generate realistic synthetic citizens, requests, calls and surveys.
+
+    One transaction: the run completes or leaves the database as it was. A database that
+    already holds data not made by demo-data (no 'supervisor.demo' user) is refused without
+    --force.
+    """
     from citizen_center.demo_data import generate
 
     settings = load_settings()
@@ -265,5 +274,6 @@ def demo_data(
         calls=calls,
         seed=random_seed,
         policy=Policy.from_settings(settings.catalogue),
+        force=force,
     )
     click.echo(summary.describe())

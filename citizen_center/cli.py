@@ -32,7 +32,7 @@ from citizen_center.errors import (
 from citizen_center.models import ServiceRequest
 from citizen_center.services import requests, statistics, users
 from citizen_center.services.catalogue import load_catalogue
-from citizen_center.services.common import DEFAULT_POLICY, Policy
+from citizen_center.services.common import DEFAULT_POLICY, Actor, Policy
 
 
 class _Central156Group(click.Group):
@@ -200,11 +200,12 @@ def request() -> None:
 @request.command("show")
 @click.argument("number")
 def request_show(number: str) -> None:
-    """Show a request, its deadline and its whole history."""
+    """Show a request, its deadline and its whole history (audited as a read of its citizen's
+    data by the system account running the command)."""
     database = _database()
     try:
         with database.transaction() as session:
-            item = requests.get_request(session, number)
+            item = requests.view_request(session, number, Actor.operator())
             click.echo(describe_request(item))
     except (NotFoundError, ValidationError, DatabaseUnavailableError) as exc:
         _fail(str(exc))

@@ -15,6 +15,7 @@ from citizen_center.db import Database, open_database
 from citizen_center.errors import CitizenCenterError
 from citizen_center.models import User
 from citizen_center.services import inbox, report_export, reports
+from citizen_center.services.common import Actor
 from citizen_center.services.queue_log import import_queue_log
 from citizen_center.services.report_export import ReportTable
 from citizen_center.services.reports import (
@@ -164,7 +165,7 @@ def list_command(username: str) -> None:
             user_id = session.scalar(select(User.id).where(User.username == username))
             if user_id is None:
                 raise click.ClickException(f"no user {username!r}")
-            items = inbox.inbox(session, user_id)
+            items = inbox.inbox(session, user_id, actor=Actor.operator())
     except CitizenCenterError as exc:
         raise click.ClickException(str(exc)) from exc
     for item in items:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from tests.fixtures.postgres import free_port
 
@@ -63,6 +64,15 @@ def test_upgrade_seed_demo_data_and_show_a_request(user_env: dict[str, str]) -> 
     assert shown.returncode == 0, shown.stderr
     assert f"Protocolo {format_protocol_number(number)}" in shown.stdout
     assert "Histórico:" in shown.stdout and "Previsão:" in shown.stdout
+    # LGPD (issue 11): the read is audited, by the system account that ran the command.
+    from citizen_center.models import AuditLog
+
+    database = Database.from_url(f"sqlite:///{user_env['CENTRAL156_DATA_DIR']}/central156.sqlite3")
+    with database.transaction() as session:
+        audited = session.execute(select(AuditLog.actor_label, AuditLog.detail)
+                                  .where(AuditLog.detail == f"request_view {number}")).all()
+    database.dispose()
+    assert len(audited) == 1 and audited[0].actor_label.startswith("cli:")
 
 
 def test_bad_protocol_numbers_get_a_clear_message(user_env: dict[str, str]) -> None:

@@ -7,6 +7,7 @@ import sys
 import click
 
 from citizen_center.config import load_settings
+from citizen_center.db import open_database
 from citizen_center.errors import CitizenCenterError
 
 
@@ -21,7 +22,10 @@ def desktop(username: str, interface: str, non_interactive: bool) -> None:
     from agent_desktop.app import run
 
     try:
-        code = run(load_settings(), username, interface, non_interactive)
+        settings = load_settings()
+        # Before Qt and the login: a database that cannot be used is one line on the terminal.
+        open_database(settings).dispose()
+        code = run(settings, username, interface, non_interactive)
     except CitizenCenterError as exc:
         raise click.ClickException(str(exc)) from exc
     sys.exit(code)

@@ -18,8 +18,9 @@ from sqlalchemy.exc import OperationalError
 
 from citizen_center import migrate
 from citizen_center.catalogue import load_catalogue_file
-from citizen_center.config import load_settings
-from citizen_center.db import Database
+from citizen_center.config import Settings, load_settings
+from citizen_center.db import Database, open_database
+from citizen_center.demo_data import MAX_CALLS, MAX_CITIZENS, MAX_REQUESTS
 from citizen_center.domain.protocol import format_protocol_number
 from citizen_center.domain.workflow import Role
 from citizen_center.errors import (
@@ -31,7 +32,7 @@ from citizen_center.errors import (
 from citizen_center.models import ServiceRequest
 from citizen_center.services import requests, statistics, users
 from citizen_center.services.catalogue import load_catalogue
-from citizen_center.services.common import DEFAULT_POLICY, Policy
+from citizen_center.services.common import DEFAULT_POLICY, Actor, Policy
 
 
 class _Central156Group(click.Group):
@@ -73,8 +74,10 @@ def _register_domain_groups() -> None:
 _register_domain_groups()
 
 
-def _database() -> Database:
-    return Database.from_settings(load_settings())
+def _database(settings: Settings | None = None, *, schema: bool = True) -> Database:
+    """The configured database, probed first: a database that cannot be used stops the command
+    with one line naming the fix, never a traceback (``db.open_database``)."""
+    return open_database(settings or load_settings(), schema=schema)
 
 
 def _fail(message: str) -> NoReturn:
@@ -90,7 +93,7 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def upgrade(revision: str) -> None:
     """Apply the migrations (creates the embedded SQLite database if needed)."""
-    database = _database()
+    database = _database(schema=False)
     try:
         migrate.upgrade(database.engine, revision)
     except OperationalError as exc:
@@ -105,7 +108,7 @@ def upgrade(revision: str) -> None:
 @click.option("--revision", default="base", show_default=True)
 def downgrade(revision: str) -> None:
     """Undo migrations down to REVISION."""
-    database = _database()
+    database = _database(schema=False)
     migrate.downgrade(database.engine, revision)
     click.echo(f"database at revision {migrate.current_revision(database.engine)}")
 
@@ -123,7 +126,7 @@ def seed(catalogue_path: Path | None) -> None:
     The admin comes from CENTRAL156_ADMIN_USER and CENTRAL156_ADMIN_PASSWORD (skipped if unset).
     """
     settings = load_settings()
-    database = Database.from_settings(settings)
+    database = _database(settings)
     catalogue = load_catalogue_file(catalogue_path)
     with database.transaction() as session:
         summary = load_catalogue(session, catalogue)
@@ -155,12 +158,17 @@ def seed(catalogue_path: Path | None) -> None:
 @db.command()
 def status() -> None:
     """What the database holds: revision, citizens, requests by status, late requests."""
-    database = _database()
+    database = _database(schema=False)
     try:
         click.echo(f"database: {database.engine.url.render_as_string(hide_password=True)}")
-        click.echo(
-            f"revision: {migrate.current_revision(database.engine) or 'none (run db upgrade)'}"
-        )
+        revision = migrate.current_revision(database.engine)
+        head = migrate.head_revision()
+        if revision != head:
+            # The counts below need this version's tables: say what to do instead of failing.
+            click.echo(f"revision: {revision or 'none'} (this version needs {head}: "
+                       "run `central156 db upgrade`)")
+            return
+        click.echo(f"revision: {revision}")
         click.echo(statistics.describe_overview(statistics.overview(database)))
     except (OperationalError, DatabaseUnavailableError) as exc:
         _fail(f"cannot reach the database: {exc}")
@@ -192,11 +200,12 @@ def request() -> None:
 @request.command("show")
 @click.argument("number")
 def request_show(number: str) -> None:
-    """Show a request, its deadline and its whole history."""
+    """Show a request, its deadline and its whole history (audited as a read of its citizen's
+    data by the system account running the command)."""
     database = _database()
     try:
         with database.transaction() as session:
-            item = requests.get_request(session, number)
+            item = requests.view_request(session, number, Actor.operator())
             click.echo(describe_request(item))
     except (NotFoundError, ValidationError, DatabaseUnavailableError) as exc:
         _fail(str(exc))
@@ -231,23 +240,31 @@ def describe_request(item: ServiceRequest) -> str:
 
 
 @main.command("demo-data")
-@click.option("--citizens", default=1000, show_default=True, type=click.IntRange(0))
-@click.option(
-    "--requests", "request_count", default=3000, show_default=True, type=click.IntRange(0)
-)
-@click.option("--calls", default=2000, show_default=True, type=click.IntRange(0))
+@click.option("--citizens", default=1000, show_default=True,
+              type=click.IntRange(0, MAX_CITIZENS), help=f"At most {MAX_CITIZENS:,}.")
+@click.option("--requests", "request_count", default=3000, show_default=True,
+              type=click.IntRange(0, MAX_REQUESTS), help=f"At most {MAX_REQUESTS:,}.")
+@click.option("--calls", default=2000, show_default=True,
+              type=click.IntRange(0, MAX_CALLS), help=f"At most {MAX_CALLS:,}.")
 @click.option(
     "--seed", "random_seed", default=156, show_default=True, help="Random seed (repeatable data)."
 )
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has requests.")
+@click.option("--force", is_flag=True,
+              help="Add demo data even to a database that holds real citizens, requests or calls.")
 def demo_data(
-    citizens: int, request_count: int, calls: int, random_seed: int, if_empty: bool
+    citizens: int, request_count: int, calls: int, random_seed: int, if_empty: bool, force: bool
 ) -> None:
-    """Generate realistic synthetic citizens, requests, calls and surveys."""
+    """Generate realistic synthetic citizens, requests, calls and surveys.
+
+    One transaction: the run completes or leaves the database as it was. A database that
+    already holds data not made by demo-data (no 'supervisor.demo' user) is refused without
+    --force.
+    """
     from citizen_center.demo_data import generate
 
     settings = load_settings()
-    database = Database.from_settings(settings)
+    database = _database(settings)
     if if_empty and statistics.count_requests(database) > 0:
         click.echo("the database already has requests: no demo data added")
         return
@@ -258,5 +275,6 @@ def demo_data(
         calls=calls,
         seed=random_seed,
         policy=Policy.from_settings(settings.catalogue),
+        force=force,
     )
     click.echo(summary.describe())

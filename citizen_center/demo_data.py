@@ -8,9 +8,15 @@ numbers are reserved from the real counter, so data generated here behaves like 
 and later real requests never collide with it.
 
 Speed matters (a million requests in minutes), so rows are built as plain tuples and written
-through ``citizen_center.bulk`` (driver executemany on SQLite, COPY on PostgreSQL), one
-transaction per chunk. An interrupted run leaves the chunks already committed: fine for demo
-data, and the protocol numbers it reserved are simply skipped.
+through ``citizen_center.bulk`` (driver executemany on SQLite, COPY on PostgreSQL), in chunks
+that bound the memory used. A run is one transaction: it completes, or (an error, Ctrl-C, a
+killed process) leaves the database as it was. One transaction costs nothing measurable at the
+default sizes and keeps large runs as fast as committing chunk by chunk (see ``generate``).
+
+Demo data is for demo and test databases only. A database is recognised as one by the demo
+supervisor ``DEMO_MARKER_USER``, which every run creates first (in the same transaction): a
+database that already holds citizens, requests or calls but not that user holds real data, and
+``generate`` refuses it unless forced, so synthetic citizens never mix with real ones by mistake.
 """
 
 from __future__ import annotations
@@ -22,10 +28,11 @@ import unicodedata
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, func, select
@@ -63,6 +70,8 @@ from citizen_center.services.requests import deadline_of, reserve_protocol_seque
 from citizen_center.services.users import create_user
 
 DEMO_PASSWORD = "demo-156-senha"
+# The user whose presence marks a database as a demo one (see the module docstring).
+DEMO_MARKER_USER = "supervisor.demo"
 AGENT_COUNT = 8
 WINDOW_DAYS = 365
 CHUNK = 20_000
@@ -70,8 +79,33 @@ HOUR = 3600.0
 DAY = 86400.0
 
 
+# The most one run generates: ten times the benchmark's sizes, minutes of work and a few GB.
+# Beyond, memory (plans and indexes are kept for the whole run) and time run away.
+MAX_CITIZENS = 3_000_000
+MAX_REQUESTS = 10_000_000
+MAX_CALLS = 5_000_000
+
+
 class DemoDataError(CitizenCenterError):
     """The database is not ready for demo data (e.g. the catalogue is not seeded)."""
+
+
+class Transactions(Protocol):
+    """Where the phases get their session: ``Database``, or ``_OneTransaction`` in a run."""
+
+    def transaction(self) -> AbstractContextManager[Session]: ...
+
+
+class _OneTransaction:
+    """Every ``transaction()`` is the run's own session: the phases keep their shape, and the
+    run commits once, at the end, or not at all."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        yield self.session
 
 
 # --- what the generator needs to know about the database ------------------------------------
@@ -362,7 +396,7 @@ def _bar(total: int, label: str, progress: bool) -> tqdm[Any]:
 
 
 def _generate_citizens(
-    database: Database, rng: random.Random, count: int, now: float, progress: bool
+    database: Transactions, rng: random.Random, count: int, now: float, progress: bool
 ) -> CitizenPool:
     pool = CitizenPool()
     with database.transaction() as session:
@@ -411,7 +445,7 @@ def _citizen_phones(rng: random.Random, last_landline: str) -> dict[str, str]:
     return numbers
 
 
-def _existing_citizens(database: Database, limit: int = 2_000_000) -> CitizenPool:
+def _existing_citizens(database: Transactions, limit: int = 2_000_000) -> CitizenPool:
     pool = CitizenPool()
     with database.transaction() as session:
         rows = session.execute(
@@ -685,7 +719,8 @@ def _description(rng: random.Random, service: ServiceInfo, street: str) -> str:
     return rng.choice(options).replace("{street}", street or "rua informada")
 
 
-def _protocol_numbers(database: Database, times: Sequence[float], tz: ZoneInfo) -> Iterator[str]:
+def _protocol_numbers(database: Transactions, times: Sequence[float], tz: ZoneInfo
+                      ) -> Iterator[str]:
     """Protocol numbers for requests created at ``times`` (sorted), reserved in one block per year
     from the real counter, so they are never issued again to a real request."""
     first, last = (datetime.fromtimestamp(t, tz).year for t in (times[0], times[-1]))
@@ -704,8 +739,8 @@ def _protocol_numbers(database: Database, times: Sequence[float], tz: ZoneInfo) 
             yield make_protocol_number(year, sequence)
 
 
-def _generate_requests(database: Database, factory: RequestFactory, count: int, timeline: Timeline,
-                       progress: bool) -> None:
+def _generate_requests(database: Transactions, factory: RequestFactory, count: int,
+                       timeline: Timeline, progress: bool) -> None:
     times = sorted(timeline.sample(factory.rng, count))
     if not times:
         return
@@ -768,7 +803,7 @@ class CallRows:
         self.surveys: list[tuple[Any, ...]] = []
         self.queue_calls: list[tuple[Any, ...]] = []
 
-    def write(self, database: Database) -> None:
+    def write(self, database: Transactions) -> None:
         with database.transaction() as session:
             writer = BulkWriter(session)
             writer.write(Tables.call, CALL_COLUMNS, self.calls)
@@ -970,7 +1005,8 @@ def _outcome(kind: str) -> CallOutcome:
     return CallOutcome.ANSWERED if kind in ANSWERED_KINDS else CallOutcome(kind)
 
 
-def _generate_calls(database: Database, factory: CallFactory, count: int, progress: bool) -> None:
+def _generate_calls(database: Transactions, factory: CallFactory, count: int,
+                    progress: bool) -> None:
     plans = factory.plan(count)
     with _bar(count, "calls", progress) as bar:
         for chunk in _chunks(count):
@@ -1055,36 +1091,69 @@ def generate(
     policy: Policy,
     progress: bool = True,
     survey_share: float = SURVEY_SHARE,
+    force: bool = False,
 ) -> DemoSummary:
     """Add ``citizens``, ``requests`` and ``calls`` of synthetic data to a seeded database.
 
     Queued calls get their queue facts (``QueueCall``) too, as the queue_log import would have
     made them; ``survey_share`` is the share of answered calls that answer the survey.
+
+    All in one transaction: an error or an interruption leaves nothing behind. Refuses
+    (``DemoDataError``) counts beyond ``MAX_*`` and, unless ``force``, a database holding real
+    data (see the module docstring). On SQLite the write lock is held for the whole run.
     """
+    _check_counts(citizens, requests, calls)
     rng = random.Random(seed)
     now = time.time()
     timer = PhaseTimer()
     with database.transaction() as session:
+        if not force:
+            _refuse_real_data(session)
+        run = _OneTransaction(session)
         catalogue = _load_catalogue(session, policy)
         staff = timer.run("users", lambda: _ensure_demo_users(session, catalogue))
-    try:
         pool: CitizenPool = timer.run(
             "citizens",
-            lambda: _generate_citizens(database, rng, citizens, now, progress) if citizens
-            else _existing_citizens(database),
+            lambda: _generate_citizens(run, rng, citizens, now, progress) if citizens
+            else _existing_citizens(run),
         )
-        with database.transaction() as session:
-            ids = Ids(session, ALL_TABLES[3:])
+        ids = Ids(session, ALL_TABLES[3:])
         stats = Stats()
         request_factory = RequestFactory(rng, catalogue, staff, pool, policy, now, ids, stats)
         timeline = Timeline(now, policy.tz)
-        timer.run("requests", lambda: _generate_requests(database, request_factory, requests,
+        timer.run("requests", lambda: _generate_requests(run, request_factory, requests,
                                                          timeline, progress))
         call_factory = CallFactory(request_factory, timeline, queue_seed=seed + 1,
                                    survey_share=survey_share)
-        timer.run("calls", lambda: _generate_calls(database, call_factory, calls, progress))
-    finally:
-        # Even after a failure, PostgreSQL's sequences must move past the ids written so far.
-        with database.transaction() as session:
-            BulkWriter(session).finish(ALL_TABLES)
+        timer.run("calls", lambda: _generate_calls(run, call_factory, calls, progress))
+        # PostgreSQL's sequences must move past the ids given explicitly. (setval is not undone
+        # by a rollback, so it runs only once everything else has been written.)
+        BulkWriter(session).finish(ALL_TABLES)
     return DemoSummary(citizens, requests, calls, staff.created, stats, timer.seconds)
+
+
+def _check_counts(citizens: int, requests: int, calls: int) -> None:
+    for label, count, most in (("citizens", citizens, MAX_CITIZENS),
+                               ("requests", requests, MAX_REQUESTS), ("calls", calls, MAX_CALLS)):
+        if not 0 <= count <= most:
+            raise DemoDataError(f"{label}: {count:,} is out of range: give 0 to {most:,}.")
+
+
+def holds_real_data(session: Session) -> bool:
+    """Citizens, requests or calls are present, and no demo run made them (no demo marker)."""
+    present = any(
+        session.scalar(select(table.c.id).limit(1)) is not None
+        for table in (Tables.citizen, Tables.request, Tables.call)
+    )
+    if not present:
+        return False
+    return session.scalar(select(User.id).where(User.username == DEMO_MARKER_USER)) is None
+
+
+def _refuse_real_data(session: Session) -> None:
+    if holds_real_data(session):
+        raise DemoDataError(
+            "the database already holds citizens, requests or calls that are not demo data "
+            f"(no {DEMO_MARKER_USER!r} user): use an empty database, or pass --force if this "
+            "one may be mixed with synthetic data."
+        )

@@ -23,5 +23,11 @@ class DatabaseUnavailableError(CitizenCenterError):
     """The database cannot be reached or answered too slowly."""
 
 
+class DatabaseConfigError(CitizenCenterError):
+    """The configured database cannot be used as it is: a malformed URL, an unknown engine, a
+    file that is not SQLite, a folder that cannot be written, wrong credentials. A mistake to
+    fix, not an outage to wait out; the message is one line naming the setting to change."""
+
+
 class ConfigError(CitizenCenterError, ValueError):
     """A setting that cannot be used; the message is one line naming the file or variable."""

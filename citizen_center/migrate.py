@@ -9,13 +9,13 @@ from alembic.config import Config
 from sqlalchemy import Engine
 
 from citizen_center.db import Database
+from citizen_center.errors import DatabaseConfigError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(engine: Engine) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config = _scripts_config()
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return config
 
@@ -39,6 +39,37 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_scripts_config()).get_current_head()
+
+
+def _scripts_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def require_current(database: Database) -> None:
+    """Refuse a database this version's code cannot work with: not migrated, or migrated by an
+    older or newer version (``DatabaseConfigError`` naming the fix)."""
+    current = current_revision(database.engine)
+    head = head_revision()
+    if current == head:
+        return
+    where = database.engine.url.render_as_string(hide_password=True)
+    if current is None:
+        raise DatabaseConfigError(
+            f"the database {where} has no Central 156 tables: run `central156 db upgrade` "
+            f"(and `central156 db seed`), or fix {database.setting}"
+        )
+    raise DatabaseConfigError(
+        f"the database {where} is at revision {current}, this version needs {head}: run "
+        "`central156 db upgrade` (or, if the database is newer, update Central 156)"
+    )
 
 
 def upgrade_and_seed(database: Database) -> None:

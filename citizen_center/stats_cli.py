@@ -11,10 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citizen_center.config import Settings, load_settings
-from citizen_center.db import Database
+from citizen_center.db import Database, open_database
 from citizen_center.errors import CitizenCenterError
 from citizen_center.models import User
 from citizen_center.services import inbox, report_export, reports
+from citizen_center.services.common import Actor
 from citizen_center.services.queue_log import import_queue_log
 from citizen_center.services.report_export import ReportTable
 from citizen_center.services.reports import (
@@ -30,7 +31,7 @@ REPORT_KINDS = ("calls", "pauses", "satisfaction", "channels", "late", "reopened
 def _setup() -> tuple[Settings, Database, ReportOptions]:
     settings = load_settings()
     options = ReportOptions.from_settings(settings.reports, settings.catalogue.timezone)
-    return settings, Database.from_settings(settings), options
+    return settings, open_database(settings), options
 
 
 def _period(months: int, first: date | None, last: date | None, tz: str) -> Period:
@@ -164,7 +165,7 @@ def list_command(username: str) -> None:
             user_id = session.scalar(select(User.id).where(User.username == username))
             if user_id is None:
                 raise click.ClickException(f"no user {username!r}")
-            items = inbox.inbox(session, user_id)
+            items = inbox.inbox(session, user_id, actor=Actor.operator())
     except CitizenCenterError as exc:
         raise click.ClickException(str(exc)) from exc
     for item in items:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from citizen_center.config import load_settings
+from citizen_center.db import open_database
 
 if TYPE_CHECKING:
     from ivr.recorder import Replayer
@@ -24,7 +25,12 @@ def serve(host: str | None, port: int | None) -> None:
     """Serve the 156 call flow to Asterisk. SIGHUP reloads settings and catalogue."""
     from ivr.service import build_server, serve_forever
 
-    settings = load_settings().ivr
+    full = load_settings()
+    # Fail fast on a database that cannot be used, in one line: once running, the IVR rides out
+    # an outage (callers go to the general queue), but a bad setting would only show as that.
+    # (Asterisk's dialplan does the same for an IVR that is not running, so nothing is lost.)
+    open_database(full).dispose()
+    settings = full.ivr
     try:
         server = build_server(host or settings.listen_host, port or settings.listen_port)
     except OSError as exc:

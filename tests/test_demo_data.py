@@ -31,6 +31,7 @@ from citizen_center.models import (
     ServiceRequest,
     ServiceType,
     SurveyResponse,
+    User,
     utcnow,
 )
 from citizen_center.services import citizens, requests
@@ -218,3 +219,36 @@ def test_unseeded_database_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DemoDataError, match="db seed"):
         generate(database, citizens=1, requests=1, calls=1, seed=1, policy=POLICY, progress=False)
     database.dispose()
+
+
+def test_real_data_is_refused_and_a_failed_run_leaves_nothing(
+    migrated_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11, on both engines: a database with real citizens is refused unless forced, and
+    a run failing after writing citizens and requests rolls back all of it (users included)."""
+    import citizen_center.demo_data as demo_data
+
+    with migrated_db.transaction() as session:
+        citizens.register_citizen(
+            session, citizens.CitizenInput(name="Cidadã Real", phones=["51999990000"]),
+            Actor.system("test"))
+    with pytest.raises(DemoDataError, match="not demo data"):
+        generate(migrated_db, citizens=1, requests=1, calls=1, seed=1, policy=POLICY,
+                 progress=False)
+
+    def broken(*_args: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(demo_data, "_generate_calls", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        generate(migrated_db, citizens=30, requests=100, calls=10, seed=1, policy=POLICY,
+                 progress=False, force=True)
+    with migrated_db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Citizen)) == 1
+        assert session.scalar(select(func.count()).select_from(ServiceRequest)) == 0
+        assert not session.scalar(select(func.count()).select_from(ProtocolCounter).where(
+            ProtocolCounter.last_value > 0))
+        assert session.scalar(select(func.count()).select_from(User)) == 0
+    with pytest.raises(DemoDataError, match="out of range"):
+        generate(migrated_db, citizens=10**12, requests=1, calls=1, seed=1, policy=POLICY,
+                 progress=False, force=True)

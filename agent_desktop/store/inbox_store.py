@@ -39,9 +39,12 @@ class InboxStore:
             return tuple(inbox.inbox(session, self.user_id))
 
     def history(self, number: str) -> tuple[RequestEventView, ...]:
+        """The request's history, fetched when the focal point opens it: audited as the view of
+        the request (its address and description are shown beside it)."""
         with self.database.transaction() as session:
+            actor = inbox.actor_of(session, self.user_id)
             return tuple(RequestEventView(e.at, e.to_status, e.note, e.actor_label)
-                         for e in inbox.history(session, number))
+                         for e in inbox.history(session, number, actor))
 
     def secretariats(self) -> tuple[SecretariatOption, ...]:
         with self.database.transaction() as session:

@@ -34,6 +34,7 @@ from citizen_center.domain.workflow import Channel, Status
 from citizen_center.errors import NotFoundError, ValidationError
 from citizen_center.models import Citizen, FocalPoint, Secretariat, ServiceRequest, ServiceType
 from citizen_center.services import calls, citizens, request_search, requests
+from citizen_center.services.audit import SCREEN_POP
 from citizen_center.services.citizens import AddressInput, CitizenInput
 from citizen_center.services.common import DEFAULT_POLICY, Actor, Policy
 
@@ -103,7 +104,8 @@ class DesktopStore:
         if not protocol:
             return None
         try:
-            return _request_detail(requests.get_request(session, protocol), self.policy)
+            request = requests.view_request(session, protocol, self.actor, SCREEN_POP)
+            return _request_detail(request, self.policy)
         except (NotFoundError, ValidationError):
             return None
 
@@ -184,8 +186,10 @@ class DesktopStore:
                                 or caller, citizen_id=citizen_id).id
 
     def request(self, number: str) -> RequestDetail:
+        """A request opened by the agent (citizen's name, address, history): audited."""
         with self.database.transaction() as session:
-            return _request_detail(requests.get_request(session, number), self.policy)
+            return _request_detail(requests.view_request(session, number, self.actor),
+                                   self.policy)
 
     def find_requests(self, text: str) -> tuple[request_search.RequestMatch, ...]:
         with self.database.transaction() as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass, field
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -24,6 +25,15 @@ class Actor:
     @classmethod
     def user(cls, user_id: int, username: str = "") -> Actor:
         return cls(user_id, username)
+
+    @classmethod
+    def operator(cls) -> Actor:
+        """Whoever runs the ``central156`` command: the system account, for the audit trail."""
+        try:
+            name = getpass.getuser()
+        except (OSError, KeyError):  # no login name in the environment nor in passwd
+            name = "?"
+        return cls(None, f"cli:{name}"[:60])
 
 
 @dataclass(frozen=True)

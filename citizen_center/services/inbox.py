@@ -23,6 +23,12 @@ from sqlalchemy.orm import Session, selectinload
 from citizen_center.domain.workflow import Role, Status
 from citizen_center.errors import CitizenCenterError, ValidationError
 from citizen_center.models import FocalPoint, RequestEvent, ServiceRequest, User, utcnow
+from citizen_center.services.audit import (
+    INBOX_LIST,
+    INBOX_VIEW,
+    record_list_read,
+    record_request_read,
+)
 from citizen_center.services.common import Actor
 from citizen_center.services.requests import change_status, forward_request, get_request
 
@@ -70,9 +76,13 @@ def secretariat_of(session: Session, user_id: int) -> int:
 
 
 def inbox(
-    session: Session, user_id: int, *, now: datetime | None = None, limit: int = 500
+    session: Session, user_id: int, *, now: datetime | None = None, limit: int = 500,
+    actor: Actor | None = None,
 ) -> list[InboxItem]:
-    """The requests the user's secretariat has to work on, nearest deadline first."""
+    """The requests the user's secretariat has to work on, nearest deadline first.
+
+    Audited (LGPD: the list shows where citizens live and what they reported) as one row for
+    the list, read by ``actor`` (default: the user)."""
     secretariat_id = secretariat_of(session, user_id)
     moment = now or utcnow()
     requests = session.scalars(
@@ -85,7 +95,17 @@ def inbox(
         .order_by(ServiceRequest.expected_at, ServiceRequest.id)
         .limit(limit)
     )
-    return [_item(request, moment) for request in requests]
+    items = [_item(request, moment) for request in requests]
+    reader = actor or actor_of(session, user_id)
+    record_list_read(session, reader, INBOX_LIST, [i.number for i in items],
+                     f"secretariat={secretariat_id}")
+    return items
+
+
+def actor_of(session: Session, user_id: int) -> Actor:
+    """The user as the actor of audit rows and events."""
+    user = session.get_one(User, user_id)
+    return Actor.user(user.id, user.username)
 
 
 def _item(request: ServiceRequest, now: datetime) -> InboxItem:
@@ -103,8 +123,7 @@ def _own_request(session: Session, user_id: int, number: str) -> tuple[ServiceRe
     request = get_request(session, number)
     if request.secretariat_id != secretariat_of(session, user_id):
         raise NotAllowedError(f"O protocolo {number} não está com a sua secretaria.")
-    user = session.get_one(User, user_id)
-    return request, Actor.user(user.id, user.username)
+    return request, actor_of(session, user_id)
 
 
 def acknowledge(
@@ -193,6 +212,12 @@ def close_expired_resolutions(
     return closed
 
 
-def history(session: Session, number: str) -> list[RequestEvent]:
-    """Every change of the request: who, when, from which status to which, and why."""
-    return list(get_request(session, number).events)
+def history(session: Session, number: str, actor: Actor | None = None) -> list[RequestEvent]:
+    """Every change of the request: who, when, from which status to which, and why.
+
+    ``actor``: the person it is shown to, with the request's detail (audited as an inbox view);
+    None for the domain's own use."""
+    request = get_request(session, number)
+    if actor is not None:
+        record_request_read(session, actor, INBOX_VIEW, request.citizen_id, request.number)
+    return list(request.events)

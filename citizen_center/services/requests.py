@@ -23,6 +23,7 @@ from citizen_center.models import (
     ServiceType,
     utcnow,
 )
+from citizen_center.services.audit import REQUEST_VIEW, record_request_read
 from citizen_center.services.catalogue import (
     primary_focal_point,
     secretariat_by_code,
@@ -252,6 +253,16 @@ def get_request(session: Session, number: str) -> ServiceRequest:
     )
     if request is None:
         raise NotFoundError(f"Protocolo {number} não encontrado.")
+    return request
+
+
+def view_request(
+    session: Session, number: str, actor: Actor, purpose: str = REQUEST_VIEW
+) -> ServiceRequest:
+    """``get_request`` for showing it to someone: the read of its citizen's data is audited.
+    (``get_request`` itself is for the domain's own work: changes, links, the IVR.)"""
+    request = get_request(session, number)
+    record_request_read(session, actor, purpose, request.citizen_id, request.number)
     return request
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from citizen_center.db import Database
 from citizen_center.domain.outcomes import CallOutcome
@@ -70,6 +71,15 @@ def test_upgrade_seed_demo_data_and_show_a_request(user_env: dict[str, str]) -> 
     assert shown.returncode == 0, shown.stderr
     assert f"Protocolo {format_protocol_number(number)}" in shown.stdout
     assert "Histórico:" in shown.stdout and "Previsão:" in shown.stdout
+    # LGPD (issue 11): the read is audited, by the system account that ran the command.
+    from citizen_center.models import AuditLog
+
+    database = Database.from_url(f"sqlite:///{user_env['CENTRAL156_DATA_DIR']}/central156.sqlite3")
+    with database.transaction() as session:
+        audited = session.execute(select(AuditLog.actor_label, AuditLog.detail)
+                                  .where(AuditLog.detail == f"request_view {number}")).all()
+    database.dispose()
+    assert len(audited) == 1 and audited[0].actor_label.startswith("cli:")
 
 
 def test_bad_protocol_numbers_get_a_clear_message(user_env: dict[str, str]) -> None:
@@ -85,10 +95,10 @@ def test_database_down_gets_a_clear_message(user_env: dict[str, str]) -> None:
     user_env["CENTRAL156_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:{free_port()}/none"
     result = central156("request", "show", "2026-0999999-2", env=user_env)
     assert result.returncode == 1
-    assert "Banco de dados indisponível" in result.stderr
+    assert "cannot connect to PostgreSQL" in result.stderr and "start PostgreSQL" in result.stderr
     assert "Traceback" not in result.stderr
     upgrade = central156("db", "upgrade", env=user_env)
-    assert upgrade.returncode == 1 and "cannot reach the database" in upgrade.stderr
+    assert upgrade.returncode == 1 and "cannot connect to PostgreSQL" in upgrade.stderr
 
 
 def test_an_administrator_unlocks_a_user(user_env: dict[str, str]) -> None:

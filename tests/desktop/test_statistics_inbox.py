@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
 from agent_desktop.roles import InboxDesk, SupervisorDesk, build_inbox, build_supervisor
 from agent_desktop.store.dto import AgentUser
@@ -20,7 +21,7 @@ from agent_desktop.views.statistics import PeriodPreset, StatisticsView
 from citizen_center.config import Settings, WallboardSettings, load_settings
 from citizen_center.db import Database
 from citizen_center.domain.workflow import Role, Status
-from citizen_center.models import utcnow
+from citizen_center.models import AuditLog, utcnow
 from citizen_center.services import inbox, requests, users
 from citizen_center.services.citizens import AddressInput
 from citizen_center.services.common import Actor
@@ -180,3 +181,10 @@ def test_focal_point_works_the_inbox_through_to_a_reopening(
     statuses = [e.status for e in view.history.rows]
     assert statuses[-3:] == [Status.IN_PROGRESS, Status.RESOLVED, Status.REOPENED]
     assert view.history.rows[-1].note == "O buraco continua lá."
+
+    # LGPD (issue 11): the lists and the requests opened are in the audit trail, by this user.
+    with database.transaction() as session:
+        details = list(session.scalars(select(AuditLog.detail).where(
+            AuditLog.user_id == view.store.user_id).order_by(AuditLog.id)))
+    assert any(d.startswith("inbox_list ") and late in d for d in details)
+    assert f"inbox_view {recent}" in details

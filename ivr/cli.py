@@ -8,6 +8,7 @@ import click
 
 from citizen_center.config import load_settings
 from citizen_center.db import open_database
+from citizen_center.errors import DatabaseUnavailableError
 
 if TYPE_CHECKING:
     from ivr.recorder import Replayer
@@ -26,10 +27,14 @@ def serve(host: str | None, port: int | None) -> None:
     from ivr.service import build_server, serve_forever
 
     full = load_settings()
-    # Fail fast on a database that cannot be used, in one line: once running, the IVR rides out
-    # an outage (callers go to the general queue), but a bad setting would only show as that.
-    # (Asterisk's dialplan does the same for an IVR that is not running, so nothing is lost.)
-    open_database(full).dispose()
+    # Fail fast, in one line, on a database that is wrongly configured (a bad URL, not SQLite,
+    # not migrated): running would only hide it. A database that is merely down is another
+    # matter: the IVR serves callers without it and journals what it writes (issue 11), so a
+    # restart during an outage must not leave every caller without the menu.
+    try:
+        open_database(full).dispose()
+    except DatabaseUnavailableError as exc:
+        click.echo(f"warning: {exc}; serving calls anyway, writes go to the journal", err=True)
     settings = full.ivr
     try:
         server = build_server(host or settings.listen_host, port or settings.listen_port)

@@ -4,6 +4,10 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -75,7 +79,6 @@ def test_db_status_names_the_problem_and_the_fix(
 COMMANDS = [
     (("db", "upgrade"), "text file as database"),
     (("db", "upgrade"), "data dir not writable"),
-    (("ivr", "serve", "--port", "0"), "server down"),
     (("ivr", "serve", "--port", "0"), "text file as database"),
     (("ivr", "serve", "--port", "0"), "not migrated"),
     (("gateway", "serve"), "server down"),
@@ -96,3 +99,23 @@ def test_commands_fail_fast_with_one_line(
     env = user_env | _settings(tmp_path, case) | {"QT_QPA_PLATFORM": "offscreen"}
     result = central156(*command, env=env)
     _assert_one_line_error(result.stderr, result.returncode, case)
+
+
+def test_the_ivr_starts_without_a_database_that_is_only_down(
+    user_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A database server that is down is not a configuration mistake: the IVR says so in one
+    line and serves callers anyway (its writes go to the journal), so restarting it during an
+    outage does not leave every caller without the menu."""
+    env = user_env | _settings(tmp_path, "server down")
+    ivr = subprocess.Popen([sys.executable, "-m", "citizen_center", "ivr", "serve", "--port", "0"],
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(6)
+        assert ivr.poll() is None, ivr.communicate()[1]
+    finally:
+        ivr.send_signal(signal.SIGTERM)
+        _out, err = ivr.communicate(timeout=30)
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "cannot connect to PostgreSQL" in warnings[0]
+    assert "Traceback" not in err

@@ -66,14 +66,17 @@ class Desk:
             self.window.close()
 
 
-def sign_in(settings: Settings, username: str, password: str, interface: str = ""
-            ) -> tuple[AgentUser, GatewaySession]:
+def sign_in(
+    settings: Settings, username: str, password: str, interface: str = ""
+) -> tuple[AgentUser, GatewaySession]:
     """Log in at the agent gateway (which checks the password, the lockout and the phone)."""
-    session = login(settings.gateway.resolved_url(), username, password, interface,
-                    settings.gateway.tls_ca_file)
+    session = login(
+        settings.gateway.resolved_url(), username, password, interface, settings.gateway.tls_ca_file
+    )
     user = session.user
-    return AgentUser(user.id, user.username, user.full_name, Role(user.role),
-                     user.interface), session
+    return AgentUser(
+        user.id, user.username, user.full_name, Role(user.role), user.interface
+    ), session
 
 
 def install_translator(app: QApplication, language: str) -> None:
@@ -81,9 +84,10 @@ def install_translator(app: QApplication, language: str) -> None:
     translations for standard buttons."""
     if language.startswith("en"):
         return
-    for folder, name in ((str(I18N_DIR), f"central156_{language}"),
-                         (QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath),
-                          f"qtbase_{language}")):
+    for folder, name in (
+        (str(I18N_DIR), f"central156_{language}"),
+        (QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath), f"qtbase_{language}"),
+    ):
         translator = QTranslator(app)
         if translator.load(name, folder):
             app.installTranslator(translator)
@@ -98,23 +102,26 @@ def make_services(settings: Settings, database: Database, agent_name: str = "") 
     return DeskServices(store, JobRunner(), drafts)
 
 
-def build_desk(settings: Settings, services: DeskServices, agent: AgentUser,
-               session: GatewaySession) -> Desk:
+def build_desk(
+    settings: Settings, services: DeskServices, agent: AgentUser, session: GatewaySession
+) -> Desk:
     """Wire a logged-in agent's desktop (not shown, not started: call ``start``)."""
     desktop = settings.desktop
     interface = session.user.interface
     client = GatewayLink.from_settings(desktop, session)
     phone = AgentPhone(client, interface, agent.full_name, desktop.queues, desktop)
-    window = MainWindow(services, f"{agent.full_name} · {interface}", desktop.pause_reasons,
-                        desktop.wrapup_codes)
+    window = MainWindow(
+        services, f"{agent.full_name} · {interface}", desktop.pause_reasons, desktop.wrapup_codes
+    )
     controller = DeskController(window, services, client, phone, agent)
     # The agent works in their queues from the start: the first login's resync adds them.
     phone.join_queues()
     return Desk(window, controller, client, phone, services, agent)
 
 
-def run(settings: Settings, username: str = "", interface: str = "",
-        non_interactive: bool = False) -> int:
+def run(
+    settings: Settings, username: str = "", interface: str = "", non_interactive: bool = False
+) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     install_translator(app, settings.desktop.language)
@@ -137,12 +144,19 @@ def run(settings: Settings, username: str = "", interface: str = "",
     return int(code)
 
 
-def _run_role(app: QApplication, settings: Settings, database: Database,
-              user: AgentUser, session: GatewaySession) -> int:
+def _run_role(
+    app: QApplication,
+    settings: Settings,
+    database: Database,
+    user: AgentUser,
+    session: GatewaySession,
+) -> int:
     """Supervisors and admins get the wallboard and statistics; focal points their inbox."""
     desk: SupervisorDesk | InboxDesk = (
-        build_supervisor(settings, database, user, session) if user.role in SUPERVISOR_ROLES
-        else build_inbox(database, user))
+        build_supervisor(settings, database, user, session)
+        if user.role in SUPERVISOR_ROLES
+        else build_inbox(database, user)
+    )
     desk.window.resize(1366, 768)
     desk.window.show()
     desk.start()
@@ -152,8 +166,9 @@ def _run_role(app: QApplication, settings: Settings, database: Database,
     return int(code)
 
 
-def _login(settings: Settings, username: str, interface: str,
-           non_interactive: bool) -> tuple[AgentUser, GatewaySession] | None:
+def _login(
+    settings: Settings, username: str, interface: str, non_interactive: bool
+) -> tuple[AgentUser, GatewaySession] | None:
     password = os.environ.get(PASSWORD_ENV, "")
     if non_interactive or (username and password):
         try:

@@ -12,10 +12,17 @@ from citizen_center.errors import CitizenCenterError
 
 
 @click.command()
-@click.option("--user", "username", default="", help="Log in as this user (password from "
-              "CENTRAL156_DESKTOP_PASSWORD, or asked).")
-@click.option("--interface", default="", help="Phone interface, e.g. PJSIP/agent-2001 "
-              "(default: the user's registered phone).")
+@click.option(
+    "--user",
+    "username",
+    default="",
+    help="Log in as this user (password from CENTRAL156_DESKTOP_PASSWORD, or asked).",
+)
+@click.option(
+    "--interface",
+    default="",
+    help="Phone interface, e.g. PJSIP/agent-2001 (default: the user's registered phone).",
+)
 @click.option("--non-interactive", is_flag=True, help="Never show the login dialog (demos).")
 def desktop(username: str, interface: str, non_interactive: bool) -> None:
     """The agent desktop (Qt)."""

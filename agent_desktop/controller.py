@@ -44,8 +44,14 @@ class DeskController(QObject):
     screenPopDrawn = Signal(str, float)  # uniqueid, ms from AgentCalled to the history drawn
     wrapupSaved = Signal(str)
 
-    def __init__(self, window: MainWindow, services: DeskServices, client: GatewayLink,
-                 phone: AgentPhone, agent: AgentUser) -> None:
+    def __init__(
+        self,
+        window: MainWindow,
+        services: DeskServices,
+        client: GatewayLink,
+        phone: AgentPhone,
+        agent: AgentUser,
+    ) -> None:
         super().__init__(window)
         self.window = window
         self.services = services
@@ -108,8 +114,9 @@ class DeskController(QObject):
         self.requests_made = []
         store, ivr = self.services.store, call.ivr
         self.services.jobs.run(
-            lambda: store.screen_pop(call.caller_number, ivr.citizen_id, ivr.protocol,
-                                     ivr.service_code),
+            lambda: store.screen_pop(
+                call.caller_number, ivr.citizen_id, ivr.protocol, ivr.service_code
+            ),
             lambda pop: self._on_pop(call, pop),
             lambda exc: w.notice.show_message(error_text(exc), BannerLevel.WARNING),
         )
@@ -136,19 +143,26 @@ class DeskController(QObject):
         w.call_panel.set_phase(Phase.TALKING, self.tr("In call"))
         w.call_panel.show_wait(call.wait_seconds)
         store, citizen_id = self.services.store, self.citizen.id if self.citizen else None
-        self.services.jobs.run(lambda: store.call_answered(
-            call.uniqueid, call.caller_number, call.queue, self.agent_interface, citizen_id))
+        self.services.jobs.run(
+            lambda: store.call_answered(
+                call.uniqueid, call.caller_number, call.queue, self.agent_interface, citizen_id
+            )
+        )
 
     @property
     def agent_interface(self) -> str:
         return self.phone.interface
 
     def _on_ended(self, call: CallContext) -> None:
-        self._enter_wrapup(PendingWrapUp(
-            call_uniqueid=call.uniqueid, caller_number=call.caller_number, queue=call.queue,
-            citizen_id=self.citizen.id if self.citizen else None,
-            request_numbers=tuple(self.requests_made),
-        ))
+        self._enter_wrapup(
+            PendingWrapUp(
+                call_uniqueid=call.uniqueid,
+                caller_number=call.caller_number,
+                queue=call.queue,
+                citizen_id=self.citizen.id if self.citizen else None,
+                request_numbers=tuple(self.requests_made),
+            )
+        )
 
     def _enter_wrapup(self, pending: PendingWrapUp) -> None:
         self._keep_wrapup(pending)
@@ -176,9 +190,11 @@ class DeskController(QObject):
         if self.wrapup_call is None:
             return
         wrapup = self.wrapup_call.finished(code, self.agent_interface)
-        self.services.jobs.run(lambda: self.services.store.save_wrapup(wrapup),
-                               lambda _r: self._wrapup_done(wrapup.call_uniqueid),
-                               lambda exc: self.window.wrapup.failed(error_text(exc)))
+        self.services.jobs.run(
+            lambda: self.services.store.save_wrapup(wrapup),
+            lambda _r: self._wrapup_done(wrapup.call_uniqueid),
+            lambda exc: self.window.wrapup.failed(error_text(exc)),
+        )
 
     def _wrapup_done(self, uniqueid: str) -> None:
         self.services.drafts.discard(WRAPUP_DRAFT)
@@ -197,14 +213,18 @@ class DeskController(QObject):
 
     def _on_withdrawn(self, call: CallContext) -> None:
         self.window.call_panel.clear()
-        self.window.notice.show_message(self.tr("The caller hung up before the answer."),
-                                        BannerLevel.INFO)
+        self.window.notice.show_message(
+            self.tr("The caller hung up before the answer."), BannerLevel.INFO
+        )
 
     def _on_missed(self, call: CallContext) -> None:
         self.window.call_panel.clear()
         when = datetime.now().strftime("%H:%M")
-        text = self.tr("Missed call at %1 (caller %2).").replace("%1", when).replace(
-            "%2", call.caller_number or "?")
+        text = (
+            self.tr("Missed call at %1 (caller %2).")
+            .replace("%1", when)
+            .replace("%2", call.caller_number or "?")
+        )
         if self.phone.settings.pause_on_missed_ring:
             text += " " + self.tr("You were paused: resume (F8) when you are back.")
         self.window.notice.show_message(text, BannerLevel.WARNING)
@@ -225,8 +245,9 @@ class DeskController(QObject):
         self._reload_history(citizen.id)
 
     def _reload_history(self, citizen_id: int) -> None:
-        self.services.jobs.run(lambda: self.services.store.history(citizen_id),
-                               self.window.call_panel.show_history)
+        self.services.jobs.run(
+            lambda: self.services.store.history(citizen_id), self.window.call_panel.show_history
+        )
 
     def _on_registered(self, detail: RequestDetail) -> None:
         if self.phone.phase is not Phase.IDLE or self.wrapup_call is not None:
@@ -258,9 +279,14 @@ class DeskController(QObject):
         w.bar.pbx.set_state(dot, text)
         if state is ConnectionState.RETRYING:
             w.pbx_banner.show_message(
-                self.tr("Connection to the PBX lost (%1). Reconnecting automatically; your "
-                        "forms are kept.").replace("%1", self.client.last_error or "?"),
-                BannerLevel.ERROR, self.tr("Reconnect now"), self.client.retry_now)
+                self.tr(
+                    "Connection to the PBX lost (%1). Reconnecting automatically; your "
+                    "forms are kept."
+                ).replace("%1", self.client.last_error or "?"),
+                BannerLevel.ERROR,
+                self.tr("Reconnect now"),
+                self.client.retry_now,
+            )
         elif state is ConnectionState.CONNECTED:
             w.pbx_banner.hide()
 
@@ -268,9 +294,13 @@ class DeskController(QObject):
         w = self.window
         w.bar.database.set_state(DotState.BAD, self.tr("Database offline"))
         w.db_banner.show_message(
-            self.tr("Database unavailable. What you typed is kept (also on disk); retrying "
-                    "every 5 s."), BannerLevel.ERROR, self.tr("Retry now"),
-            self._probe_database)
+            self.tr(
+                "Database unavailable. What you typed is kept (also on disk); retrying every 5 s."
+            ),
+            BannerLevel.ERROR,
+            self.tr("Retry now"),
+            self._probe_database,
+        )
         self._db_retry.start()
 
     def _on_db_back(self) -> None:

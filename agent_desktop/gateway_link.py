@@ -120,9 +120,12 @@ class GatewayLink(QObject):
 
     @classmethod
     def from_settings(cls, desktop: DesktopSettings, session: GatewaySession) -> GatewayLink:
-        return cls(session, ping_interval=desktop.ping_interval,
-                   ping_timeout=desktop.ping_timeout,
-                   backoff=Backoff(desktop.reconnect_min_delay, desktop.reconnect_max_delay))
+        return cls(
+            session,
+            ping_interval=desktop.ping_interval,
+            ping_timeout=desktop.ping_timeout,
+            backoff=Backoff(desktop.reconnect_min_delay, desktop.reconnect_max_delay),
+        )
 
     def _single_shot(self, slot: Callable[[], None]) -> QTimer:
         timer = QTimer(self)
@@ -167,8 +170,9 @@ class GatewayLink(QObject):
         self._set_state(ConnectionState.CONNECTING)
         self._socket.abort()
         request = QNetworkRequest(QUrl(self.session.stream_url))
-        request.setRawHeader(QByteArray(b"Authorization"),
-                             QByteArray(f"Bearer {self.session.token}".encode()))
+        request.setRawHeader(
+            QByteArray(b"Authorization"), QByteArray(f"Bearer {self.session.token}".encode())
+        )
         self._socket.open(request)
 
     def _set_state(self, state: ConnectionState) -> None:
@@ -247,8 +251,9 @@ class GatewayLink(QObject):
         events = data.get("events")
         try:
             response = PbxMessage.from_pairs(headers if isinstance(headers, list) else [])
-            listed = [PbxMessage.from_pairs(item) for item in
-                      (events if isinstance(events, list) else [])]
+            listed = [
+                PbxMessage.from_pairs(item) for item in (events if isinstance(events, list) else [])
+            ]
         except ProtocolError as error:
             response, listed = PbxMessage.error(str(error)), []
         pending.callback(response, listed)
@@ -274,8 +279,9 @@ class GatewayLink(QObject):
         delay = self.backoff.delay(self._attempt)
         self._attempt += 1
         self._set_state(ConnectionState.RETRYING)
-        log.info("gateway reconnect in %.1f s (attempt %d): %s", delay, self._attempt,
-                 self.last_error)
+        log.info(
+            "gateway reconnect in %.1f s (attempt %d): %s", delay, self._attempt, self.last_error
+        )
         self._retry_timer.start(int(delay * 1000))
 
     def _refused(self) -> bool:

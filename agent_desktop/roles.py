@@ -33,14 +33,18 @@ SUPERVISOR_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 def thresholds(settings: Settings) -> Thresholds:
     reports = settings.reports
-    return Thresholds.from_settings(settings.wallboard, reports.service_level_seconds,
-                                    reports.service_level_target_percent,
-                                    reports.short_abandon_seconds,
-                                    settings.desktop.wrapup_pause_reason)
+    return Thresholds.from_settings(
+        settings.wallboard,
+        reports.service_level_seconds,
+        reports.service_level_target_percent,
+        reports.short_abandon_seconds,
+        settings.desktop.wrapup_pause_reason,
+    )
 
 
-def supervisor_store(settings: Settings, database: Database, levels: tuple[int, ...]
-                     ) -> SupervisorStore:
+def supervisor_store(
+    settings: Settings, database: Database, levels: tuple[int, ...]
+) -> SupervisorStore:
     options = ReportOptions.from_settings(settings.reports, settings.catalogue.timezone)
     importing = settings.wallboard.import_interval_seconds > 0
     queue_log = settings.reports.resolved_queue_log_path(settings.pbx) if importing else None
@@ -72,8 +76,9 @@ class SupervisorDesk:
             self.window.close()
 
 
-def build_supervisor(settings: Settings, database: Database, user: AgentUser,
-                     session: GatewaySession) -> SupervisorDesk:
+def build_supervisor(
+    settings: Settings, database: Database, user: AgentUser, session: GatewaySession
+) -> SupervisorDesk:
     """Wire the supervisor's desktop (not shown, not started: call ``start``)."""
     desktop, limits = settings.desktop, thresholds(settings)
     client = GatewayLink.from_settings(desktop, session)
@@ -83,14 +88,13 @@ def build_supervisor(settings: Settings, database: Database, user: AgentUser,
     title = QCoreApplication.translate("RoleWindow", "Central 156 — Supervision")
     window = RoleWindow(title, user.full_name, with_pbx=True)
     wallboard = WallboardView(limits.service_level_seconds, desktop.pause_reasons, window)
-    statistics = StatisticsView(store, jobs, settings.reports.service_level_target_percent,
-                                window)
+    statistics = StatisticsView(store, jobs, settings.reports.service_level_target_percent, window)
     window.add_tab(wallboard, QCoreApplication.translate("RoleWindow", "Queue board"), "F5")
     window.add_tab(statistics, QCoreApplication.translate("RoleWindow", "Statistics"), "F6")
-    window.bar.database.set_state(DotState.OK,
-                                  QCoreApplication.translate("RoleWindow", "Database"))
-    controller = WallboardController(window, wallboard, client, monitor, jobs, store,
-                                     settings.wallboard)
+    window.bar.database.set_state(DotState.OK, QCoreApplication.translate("RoleWindow", "Database"))
+    controller = WallboardController(
+        window, wallboard, client, monitor, jobs, store, settings.wallboard
+    )
     return SupervisorDesk(window, wallboard, statistics, controller, monitor, client, jobs)
 
 
@@ -115,6 +119,5 @@ def build_inbox(database: Database, user: AgentUser) -> InboxDesk:
     window = RoleWindow(title, user.full_name, with_pbx=False)
     view = InboxView(InboxStore(database, user.id), jobs, window)
     window.add_tab(view, QCoreApplication.translate("RoleWindow", "Inbox"), "F2")
-    window.bar.database.set_state(DotState.OK,
-                                  QCoreApplication.translate("RoleWindow", "Database"))
+    window.bar.database.set_state(DotState.OK, QCoreApplication.translate("RoleWindow", "Database"))
     return InboxDesk(window, view, jobs)

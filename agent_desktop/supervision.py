@@ -30,9 +30,16 @@ class WallboardController(QObject):
 
     todayLoaded = Signal()
 
-    def __init__(self, window: RoleWindow, view: WallboardView, client: GatewayLink,
-                 monitor: QueueMonitor, jobs: JobRunner, store: SupervisorStore,
-                 settings: WallboardSettings) -> None:
+    def __init__(
+        self,
+        window: RoleWindow,
+        view: WallboardView,
+        client: GatewayLink,
+        monitor: QueueMonitor,
+        jobs: JobRunner,
+        store: SupervisorStore,
+        settings: WallboardSettings,
+    ) -> None:
         super().__init__(window)
         self.window = window
         self.view = view
@@ -90,17 +97,24 @@ class WallboardController(QObject):
     def _on_today_failed(self, exc: Exception) -> None:
         self._loading = False
         self.window.notice.show_message(
-            self.tr("Today's history could not be read (%1); the board counts calls seen "
-                    "live.").replace("%1", error_text(exc)), BannerLevel.WARNING)
+            self.tr(
+                "Today's history could not be read (%1); the board counts calls seen live."
+            ).replace("%1", error_text(exc)),
+            BannerLevel.WARNING,
+        )
 
     def _on_pbx_state(self, state: ConnectionState) -> None:
         dot, text = pbx_state_text(state)
         self.window.bar.pbx.set_state(dot, text)
         if state is ConnectionState.RETRYING:
             self.window.pbx_banner.show_message(
-                self.tr("Connection to the PBX lost (%1). Reconnecting automatically; the "
-                        "board resynchronises when it is back.").replace(
-                    "%1", self.client.last_error or "?"),
-                BannerLevel.ERROR, self.tr("Reconnect now"), self.client.retry_now)
+                self.tr(
+                    "Connection to the PBX lost (%1). Reconnecting automatically; the "
+                    "board resynchronises when it is back."
+                ).replace("%1", self.client.last_error or "?"),
+                BannerLevel.ERROR,
+                self.tr("Reconnect now"),
+                self.client.retry_now,
+            )
         elif state is ConnectionState.CONNECTED:
             self.window.pbx_banner.hide()

@@ -69,17 +69,25 @@ def database_for(engine: str, workdir: Path) -> Iterator[Database]:
 def _open_one(database: Database, citizen_id: int, rng: random.Random) -> None:
     with database.transaction() as session:
         requests.open_request(
-            session, service_code="AGUA-VAZAMENTO", channel="phone", actor=ACTOR,
-            citizen_id=citizen_id, description="Vazamento na calçada.",
-            address=citizens.AddressInput(street="Avenida Ipiranga", neighbourhood="Azenha",
-                                          house_number=str(rng.randrange(1, 9000))),
+            session,
+            service_code="AGUA-VAZAMENTO",
+            channel="phone",
+            actor=ACTOR,
+            citizen_id=citizen_id,
+            description="Vazamento na calçada.",
+            address=citizens.AddressInput(
+                street="Avenida Ipiranga",
+                neighbourhood="Azenha",
+                house_number=str(rng.randrange(1, 9000)),
+            ),
         )
 
 
 def _a_citizen(database: Database) -> int:
     with database.transaction() as session:
         citizen = citizens.register_citizen(
-            session, citizens.CitizenInput(name="Bench Cidadão", phones=["51999990000"]), ACTOR)
+            session, citizens.CitizenInput(name="Bench Cidadão", phones=["51999990000"]), ACTOR
+        )
         return citizen.id
 
 
@@ -135,13 +143,26 @@ def timed(action: Callable[[], object]) -> float:
 
 def run_engine(engine: str, options: argparse.Namespace) -> Result:
     result = Result(engine)
-    with tempfile.TemporaryDirectory(prefix="c156-bench-") as folder, \
-            database_for(engine, Path(folder)) as database:
-        print(f"[{engine}] loading demo data: {options.citizens:,} citizens, "
-              f"{options.requests:,} requests, {options.calls:,} calls", flush=True)
-        result.generation_seconds = timed(lambda: generate(
-            database, citizens=options.citizens, requests=options.requests, calls=options.calls,
-            seed=156, policy=DEFAULT_POLICY, progress=not options.quiet))
+    with (
+        tempfile.TemporaryDirectory(prefix="c156-bench-") as folder,
+        database_for(engine, Path(folder)) as database,
+    ):
+        print(
+            f"[{engine}] loading demo data: {options.citizens:,} citizens, "
+            f"{options.requests:,} requests, {options.calls:,} calls",
+            flush=True,
+        )
+        result.generation_seconds = timed(
+            lambda: generate(
+                database,
+                citizens=options.citizens,
+                requests=options.requests,
+                calls=options.calls,
+                seed=156,
+                policy=DEFAULT_POLICY,
+                progress=not options.quiet,
+            )
+        )
         print(f"[{engine}] writers", flush=True)
         result.single_rate = writes_per_second(database, 1, options.single)
         result.concurrent_rate = writes_per_second(database, options.writers, options.per_writer)
@@ -157,13 +178,19 @@ def percentile(values: list[float], share: float) -> float:
 def table(results: list[Result], options: argparse.Namespace) -> str:
     header = f"{'':44}" + "".join(f"{r.engine:>14}" for r in results)
     rows = [
-        (f"demo data load (s, {options.requests:,} requests)",
-         [f"{r.generation_seconds:.1f}" for r in results]),
+        (
+            f"demo data load (s, {options.requests:,} requests)",
+            [f"{r.generation_seconds:.1f}" for r in results],
+        ),
         ("requests/s, 1 writer", [f"{r.single_rate:.0f}" for r in results]),
-        (f"requests/s, {options.writers} writers x {options.per_writer}",
-         [f"{r.concurrent_rate:.0f}" for r in results]),
-        (f"history by phone p50 (ms, {len(results[0].lookup_ms)} lookups)",
-         [f"{statistics.median(r.lookup_ms):.1f}" for r in results]),
+        (
+            f"requests/s, {options.writers} writers x {options.per_writer}",
+            [f"{r.concurrent_rate:.0f}" for r in results],
+        ),
+        (
+            f"history by phone p50 (ms, {len(results[0].lookup_ms)} lookups)",
+            [f"{statistics.median(r.lookup_ms):.1f}" for r in results],
+        ),
         ("history by phone p95 (ms)", [f"{percentile(r.lookup_ms, 0.95):.1f}" for r in results]),
         ("history by phone max (ms)", [f"{max(r.lookup_ms):.1f}" for r in results]),
     ]
@@ -173,13 +200,21 @@ def table(results: list[Result], options: argparse.Namespace) -> str:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.database",
-                                     description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--engines", default="sqlite,postgresql",
-                        help="comma-separated: sqlite, postgresql (default: both)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.database", description=(__doc__ or "").split("\n")[0]
+    )
+    parser.add_argument(
+        "--engines",
+        default="sqlite,postgresql",
+        help="comma-separated: sqlite, postgresql (default: both)",
+    )
     parser.add_argument("--citizens", type=int, default=300_000)
-    parser.add_argument("--requests", type=int, default=1_000_000,
-                        help="requests in the database before measuring (default 1,000,000)")
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=1_000_000,
+        help="requests in the database before measuring (default 1,000,000)",
+    )
     parser.add_argument("--calls", type=int, default=200_000)
     parser.add_argument("--single", type=int, default=1000, help="requests by the single writer")
     parser.add_argument("--writers", type=int, default=20)

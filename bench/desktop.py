@@ -59,21 +59,35 @@ def prepare(url: str, citizens: int, requests: int, calls: int, progress: bool =
     with database.transaction() as session:
         load_catalogue(session, shipped_catalogue())
     began = time.perf_counter()
-    generate(database, citizens=citizens, requests=requests, calls=calls, seed=156,
-             policy=DEFAULT_POLICY, progress=progress)
+    generate(
+        database,
+        citizens=citizens,
+        requests=requests,
+        calls=calls,
+        seed=156,
+        policy=DEFAULT_POLICY,
+        progress=progress,
+    )
     database.dispose()
     return time.perf_counter() - began
 
 
-def event(name: str, uniqueid: str, phone: str, interface: str = INTERFACE,
-          **extra: str) -> PbxMessage:
-    headers = [("Event", name), ("Interface", interface), ("Queue", "geral"),
-               ("Uniqueid", uniqueid), ("Channel", f"PJSIP/trunk-{uniqueid}"),
-               ("CallerIDNum", phone), ("CallerIDName", "<unknown>"),
-               ("ChanVariable", f"{ChannelVar.CALL_ID}={uniqueid}"),
-               ("ChanVariable", f"{ChannelVar.TEXT}=tem um buraco na minha rua"),
-               ("ChanVariable", f"{ChannelVar.SERVICE}=VIA-BURACO"),
-               ("ChanVariable", f"{ChannelVar.CONFIDENCE}=0.91")]
+def event(
+    name: str, uniqueid: str, phone: str, interface: str = INTERFACE, **extra: str
+) -> PbxMessage:
+    headers = [
+        ("Event", name),
+        ("Interface", interface),
+        ("Queue", "geral"),
+        ("Uniqueid", uniqueid),
+        ("Channel", f"PJSIP/trunk-{uniqueid}"),
+        ("CallerIDNum", phone),
+        ("CallerIDName", "<unknown>"),
+        ("ChanVariable", f"{ChannelVar.CALL_ID}={uniqueid}"),
+        ("ChanVariable", f"{ChannelVar.TEXT}=tem um buraco na minha rua"),
+        ("ChanVariable", f"{ChannelVar.SERVICE}=VIA-BURACO"),
+        ("ChanVariable", f"{ChannelVar.CONFIDENCE}=0.91"),
+    ]
     return PbxMessage(tuple(headers + list(extra.items())))
 
 
@@ -89,8 +103,7 @@ def wait_until(app: QApplication, condition: object, timeout: float = 30.0) -> N
     deadline = time.monotonic() + timeout
     while not condition():  # type: ignore[operator]
         if time.monotonic() > deadline:
-            raise TimeoutError("the desktop did not finish in time: "
-                               + desk_message())
+            raise TimeoutError("the desktop did not finish in time: " + desk_message())
         app.processEvents()
         time.sleep(0.0005)
 
@@ -104,8 +117,7 @@ def settle(app: QApplication, seconds: float) -> None:
         time.sleep(0.001)
 
 
-def run_calls(desk: Desk, app: QApplication, phones: list[str], pause: float = 0.0
-              ) -> list[float]:
+def run_calls(desk: Desk, app: QApplication, phones: list[str], pause: float = 0.0) -> list[float]:
     latencies: list[float] = []
     saved: list[str] = []
     desk.controller.screenPopDrawn.connect(lambda _u, ms: latencies.append(ms))
@@ -127,8 +139,9 @@ def run_calls(desk: Desk, app: QApplication, phones: list[str], pause: float = 0
 def pick_phones(database: Database, calls: int, seed: int = 156) -> list[str]:
     """``calls`` random numbers of existing callers (national form, as the PBX reports them)."""
     with database.transaction() as session:
-        phones = list(session.scalars(select(CitizenPhone.e164).order_by(CitizenPhone.id)
-                                      .limit(50_000)))
+        phones = list(
+            session.scalars(select(CitizenPhone.e164).order_by(CitizenPhone.id).limit(50_000))
+        )
     rng = random.Random(seed)
     return [rng.choice(phones).removeprefix("+55") for _ in range(calls)]
 
@@ -143,15 +156,26 @@ def bench(url: str, calls: int, seed: int = 156, pause: float = 0.0) -> list[flo
         assert user is not None, "no agent user: the demo data creates them"
         agent = AgentUser(user.id, user.username, user.full_name, user.role, INTERFACE)
     chosen = pick_phones(database, calls, seed)
-    settings = load_settings().replace(desktop=DesktopSettings(
-        queues=("geral",), drafts_dir=Path(tempfile.mkdtemp(prefix="c156-bench-drafts-"))))
+    settings = load_settings().replace(
+        desktop=DesktopSettings(
+            queues=("geral",), drafts_dir=Path(tempfile.mkdtemp(prefix="c156-bench-drafts-"))
+        )
+    )
     services = make_services(settings, database, agent.username)
     # Events are fed to the desktop directly: this measures the desktop alone (bench.gateway
     # measures the pop through the gateway).
     services.store.adopt(agent)
-    desk = build_desk(settings, services, agent, GatewaySession(
-        "http://127.0.0.1:9", "none", 0.0,
-        GatewayUser(agent.id, agent.username, agent.full_name, agent.role.value, INTERFACE)))
+    desk = build_desk(
+        settings,
+        services,
+        agent,
+        GatewaySession(
+            "http://127.0.0.1:9",
+            "none",
+            0.0,
+            GatewayUser(agent.id, agent.username, agent.full_name, agent.role.value, INTERFACE),
+        ),
+    )
     desk.window.resize(1366, 768)
     desk.window.show()
     desk.window.request_form.load_catalogue()
@@ -162,12 +186,14 @@ def bench(url: str, calls: int, seed: int = 156, pause: float = 0.0) -> list[flo
     q = statistics.quantiles(latencies, n=100)
     print(f"\n{'metric':<44}{'value':>12}")
     print("-" * 56)
-    rows = [("calls handled (pop → wrap-up saved)", f"{len(latencies)}"),
-            ("screen pop AgentCalled → history drawn p50", f"{q[49]:.1f} ms"),
-            ("screen pop AgentCalled → history drawn p95", f"{q[94]:.1f} ms"),
-            ("screen pop max", f"{max(latencies):.1f} ms"),
-            ("RSS after start (window shown)", f"{before:.0f} MiB"),
-            (f"RSS after {len(latencies)} calls", f"{after:.0f} MiB")]
+    rows = [
+        ("calls handled (pop → wrap-up saved)", f"{len(latencies)}"),
+        ("screen pop AgentCalled → history drawn p50", f"{q[49]:.1f} ms"),
+        ("screen pop AgentCalled → history drawn p95", f"{q[94]:.1f} ms"),
+        ("screen pop max", f"{max(latencies):.1f} ms"),
+        ("RSS after start (window shown)", f"{before:.0f} MiB"),
+        (f"RSS after {len(latencies)} calls", f"{after:.0f} MiB"),
+    ]
     for name, value in rows:
         print(f"{name:<44}{value:>12}")
     desk.close()
@@ -178,8 +204,9 @@ def bench(url: str, calls: int, seed: int = 156, pause: float = 0.0) -> list[flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=200)
-    parser.add_argument("--database-url", default="",
-                        help="an already generated database (skips the generation)")
+    parser.add_argument(
+        "--database-url", default="", help="an already generated database (skips the generation)"
+    )
     parser.add_argument("--citizens", type=int, default=300_000)
     parser.add_argument("--requests", type=int, default=1_000_000)
     parser.add_argument("--history-calls", type=int, default=200_000)

@@ -119,8 +119,9 @@ class StandInAmi:
     def __init__(self) -> None:
         self.members: dict[tuple[str, str], tuple[bool, str]] = {}  # (queue, interface) → pause
 
-    async def action(self, name: str, *, timeout: float | None = None,
-                     **fields: object) -> PbxMessage:
+    async def action(
+        self, name: str, *, timeout: float | None = None, **fields: object
+    ) -> PbxMessage:
         queue, interface = str(fields.get("Queue", "")), str(fields.get("Interface", ""))
         pause = (str(fields.get("Paused")) == "true", str(fields.get("Reason", "")))
         if name == "QueueAdd":
@@ -133,20 +134,32 @@ class StandInAmi:
                     self.members[key] = pause
         return PbxMessage((("Response", "Success"),))
 
-    async def list_action(self, name: str, *, timeout: float | None = None,
-                          **fields: object) -> tuple[PbxMessage, list[PbxMessage]]:
+    async def list_action(
+        self, name: str, *, timeout: float | None = None, **fields: object
+    ) -> tuple[PbxMessage, list[PbxMessage]]:
         member = str(fields.get("Member", ""))
-        listed = [self._member(queue, interface, paused, reason)
-                  for (queue, interface), (paused, reason) in self.members.items()
-                  if not member or interface == member]
+        listed = [
+            self._member(queue, interface, paused, reason)
+            for (queue, interface), (paused, reason) in self.members.items()
+            if not member or interface == member
+        ]
         return PbxMessage((("Response", "Success"), ("EventList", "start"))), listed
 
     @staticmethod
     def _member(queue: str, interface: str, paused: bool, reason: str) -> PbxMessage:
-        return PbxMessage((("Event", "QueueMember"), ("Queue", queue), ("Location", interface),
-                           ("StateInterface", interface), ("Membership", "dynamic"),
-                           ("Status", "1"), ("Paused", "1" if paused else "0"),
-                           ("PausedReason", reason if paused else ""), ("InCall", "0")))
+        return PbxMessage(
+            (
+                ("Event", "QueueMember"),
+                ("Queue", queue),
+                ("Location", interface),
+                ("StateInterface", interface),
+                ("Membership", "dynamic"),
+                ("Status", "1"),
+                ("Paused", "1" if paused else "0"),
+                ("PausedReason", reason if paused else ""),
+                ("InCall", "0"),
+            )
+        )
 
 
 @dataclass
@@ -167,8 +180,9 @@ class Served:
 
 def gateway_settings(url: str = "") -> Settings:
     base = load_settings()
-    return base.replace(gateway=base.gateway.replace(host="127.0.0.1", url=url,
-                                                     tls_cert_file="", tls_key_file=""))
+    return base.replace(
+        gateway=base.gateway.replace(host="127.0.0.1", url=url, tls_cert_file="", tls_key_file="")
+    )
 
 
 def serve(database: Database, ami: StandInAmi) -> Served:
@@ -214,17 +228,27 @@ def create_accounts(database: Database, count: int) -> list[str]:
     """``count`` agents (each with a phone) and ``count`` supervisors, one password; argon2 runs
     once and the others share its hash. Returns the usernames, agents first."""
     with database.transaction() as session:
-        first = users.create_user(session, username="bench-agent-000", full_name="Agente 000",
-                                  role=Role.AGENT, password=PASSWORD,
-                                  phone_interface=agent_interface(0))
+        first = users.create_user(
+            session,
+            username="bench-agent-000",
+            full_name="Agente 000",
+            role=Role.AGENT,
+            password=PASSWORD,
+            phone_interface=agent_interface(0),
+        )
         names = [first.username]
         for role, prefix in ((Role.AGENT, "agent"), (Role.SUPERVISOR, "sup")):
             for index in range(1 if role is Role.AGENT else 0, count):
                 name = f"bench-{prefix}-{index:03d}"
-                session.add(User(username=name, full_name=f"{prefix} {index:03d}", role=role,
-                                 password_hash=first.password_hash,
-                                 phone_interface=agent_interface(index)
-                                 if role is Role.AGENT else ""))
+                session.add(
+                    User(
+                        username=name,
+                        full_name=f"{prefix} {index:03d}",
+                        role=role,
+                        password_hash=first.password_hash,
+                        phone_interface=agent_interface(index) if role is Role.AGENT else "",
+                    )
+                )
                 names.append(name)
     return names
 
@@ -242,8 +266,9 @@ def log_in(url: str, username: str, attempts: int = 3) -> str:
 def log_in_all(url: str, usernames: Sequence[str]) -> dict[str, str]:
     """A token per user, from real logins at the gateway (two at a time: one per core)."""
     with ThreadPoolExecutor(2) as pool:
-        return dict(zip(usernames, pool.map(lambda name: log_in(url, name), usernames),
-                        strict=True))
+        return dict(
+            zip(usernames, pool.map(lambda name: log_in(url, name), usernames), strict=True)
+        )
 
 
 def recorded_agent_called() -> AmiMessage:
@@ -258,8 +283,9 @@ def recorded_agent_called() -> AmiMessage:
 
 def numbered(template: AmiMessage, seq: int, interface: str) -> AmiMessage:
     replaced = {"uniqueid": MARK.strip('"') + str(seq), "interface": interface}
-    return AmiMessage(tuple((name, replaced.get(name.lower(), value))
-                            for name, value in template.headers))
+    return AmiMessage(
+        tuple((name, replaced.get(name.lower(), value)) for name, value in template.headers)
+    )
 
 
 # ---------------------------------------------------------------- the desktops' process
@@ -284,7 +310,7 @@ class Tally:
         if start < 0:
             return
         start += len(MARK)
-        seq = int(text[start:text.index('"', start)])
+        seq = int(text[start : text.index('"', start)])
         self.counts[seq] = self.counts.get(seq, 0) + 1
         self.last[seq] = now
         self.deliveries += 1
@@ -299,8 +325,14 @@ async def follow(url: str, token: str, tally: Tally) -> None:
     """One desktop: connect with its token, count every event until the gateway closes."""
     headers = {"Authorization": f"Bearer {token}"}
     socket: ClientConnection
-    async with connect(url, additional_headers=headers, compression=None, max_size=None,
-                       ping_interval=None, open_timeout=60) as socket:
+    async with connect(
+        url,
+        additional_headers=headers,
+        compression=None,
+        max_size=None,
+        ping_interval=None,
+        open_timeout=60,
+    ) as socket:
         await socket.recv()  # hello
         tally.open += 1
         with contextlib.suppress(ConnectionClosed):
@@ -337,8 +369,16 @@ async def desktops(stream_url: str, tokens: list[str], conn: Connection) -> None
             conn.send(("started",))
         elif command[0] == "collect":
             await drain(tally, command[1], command[2])
-            conn.send((tally.counts, tally.last, tally.deliveries, tally.dropped,
-                       time.process_time() - cpu, tally.open))
+            conn.send(
+                (
+                    tally.counts,
+                    tally.last,
+                    tally.deliveries,
+                    tally.dropped,
+                    time.process_time() - cpu,
+                    tally.open,
+                )
+            )
         else:
             break
     for task in followers:
@@ -370,8 +410,9 @@ class Mix:
         return self.supervisors + (1 if self.agents else 0)
 
     def usernames(self) -> list[str]:
-        return ([f"bench-agent-{index:03d}" for index in range(self.agents)]
-                + [f"bench-sup-{index:03d}" for index in range(self.supervisors)])
+        return [f"bench-agent-{index:03d}" for index in range(self.agents)] + [
+            f"bench-sup-{index:03d}" for index in range(self.supervisors)
+        ]
 
 
 @dataclass(frozen=True)
@@ -408,11 +449,17 @@ def pace(served: Served, events: Sequence[AmiMessage], rate: float) -> tuple[lis
     return moments, time.monotonic() - began
 
 
-def run_step(served: Served, conn: Connection, mix: Mix, rate: float, seconds: float,
-             first_seq: int, template: AmiMessage) -> Step:
+def run_step(
+    served: Served,
+    conn: Connection,
+    mix: Mix,
+    rate: float,
+    seconds: float,
+    first_seq: int,
+    template: AmiMessage,
+) -> Step:
     count = max(1, round(rate * seconds))
-    events = [numbered(template, first_seq + i, mix.interface(first_seq + i))
-              for i in range(count)]
+    events = [numbered(template, first_seq + i, mix.interface(first_seq + i)) for i in range(count)]
     conn.send(("start",))
     conn.recv()
     loop_cpu, began = thread_cpu_seconds(served.loop_thread_id), time.monotonic()
@@ -420,22 +467,46 @@ def run_step(served: Served, conn: Connection, mix: Mix, rate: float, seconds: f
     conn.send(("collect", count * mix.recipients, 30.0))
     counts, last, deliveries, dropped, client_cpu, _open = conn.recv()
     loop_cpu = thread_cpu_seconds(served.loop_thread_id) - loop_cpu
-    latencies = [last[first_seq + i] - moment for i, moment in enumerate(moments)
-                 if counts.get(first_seq + i, 0) >= mix.recipients]
+    latencies = [
+        last[first_seq + i] - moment
+        for i, moment in enumerate(moments)
+        if counts.get(first_seq + i, 0) >= mix.recipients
+    ]
     span = max(last.values(), default=began + took) - began
     p50, p95, worst = quantiles_ms(latencies)
-    return Step(mix.name, mix.agents + mix.supervisors, rate, count / took, deliveries / span,
-                p50, p95, worst, dropped, count * mix.recipients - deliveries,
-                loop_cpu / span, client_cpu / span, rss_mib())
+    return Step(
+        mix.name,
+        mix.agents + mix.supervisors,
+        rate,
+        count / took,
+        deliveries / span,
+        p50,
+        p95,
+        worst,
+        dropped,
+        count * mix.recipients - deliveries,
+        loop_cpu / span,
+        client_cpu / span,
+        rss_mib(),
+    )
 
 
-def run_mix(served: Served, tokens: dict[str, str], mix: Mix, seconds: float,
-            template: AmiMessage, first_seq: int) -> list[Step]:
+def run_mix(
+    served: Served,
+    tokens: dict[str, str],
+    mix: Mix,
+    seconds: float,
+    template: AmiMessage,
+    first_seq: int,
+) -> list[Step]:
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
     stream = served.url.replace("http", "ws", 1) + "/v1/stream"
-    process = context.Process(target=desktops_main, name="bench-desktops",
-                              args=(stream, [tokens[name] for name in mix.usernames()], child))
+    process = context.Process(
+        target=desktops_main,
+        name="bench-desktops",
+        args=(stream, [tokens[name] for name in mix.usernames()], child),
+    )
     process.start()
     _ready, connected = parent.recv()
     print(f"  {mix.name}: {connected} desktops connected", flush=True)
@@ -445,8 +516,11 @@ def run_mix(served: Served, tokens: dict[str, str], mix: Mix, seconds: float,
             step = run_step(served, parent, mix, rate, seconds, first_seq, template)
             first_seq += 10_000_000
             steps.append(step)
-            print(f"    {rate:>6.0f} ev/s: p95 {step.p95_ms:.1f} ms, dropped {step.dropped}, "
-                  f"missing {step.missing}, loop CPU {step.loop_cpu:.0%}", flush=True)
+            print(
+                f"    {rate:>6.0f} ev/s: p95 {step.p95_ms:.1f} ms, dropped {step.dropped}, "
+                f"missing {step.missing}, loop CPU {step.loop_cpu:.0%}",
+                flush=True,
+            )
             if not step.holds:
                 break
     finally:
@@ -469,8 +543,12 @@ def mixes(desktops: int) -> list[Mix]:
     return [
         Mix("all supervisors", 0, desktops, (10, 50, 100, 150, 200, 250, 300, 400, 800)),
         Mix("all agents", desktops, 0, (10, 250, 500, 650, 800, 1000, 2000, 4000)),
-        Mix(f"{desktops - supervisors} agents + {supervisors} supervisors",
-            desktops - supervisors, supervisors, (10, 100, 200, 300, 400, 500, 750, 1500)),
+        Mix(
+            f"{desktops - supervisors} agents + {supervisors} supervisors",
+            desktops - supervisors,
+            supervisors,
+            (10, 100, 200, 300, 400, 500, 750, 1500),
+        ),
     ]
 
 
@@ -483,8 +561,11 @@ def fan_out(desktops: int, seconds: float) -> list[Step]:
     try:
         began = time.monotonic()
         tokens = log_in_all(served.url, names)
-        print(f"fan-out: {len(tokens)} logins in {time.monotonic() - began:.0f} s; "
-              f"gateway RSS {rss_mib():.0f} MiB", flush=True)
+        print(
+            f"fan-out: {len(tokens)} logins in {time.monotonic() - began:.0f} s; "
+            f"gateway RSS {rss_mib():.0f} MiB",
+            flush=True,
+        )
         template = recorded_agent_called()
         steps: list[Step] = []
         for index, mix in enumerate(mixes(desktops)):
@@ -496,14 +577,18 @@ def fan_out(desktops: int, seconds: float) -> list[Step]:
 
 
 def print_fan_out(steps: Sequence[Step]) -> None:
-    print("\n| mix | desktops | events/s asked | injected/s | deliveries/s | p50 ms | p95 ms "
-          "| max ms | dropped | missing | holds | loop CPU | client CPU | RSS MiB |")
+    print(
+        "\n| mix | desktops | events/s asked | injected/s | deliveries/s | p50 ms | p95 ms "
+        "| max ms | dropped | missing | holds | loop CPU | client CPU | RSS MiB |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|")
     for s in steps:
-        print(f"| {s.mix} | {s.desktops} | {s.rate:.0f} | {s.injected_per_s:.0f} | "
-              f"{s.deliveries_per_s:.0f} | {s.p50_ms:.1f} | {s.p95_ms:.1f} | {s.max_ms:.1f} | "
-              f"{s.dropped} | {s.missing} | {'yes' if s.holds else 'no'} | "
-              f"{s.loop_cpu:.0%} | {s.client_cpu:.0%} | {s.rss_mib:.0f} |")
+        print(
+            f"| {s.mix} | {s.desktops} | {s.rate:.0f} | {s.injected_per_s:.0f} | "
+            f"{s.deliveries_per_s:.0f} | {s.p50_ms:.1f} | {s.p95_ms:.1f} | {s.max_ms:.1f} | "
+            f"{s.dropped} | {s.missing} | {'yes' if s.holds else 'no'} | "
+            f"{s.loop_cpu:.0%} | {s.client_cpu:.0%} | {s.rss_mib:.0f} |"
+        )
 
 
 # ---------------------------------------------------------------- screen pop
@@ -520,14 +605,20 @@ def pop_account(database: Database) -> str:
     username = "bench-gw-agent"
     with database.transaction() as session:
         if session.scalar(select(User.id).where(User.username == username)) is None:
-            users.create_user(session, username=username, full_name="Agente Bench Gateway",
-                              role=Role.AGENT, password=PASSWORD,
-                              phone_interface=POP_INTERFACE)
+            users.create_user(
+                session,
+                username=username,
+                full_name="Agente Bench Gateway",
+                role=Role.AGENT,
+                password=PASSWORD,
+                phone_interface=POP_INTERFACE,
+            )
     return username
 
 
-def pop_through_gateway(url: str, calls: int, settle: float, seed: int
-                        ) -> tuple[list[float], list[float]]:
+def pop_through_gateway(
+    url: str, calls: int, settle: float, seed: int
+) -> tuple[list[float], list[float]]:
     from PySide6.QtWidgets import QApplication
 
     from agent_desktop.app import build_desk, make_services, sign_in
@@ -538,8 +629,11 @@ def pop_through_gateway(url: str, calls: int, settle: float, seed: int
     database = Database.from_url(url)
     username = pop_account(database)
     served = serve(database, StandInAmi())
-    settings = gateway_settings(served.url).replace(desktop=DesktopSettings(
-        queues=(QUEUE,), drafts_dir=Path(tempfile.mkdtemp(prefix="c156-bench-drafts-"))))
+    settings = gateway_settings(served.url).replace(
+        desktop=DesktopSettings(
+            queues=(QUEUE,), drafts_dir=Path(tempfile.mkdtemp(prefix="c156-bench-drafts-"))
+        )
+    )
     agent, session = sign_in(settings, username, PASSWORD)
     services = make_services(settings, database, agent.username)
     services.store.adopt(agent)
@@ -553,7 +647,8 @@ def pop_through_gateway(url: str, calls: int, settle: float, seed: int
     drawn: dict[str, tuple[float, float]] = {}
     saved: list[str] = []
     desk.controller.screenPopDrawn.connect(
-        lambda uniqueid, ms: drawn.__setitem__(uniqueid, (time.monotonic(), ms / 1000)))
+        lambda uniqueid, ms: drawn.__setitem__(uniqueid, (time.monotonic(), ms / 1000))
+    )
     desk.controller.wrapupSaved.connect(saved.append)
     direct._desk.append(desk)
     through: list[float] = []
@@ -566,10 +661,12 @@ def pop_through_gateway(url: str, calls: int, settle: float, seed: int
             direct.wait_until(app, lambda u=uniqueid: u in drawn)
             through.append(drawn[uniqueid][0] - began)
             inside.append(drawn[uniqueid][1])
-            inject(served, direct.event("AgentConnect", uniqueid, phone, POP_INTERFACE,
-                                        HoldTime="12"))
-            inject(served, direct.event("AgentComplete", uniqueid, phone, POP_INTERFACE,
-                                        TalkTime="60"))
+            inject(
+                served, direct.event("AgentConnect", uniqueid, phone, POP_INTERFACE, HoldTime="12")
+            )
+            inject(
+                served, direct.event("AgentComplete", uniqueid, phone, POP_INTERFACE, TalkTime="60")
+            )
             direct.wait_until(app, lambda: desk.controller.wrapup_call is not None)
             desk.window.wrapup.choose("Informação prestada")
             desk.window.wrapup.finish.click()
@@ -591,15 +688,25 @@ def screen_pop(url: str, calls: int, settle: float, with_direct: bool) -> list[P
     for pause, when, seed in ((settle, f"idle {settle:g} s", 157), (0.0, "back to back", 158)):
         through, inside = pop_through_gateway(url, calls, pause, seed)
         print(f"screen pop through the gateway, {when}: {len(through)} calls", flush=True)
-        rows += [PopRow(f"{when}: through the gateway (injection → history drawn)", through,
-                        goal=pause == settle),
-                 PopRow(f"{when}: … hop to the desktop (→ AgentCalled handled)",
-                        [total - own for total, own in zip(through, inside, strict=True)]),
-                 PopRow(f"{when}: … in the desktop (AgentCalled → drawn)", inside)]
+        rows += [
+            PopRow(
+                f"{when}: through the gateway (injection → history drawn)",
+                through,
+                goal=pause == settle,
+            ),
+            PopRow(
+                f"{when}: … hop to the desktop (→ AgentCalled handled)",
+                [total - own for total, own in zip(through, inside, strict=True)],
+            ),
+            PopRow(f"{when}: … in the desktop (AgentCalled → drawn)", inside),
+        ]
         if with_direct:
             measured = direct.bench(url, calls, seed + 100, pause)
-            rows.append(PopRow(f"{when}: direct (bench.desktop, same database)",
-                               [ms / 1000 for ms in measured]))
+            rows.append(
+                PopRow(
+                    f"{when}: direct (bench.desktop, same database)", [ms / 1000 for ms in measured]
+                )
+            )
     return rows
 
 
@@ -613,8 +720,10 @@ def print_pop(rows: Sequence[PopRow]) -> None:
         if row.goal:
             p95 = quantiles_ms(row.seconds)[1]
             verdict = "met" if p95 <= POP_GOAL_P95_MS else "NOT met"
-            print(f"\ngoal p95 ≤ {POP_GOAL_P95_MS:.0f} ms through the gateway: {verdict} "
-                  f"({p95:.1f} ms, {row.label.split(':')[0]})")
+            print(
+                f"\ngoal p95 ≤ {POP_GOAL_P95_MS:.0f} ms through the gateway: {verdict} "
+                f"({p95:.1f} ms, {row.label.split(':')[0]})"
+            )
 
 
 def pop_database(args: argparse.Namespace) -> contextlib.AbstractContextManager[str]:
@@ -631,8 +740,11 @@ def generated_database(citizens: int, requests: int, calls: int) -> Iterator[str
 
     with PostgresServer() as server:
         url = server.create_database("bench_gateway")
-        print(f"generating demo data ({citizens:,} citizens, {requests:,} requests, "
-              f"{calls:,} calls; about 2-3 minutes)", flush=True)
+        print(
+            f"generating demo data ({citizens:,} citizens, {requests:,} requests, "
+            f"{calls:,} calls; about 2-3 minutes)",
+            flush=True,
+        )
         seconds = prepare(url, citizens, requests, calls, progress=True)
         print(f"demo data generated in {seconds:.0f} s", flush=True)
         yield url
@@ -643,17 +755,20 @@ def main() -> None:
     parser.add_argument("--desktops", type=int, default=100)
     parser.add_argument("--step-seconds", type=float, default=3.0)
     parser.add_argument("--calls", type=int, default=200)
-    parser.add_argument("--database-url", default="",
-                        help="an already generated database (skips the generation)")
+    parser.add_argument(
+        "--database-url", default="", help="an already generated database (skips the generation)"
+    )
     parser.add_argument("--citizens", type=int, default=300_000)
     parser.add_argument("--requests", type=int, default=1_000_000)
     parser.add_argument("--history-calls", type=int, default=200_000)
     parser.add_argument("--skip-fan-out", action="store_true")
     parser.add_argument("--skip-screen-pop", action="store_true")
-    parser.add_argument("--settle", type=float, default=0.2,
-                        help="seconds the desktop stays idle before each call")
-    parser.add_argument("--no-direct", action="store_true",
-                        help="skip the direct (bench.desktop) comparison")
+    parser.add_argument(
+        "--settle", type=float, default=0.2, help="seconds the desktop stays idle before each call"
+    )
+    parser.add_argument(
+        "--no-direct", action="store_true", help="skip the direct (bench.desktop) comparison"
+    )
     args = parser.parse_args()
     began = time.monotonic()
     steps = [] if args.skip_fan_out else fan_out(args.desktops, args.step_seconds)

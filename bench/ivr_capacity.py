@@ -88,8 +88,9 @@ from tests.fixtures.ivr import (
 from tests.fixtures.postgres import PostgresServer
 
 # The caller's reason for calling, and the queue it should reach.
-SPEECH = Utterance("a calçada da minha rua está cheia de buracos", voice="jf_alpha", lead=0,
-                   trail=0)
+SPEECH = Utterance(
+    "a calçada da minha rua está cheia de buracos", voice="jf_alpha", lead=0, trail=0
+)
 EXPECTED_QUEUE = "servicos-urbanos"
 QUEUES = ("servicos-urbanos", "agua-esgoto", "limpeza-urbana", "transito-transporte", "geral")
 AGENTS_PER_QUEUE = 12
@@ -132,8 +133,10 @@ class Timeline:
                 if not replies:
                     continue
                 replied = events[replies[0]][0]
-                prompt = next((at for at, what in events[replies[0]:]
-                               if what.startswith("STREAM FILE")), None)
+                prompt = next(
+                    (at for at, what in events[replies[0] :] if what.startswith("STREAM FILE")),
+                    None,
+                )
                 if prompt is not None:
                     delays.append(prompt - replied)
         return delays
@@ -148,8 +151,14 @@ def watching(timeline: Timeline) -> Iterator[None]:
         timeline.add(self.env.get("agi_callerid", ""), command)
         send(self, command, *args)
 
-    def recording(self: FastAgiChannel, path: str, file_format: str, escape_digits: str,
-                  timeout_ms: int, silence_s: int) -> str:
+    def recording(
+        self: FastAgiChannel,
+        path: str,
+        file_format: str,
+        escape_digits: str,
+        timeout_ms: int,
+        silence_s: int,
+    ) -> str:
         try:
             return record(self, path, file_format, escape_digits, timeout_ms, silence_s)
         finally:
@@ -232,34 +241,72 @@ def write_caller_audio(folder: Path, lead_s: float) -> None:
     """``caller.ulaw``: silence during the prompts, the speech, then a long silence."""
     speech = CallerVoice(user_cache_dir() / "caller-voice").speak(SPEECH)
     subprocess.run(
-        ["sox", str(speech), "-t", "ul", "-r", "8000", "-c", "1", str(folder / "caller.ulaw"),
-         "pad", f"{lead_s:.2f}", str(TAIL_S)],
+        [
+            "sox",
+            str(speech),
+            "-t",
+            "ul",
+            "-r",
+            "8000",
+            "-c",
+            "1",
+            str(folder / "caller.ulaw"),
+            "pad",
+            f"{lead_s:.2f}",
+            str(TAIL_S),
+        ],
         check=True,
     )
-    (folder / "caller.xml").write_text(
-        SCENARIO.replace("@TIMEOUT_MS@", str(CALL_TIMEOUT_S * 1000))
-    )
+    (folder / "caller.xml").write_text(SCENARIO.replace("@TIMEOUT_MS@", str(CALL_TIMEOUT_S * 1000)))
 
 
-def run_sipp(folder: Path, pbx: RunningPbx, caller_prefix: str, calls: int, rate: float,
-             limit: int) -> SippResult:
+def run_sipp(
+    folder: Path, pbx: RunningPbx, caller_prefix: str, calls: int, rate: float, limit: int
+) -> SippResult:
     """Place ``calls`` calls at ``rate`` per second, at most ``limit`` at once; wait for them."""
     stats = folder / f"stats-{caller_prefix}.csv"
     # sipp's per-call RTP streams take ports upwards from -mp: a random band, as the PBX's.
     rtp_base = free_rtp_range()[0] + 2000
     command = [
-        "sipp", f"127.0.0.1:{pbx.sip_port}", "-sf", "caller.xml", "-s", "156",
-        "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)), "-mi", "127.0.0.1",
-        "-mp", str(rtp_base),
-        "-key", "caller_prefix", caller_prefix,
-        "-r", str(int(rate * 1000)), "-rp", "1000s", "-l", str(limit), "-m", str(calls),
-        "-timeout", f"{CALL_TIMEOUT_S + calls / rate + 30:.0f}s",
+        "sipp",
+        f"127.0.0.1:{pbx.sip_port}",
+        "-sf",
+        "caller.xml",
+        "-s",
+        "156",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(free_port(socket.SOCK_DGRAM)),
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        str(rtp_base),
+        "-key",
+        "caller_prefix",
+        caller_prefix,
+        "-r",
+        str(int(rate * 1000)),
+        "-rp",
+        "1000s",
+        "-l",
+        str(limit),
+        "-m",
+        str(calls),
+        "-timeout",
+        f"{CALL_TIMEOUT_S + calls / rate + 30:.0f}s",
         # In the foreground (not -bg, which forks): the child's pid is sipp's own to stop.
-        "-trace_stat", "-stf", str(stats), "-fd", "1", "-nostdin",
+        "-trace_stat",
+        "-stf",
+        str(stats),
+        "-fd",
+        "1",
+        "-nostdin",
     ]
     with (folder / "sipp.out").open("ab") as out:
-        child = subprocess.Popen(command, cwd=folder, stdout=out, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL)
+        child = subprocess.Popen(
+            command, cwd=folder, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
         try:
             child.wait(timeout=CALL_TIMEOUT_S + calls / rate + 60)
         finally:
@@ -337,10 +384,18 @@ class Bench:
         complete = [r for r in records if r.agent_interface and r.outcome is CallOutcome.ANSWERED]
         delays = self.timeline.delays_after_speech()
         return StepResult(
-            label, calls, sipp.failed + (calls - sipp.successful - sipp.failed),
-            calls - len(complete), sum(r.queue == EXPECTED_QUEUE for r in complete),
-            statistics.mean(delays) if delays else 0.0, p95(delays),
-            max(delays, default=0.0), wall, ivr_cpu, ast_cpu, threading.active_count(),
+            label,
+            calls,
+            sipp.failed + (calls - sipp.successful - sipp.failed),
+            calls - len(complete),
+            sum(r.queue == EXPECTED_QUEUE for r in complete),
+            statistics.mean(delays) if delays else 0.0,
+            p95(delays),
+            max(delays, default=0.0),
+            wall,
+            ivr_cpu,
+            ast_cpu,
+            threading.active_count(),
         )
 
     def _last_call_id(self) -> int:
@@ -355,8 +410,9 @@ class Bench:
             return list(rows)
 
 
-def ladder(bench: Bench, steps: Sequence[tuple[str, int, float, int]], keep_going: bool
-           ) -> list[StepResult]:
+def ladder(
+    bench: Bench, steps: Sequence[tuple[str, int, float, int]], keep_going: bool
+) -> list[StepResult]:
     results: list[StepResult] = []
     for label, calls, rate, limit in steps:
         result = bench.step(label, calls, rate, limit)
@@ -416,19 +472,23 @@ def prompts_length(prompts_dir: Path) -> float:
 
 
 def print_header() -> None:
-    print("| load | calls | failed | incomplete | routed ok | delay mean s | delay p95 s "
-          "| delay max s | wall s | IVR CPU | Asterisk CPU | threads |")
+    print(
+        "| load | calls | failed | incomplete | routed ok | delay mean s | delay p95 s "
+        "| delay max s | wall s | IVR CPU | Asterisk CPU | threads |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 
 
 def print_row(r: StepResult) -> None:
-    print(f"| {r.label} | {r.calls} | {r.sipp_failed} | {r.incomplete} | {r.routed_expected} "
-          f"| {r.delay_mean:.2f} | {r.delay_p95:.2f} | {r.delay_max:.2f} | {r.wall_s:.0f} "
-          f"| {r.ivr_cpu:.0%} | {r.asterisk_cpu:.0%} | {r.threads_after} |", flush=True)
+    print(
+        f"| {r.label} | {r.calls} | {r.sipp_failed} | {r.incomplete} | {r.routed_expected} "
+        f"| {r.delay_mean:.2f} | {r.delay_p95:.2f} | {r.delay_max:.2f} | {r.wall_s:.0f} "
+        f"| {r.ivr_cpu:.0%} | {r.asterisk_cpu:.0%} | {r.threads_after} |",
+        flush=True,
+    )
 
 
-def summary(concurrent: Sequence[StepResult], rated: Sequence[StepResult],
-            silence_s: int) -> None:
+def summary(concurrent: Sequence[StepResult], rated: Sequence[StepResult], silence_s: int) -> None:
     def best(results: Sequence[StepResult]) -> str:
         ok = [r for r in results if not r.failed]
         return ok[-1].label if ok else "none"
@@ -437,8 +497,10 @@ def summary(concurrent: Sequence[StepResult], rated: Sequence[StepResult],
     print(f"\nhighest simultaneous speaking callers with 0 failed: {best(concurrent)}")
     print(f"highest rate through the whole flow with 0 failed: {best(rated)}")
     if delays:
-        print(f"worst p95 IVR delay after speech at a load with 0 failed: {max(delays):.2f} s "
-              f"(the caller hears that plus {silence_s} s of silence detection)")
+        print(
+            f"worst p95 IVR delay after speech at a load with 0 failed: {max(delays):.2f} s "
+            f"(the caller hears that plus {silence_s} s of silence detection)"
+        )
 
 
 def floats(text: str) -> list[float]:
@@ -456,10 +518,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         with running_stack(folder) as bench:
             print_header()
-            concurrent = ladder(bench, [(f"{n:g} at once", int(n), 50.0, int(n))
-                                        for n in floats(args.concurrency)], args.keep_going)
-            rated = ladder(bench, [(f"{r:g} calls/s", max(1, round(r * args.window)), r, 10_000)
-                                   for r in floats(args.rates)], args.keep_going)
+            concurrent = ladder(
+                bench,
+                [(f"{n:g} at once", int(n), 50.0, int(n)) for n in floats(args.concurrency)],
+                args.keep_going,
+            )
+            rated = ladder(
+                bench,
+                [
+                    (f"{r:g} calls/s", max(1, round(r * args.window)), r, 10_000)
+                    for r in floats(args.rates)
+                ],
+                args.keep_going,
+            )
             summary(concurrent, rated, bench.ivr.settings.ivr.record_silence_s)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

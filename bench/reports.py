@@ -39,6 +39,7 @@ from tests.fixtures.postgres import PostgresServer
 
 Report = Callable[[Session, Period, ReportOptions], Sized]
 
+
 def _calls(dimension: CallDimension) -> Report:
     return lambda s, p, o: reports.call_stats(s, p, dimension, o)
 
@@ -93,20 +94,25 @@ def volumes(database: Database) -> str:
     with database.transaction() as session:
         counts = {
             label: session.scalar(select(func.count()).select_from(model)) or 0
-            for label, model in (("requests", ServiceRequest), ("queue calls", QueueCall),
-                                 ("survey responses", SurveyResponse))
+            for label, model in (
+                ("requests", ServiceRequest),
+                ("queue calls", QueueCall),
+                ("survey responses", SurveyResponse),
+            )
         }
     return ", ".join(f"{v:,} {k}" for k, v in counts.items())
 
 
 def table(timings: list[Timing], target: float) -> str:
-    header = (f"{'report (12 months, PostgreSQL)':34}{'rows':>7}{'best ms':>10}"
-              f"{'median ms':>11}  target")
+    header = (
+        f"{'report (12 months, PostgreSQL)':34}{'rows':>7}{'best ms':>10}{'median ms':>11}  target"
+    )
     lines = [header, "-" * len(header)]
     for t in timings:
         verdict = "ok" if t.median < target else "MISSED"
-        lines.append(f"{t.name:34}{t.rows:>7}{t.best * 1000:>10.0f}{t.median * 1000:>11.0f}"
-                     f"  {verdict}")
+        lines.append(
+            f"{t.name:34}{t.rows:>7}{t.best * 1000:>10.0f}{t.median * 1000:>11.0f}  {verdict}"
+        )
     return "\n".join(lines)
 
 
@@ -116,13 +122,18 @@ def vacuum_analyze(server: PostgresServer, dbname: str) -> None:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.reports",
-                                     description=(__doc__ or "").split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.reports", description=(__doc__ or "").split("\n")[0]
+    )
     parser.add_argument("--citizens", type=int, default=300_000)
     parser.add_argument("--requests", type=int, default=1_300_000)
     parser.add_argument("--calls", type=int, default=660_000)
-    parser.add_argument("--survey-share", type=float, default=0.21,
-                        help="share of answered calls surveyed (0.21: about 120,000 a year)")
+    parser.add_argument(
+        "--survey-share",
+        type=float,
+        default=0.21,
+        help="share of answered calls surveyed (0.21: about 120,000 a year)",
+    )
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--target", type=float, default=1.0, help="seconds per report")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -137,12 +148,22 @@ def main(argv: list[str] | None = None) -> None:
             migrate.upgrade(database.engine)
             with database.transaction() as session:
                 load_catalogue(session, shipped_catalogue())
-            print(f"generating {options.citizens:,} citizens, {options.requests:,} requests, "
-                  f"{options.calls:,} calls", flush=True)
+            print(
+                f"generating {options.citizens:,} citizens, {options.requests:,} requests, "
+                f"{options.calls:,} calls",
+                flush=True,
+            )
             start = time.perf_counter()
-            generate(database, citizens=options.citizens, requests=options.requests,
-                     calls=options.calls, seed=156, policy=DEFAULT_POLICY,
-                     progress=not options.quiet, survey_share=options.survey_share)
+            generate(
+                database,
+                citizens=options.citizens,
+                requests=options.requests,
+                calls=options.calls,
+                seed=156,
+                policy=DEFAULT_POLICY,
+                progress=not options.quiet,
+                survey_share=options.survey_share,
+            )
             generated = time.perf_counter() - start
             vacuum_analyze(server, "bench_reports")
             print(f"generated in {generated:.0f} s: {volumes(database)}", flush=True)

@@ -165,8 +165,10 @@ def status() -> None:
         head = migrate.head_revision()
         if revision != head:
             # The counts below need this version's tables: say what to do instead of failing.
-            click.echo(f"revision: {revision or 'none'} (this version needs {head}: "
-                       "run `central156 db upgrade`)")
+            click.echo(
+                f"revision: {revision or 'none'} (this version needs {head}: "
+                "run `central156 db upgrade`)"
+            )
             return
         click.echo(f"revision: {revision}")
         click.echo(statistics.describe_overview(statistics.overview(database)))
@@ -240,18 +242,37 @@ def describe_request(item: ServiceRequest) -> str:
 
 
 @main.command("demo-data")
-@click.option("--citizens", default=1000, show_default=True,
-              type=click.IntRange(0, MAX_CITIZENS), help=f"At most {MAX_CITIZENS:,}.")
-@click.option("--requests", "request_count", default=3000, show_default=True,
-              type=click.IntRange(0, MAX_REQUESTS), help=f"At most {MAX_REQUESTS:,}.")
-@click.option("--calls", default=2000, show_default=True,
-              type=click.IntRange(0, MAX_CALLS), help=f"At most {MAX_CALLS:,}.")
+@click.option(
+    "--citizens",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(0, MAX_CITIZENS),
+    help=f"At most {MAX_CITIZENS:,}.",
+)
+@click.option(
+    "--requests",
+    "request_count",
+    default=3000,
+    show_default=True,
+    type=click.IntRange(0, MAX_REQUESTS),
+    help=f"At most {MAX_REQUESTS:,}.",
+)
+@click.option(
+    "--calls",
+    default=2000,
+    show_default=True,
+    type=click.IntRange(0, MAX_CALLS),
+    help=f"At most {MAX_CALLS:,}.",
+)
 @click.option(
     "--seed", "random_seed", default=156, show_default=True, help="Random seed (repeatable data)."
 )
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has requests.")
-@click.option("--force", is_flag=True,
-              help="Add demo data even to a database that holds real citizens, requests or calls.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Add demo data even to a database that holds real citizens, requests or calls.",
+)
 def demo_data(
     citizens: int, request_count: int, calls: int, random_seed: int, if_empty: bool, force: bool
 ) -> None:

@@ -86,8 +86,11 @@ def _text_list(value: object) -> object:
         else:
             value = text.split("|")
     if isinstance(value, list | tuple):
-        return tuple(item.strip() if isinstance(item, str) else item for item in value
-                     if not (isinstance(item, str) and not item.strip()))
+        return tuple(
+            item.strip() if isinstance(item, str) else item
+            for item in value
+            if not (isinstance(item, str) and not item.strip())
+        )
     return value
 
 
@@ -239,8 +242,13 @@ class IvrSettings(Section):
         return checkout / name if checkout else user_data_dir() / name
 
 
-DEFAULT_QUEUES = ("agua-esgoto", "limpeza-urbana", "servicos-urbanos", "transito-transporte",
-                  "geral")
+DEFAULT_QUEUES = (
+    "agua-esgoto",
+    "limpeza-urbana",
+    "servicos-urbanos",
+    "transito-transporte",
+    "geral",
+)
 DEFAULT_WRAPUP_CODES = (
     "Solicitação registrada",
     "Consulta de protocolo",

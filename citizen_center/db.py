@@ -63,8 +63,9 @@ def create_database_engine(
         if parsed.database and parsed.database != ":memory:":
             _make_folder(Path(parsed.database).parent, setting)
         busy_ms = statement_timeout_ms or SQLITE_BUSY_TIMEOUT_MS
-        engine = _create_engine(parsed, setting, echo=echo,
-                                connect_args={"timeout": busy_ms / 1000})
+        engine = _create_engine(
+            parsed, setting, echo=echo, connect_args={"timeout": busy_ms / 1000}
+        )
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_sqlite_immediately)
         return engine
@@ -139,11 +140,16 @@ class Database:
 
     @classmethod
     def from_url(
-        cls, url: str, *, echo: bool = False, statement_timeout_ms: int | None = None,
+        cls,
+        url: str,
+        *,
+        echo: bool = False,
+        statement_timeout_ms: int | None = None,
         setting: str = URL_SETTING,
     ) -> Database:
-        engine = create_database_engine(url, echo=echo, statement_timeout_ms=statement_timeout_ms,
-                                        setting=setting)
+        engine = create_database_engine(
+            url, echo=echo, statement_timeout_ms=statement_timeout_ms, setting=setting
+        )
         return cls(engine, setting)
 
     @classmethod
@@ -151,8 +157,12 @@ class Database:
         cls, settings: Settings, *, statement_timeout_ms: int | None = None
     ) -> Database:
         setting = URL_SETTING if settings.database.url else DEFAULT_URL_SETTING
-        return cls.from_url(settings.database.resolved_url(), echo=settings.database.echo,
-                            statement_timeout_ms=statement_timeout_ms, setting=setting)
+        return cls.from_url(
+            settings.database.resolved_url(),
+            echo=settings.database.echo,
+            statement_timeout_ms=statement_timeout_ms,
+            setting=setting,
+        )
 
     def check(self) -> None:
         """Connect and ask a trivial question: the commands' start-up probe, so a database that
@@ -196,8 +206,9 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(settings: Settings, *, schema: bool = True,
-                  statement_timeout_ms: int | None = None) -> Database:
+def open_database(
+    settings: Settings, *, schema: bool = True, statement_timeout_ms: int | None = None
+) -> Database:
     """The configured database, checked the way a command starting up needs it: reachable,
     usable and (with ``schema``) migrated to this version. Failures are one-line
     ``CitizenCenterError``s naming the fix (the CLI prints them as ``Error: ...``)."""

@@ -162,10 +162,17 @@ def _load_catalogue(session: Session, policy: Policy) -> Catalogue:
         )
     services = tuple(
         ServiceInfo(
-            id=s.id, code=s.code, name=s.name, group=s.group_name, queue=s.queue,
-            keywords=tuple(s.keywords or (s.name.lower(),)), secretariat_id=s.secretariat_id,
-            secretariat_code=code, deadline=deadline_of(s, policy),
-            requires_address=s.requires_address, allows_anonymous=s.allows_anonymous,
+            id=s.id,
+            code=s.code,
+            name=s.name,
+            group=s.group_name,
+            queue=s.queue,
+            keywords=tuple(s.keywords or (s.name.lower(),)),
+            secretariat_id=s.secretariat_id,
+            secretariat_code=code,
+            deadline=deadline_of(s, policy),
+            requires_address=s.requires_address,
+            allows_anonymous=s.allows_anonymous,
         )
         for s, code in rows
     )
@@ -187,19 +194,32 @@ def _ensure_demo_users(session: Session, catalogue: Catalogue) -> Staff:
     rows = session.execute(select(Secretariat.id, Secretariat.code))
     secretariats = {secretariat_id: code for secretariat_id, code in rows}
     wanted: list[dict[str, Any]] = [
-        {"username": f"agente{n:02d}", "full_name": f"Agente Demo {n:02d}", "role": Role.AGENT,
-         "phone_interface": f"PJSIP/agent-{2000 + n}"}
+        {
+            "username": f"agente{n:02d}",
+            "full_name": f"Agente Demo {n:02d}",
+            "role": Role.AGENT,
+            "phone_interface": f"PJSIP/agent-{2000 + n}",
+        }
         for n in range(1, AGENT_COUNT + 1)
     ]
-    wanted.append({"username": "supervisor.demo", "full_name": "Supervisora Demo",
-                   "role": Role.SUPERVISOR})
+    wanted.append(
+        {"username": "supervisor.demo", "full_name": "Supervisora Demo", "role": Role.SUPERVISOR}
+    )
     wanted += [
-        {"username": f"pf.{code.lower()}", "full_name": f"Ponto focal {code}",
-         "role": Role.FOCAL_POINT, "secretariat_code": code}
+        {
+            "username": f"pf.{code.lower()}",
+            "full_name": f"Ponto focal {code}",
+            "role": Role.FOCAL_POINT,
+            "secretariat_code": code,
+        }
         for code in sorted(secretariats.values())
     ]
-    existing = {u.username: u for u in session.scalars(
-        select(User).where(User.username.in_([w["username"] for w in wanted])))}
+    existing = {
+        u.username: u
+        for u in session.scalars(
+            select(User).where(User.username.in_([w["username"] for w in wanted]))
+        )
+    }
     created = 0
     for spec in wanted:
         if spec["username"] not in existing:
@@ -208,11 +228,13 @@ def _ensure_demo_users(session: Session, catalogue: Catalogue) -> Staff:
     _link_focal_point_users(session, existing)
     agents = tuple(
         StaffMember(u.id, u.username, u.phone_interface)
-        for u in existing.values() if u.role is Role.AGENT
+        for u in existing.values()
+        if u.role is Role.AGENT
     )
     focal_users = {
         u.secretariat_id: StaffMember(u.id, u.username)
-        for u in existing.values() if u.role is Role.FOCAL_POINT and u.secretariat_id is not None
+        for u in existing.values()
+        if u.role is Role.FOCAL_POINT and u.secretariat_id is not None
     }
     return Staff(agents, focal_users, created)
 
@@ -334,8 +356,12 @@ class CpfFactory:
 
 def _random_address(rng: random.Random) -> tuple[str, str, str, str]:
     complement = rng.choice(names.COMPLEMENTS) if rng.random() < 0.3 else ""
-    return (rng.choice(names.STREETS), str(rng.randrange(10, 4500)), complement,
-            rng.choice(names.NEIGHBOURHOODS))
+    return (
+        rng.choice(names.STREETS),
+        str(rng.randrange(10, 4500)),
+        complement,
+        rng.choice(names.NEIGHBOURHOODS),
+    )
 
 
 @dataclass
@@ -355,8 +381,17 @@ class CitizenPool:
 
 CITIZEN_COLUMNS = ("id", "name", "cpf", "email", "created_at", "updated_at")
 PHONE_COLUMNS = ("id", "citizen_id", "e164", "label")
-ADDRESS_COLUMNS = ("id", "citizen_id", "street", "house_number", "complement", "neighbourhood",
-                   "city", "zipcode", "reference")
+ADDRESS_COLUMNS = (
+    "id",
+    "citizen_id",
+    "street",
+    "house_number",
+    "complement",
+    "neighbourhood",
+    "city",
+    "zipcode",
+    "reference",
+)
 
 
 class Tables:
@@ -391,8 +426,15 @@ def _chunks(total: int, size: int = CHUNK) -> Iterator[range]:
 
 
 def _bar(total: int, label: str, progress: bool) -> tqdm[Any]:
-    return tqdm(total=total, desc=f"{label:<10}", unit=" rows", unit_scale=True,
-                disable=not progress, leave=True, dynamic_ncols=True)
+    return tqdm(
+        total=total,
+        desc=f"{label:<10}",
+        unit=" rows",
+        unit_scale=True,
+        disable=not progress,
+        leave=True,
+        dynamic_ncols=True,
+    )
 
 
 def _generate_citizens(
@@ -420,8 +462,16 @@ def _generate_citizens(
                 for number, label in numbers.items():
                     phones.append((ids.take(Tables.phone), citizen_id, number, label))
                 if rng.random() < 0.9:
-                    addresses.append((ids.take(Tables.address), citizen_id, *_random_address(rng),
-                                      "Porto Alegre", "", ""))
+                    addresses.append(
+                        (
+                            ids.take(Tables.address),
+                            citizen_id,
+                            *_random_address(rng),
+                            "Porto Alegre",
+                            "",
+                            "",
+                        )
+                    )
                 pool.ids.append(citizen_id)
                 pool.phones.append(next(iter(numbers)))
             with database.transaction() as session:
@@ -450,7 +500,8 @@ def _existing_citizens(database: Transactions, limit: int = 2_000_000) -> Citize
     with database.transaction() as session:
         rows = session.execute(
             select(CitizenPhone.citizen_id, func.min(CitizenPhone.e164))
-            .group_by(CitizenPhone.citizen_id).limit(limit)
+            .group_by(CitizenPhone.citizen_id)
+            .limit(limit)
         )
         for citizen_id, phone in rows:
             pool.ids.append(citizen_id)
@@ -495,8 +546,14 @@ class Lifecycle:
         self.staff = staff
         self.catalogue = catalogue
 
-    def plan(self, service: ServiceInfo, channel: str, created: float, due: float,
-             opener: StaffMember | None) -> list[Event]:
+    def plan(
+        self,
+        service: ServiceInfo,
+        channel: str,
+        created: float,
+        due: float,
+        opener: StaffMember | None,
+    ) -> list[Event]:
         rng = self.rng
         label = opener.username if opener else "citizen"
         events = [Event(created, Status.OPEN, opener, label, "Solicitação registrada.")]
@@ -505,8 +562,15 @@ class Lifecycle:
         events.append(self._forward(service, forwarded, opener, label))
         allowed = max(due - created, 6 * HOUR)
         if rng.random() < self.CANCELLED_SHARE:
-            events.append(Event(forwarded + rng.uniform(0.05, 0.5) * allowed, Status.CANCELLED,
-                                opener, label, rng.choice(names.CANCEL_NOTES)))
+            events.append(
+                Event(
+                    forwarded + rng.uniform(0.05, 0.5) * allowed,
+                    Status.CANCELLED,
+                    opener,
+                    label,
+                    rng.choice(names.CANCEL_NOTES),
+                )
+            )
             return events
         stuck = rng.random() < self.STUCK_SHARE
         resolved = self._work(events, service, forwarded, allowed, stuck)
@@ -515,8 +579,9 @@ class Lifecycle:
         self._close_or_reopen(events, service, resolved, allowed)
         return events
 
-    def _forward(self, service: ServiceInfo, at: float, actor: StaffMember | None, label: str,
-                 note: str = "") -> Event:
+    def _forward(
+        self, service: ServiceInfo, at: float, actor: StaffMember | None, label: str, note: str = ""
+    ) -> Event:
         _, focal_name = self.catalogue.focal_points.get(service.secretariat_id, (0, ""))
         text = note or f"Encaminhado para {service.secretariat_code} ({focal_name})."
         return Event(at, Status.FORWARDED, actor, label, text, service.secretariat_id)
@@ -525,24 +590,33 @@ class Lifecycle:
         ratio = self.rng.lognormvariate(0, self.SPREAD) * self.MEDIAN_RATIO
         return max(ratio * allowed, HOUR)
 
-    def _work(self, events: list[Event], service: ServiceInfo, start: float, allowed: float,
-              stuck: bool) -> float | None:
+    def _work(
+        self, events: list[Event], service: ServiceInfo, start: float, allowed: float, stuck: bool
+    ) -> float | None:
         """In progress and resolved; returns when it was resolved (None if it never is)."""
         rng = self.rng
         focal = self.staff.focal_users.get(service.secretariat_id)
         focal_label = focal.username if focal else service.secretariat_code
         duration = self._resolution_time(allowed)
         if stuck or rng.random() >= self.SKIP_PROGRESS_SHARE:
-            events.append(Event(start + duration * rng.uniform(0.05, 0.5), Status.IN_PROGRESS,
-                                focal, focal_label, names.PROGRESS_NOTE))
+            events.append(
+                Event(
+                    start + duration * rng.uniform(0.05, 0.5),
+                    Status.IN_PROGRESS,
+                    focal,
+                    focal_label,
+                    names.PROGRESS_NOTE,
+                )
+            )
         if stuck:
             return None
         resolved = start + duration
         events.append(Event(resolved, Status.RESOLVED, focal, focal_label, names.RESOLVED_NOTE))
         return resolved
 
-    def _close_or_reopen(self, events: list[Event], service: ServiceInfo, resolved: float,
-                         allowed: float) -> None:
+    def _close_or_reopen(
+        self, events: list[Event], service: ServiceInfo, resolved: float, allowed: float
+    ) -> None:
         rng = self.rng
         closes = resolved + rng.uniform(2, 10) * DAY
         if rng.random() >= self.REOPEN_SHARE:
@@ -557,18 +631,53 @@ class Lifecycle:
         events.append(self._forward(service, forwarded, None, "system", names.REFORWARD_NOTE))
         again = self._work(events, service, forwarded, allowed, stuck=False)
         if again is not None:
-            events.append(Event(again + rng.uniform(2, 10) * DAY, Status.CLOSED, None, "system",
-                                names.CLOSED_NOTE))
+            events.append(
+                Event(
+                    again + rng.uniform(2, 10) * DAY,
+                    Status.CLOSED,
+                    None,
+                    "system",
+                    names.CLOSED_NOTE,
+                )
+            )
 
 
 REQUEST_COLUMNS = (
-    "id", "number", "channel", "service_type_id", "citizen_id", "description", "status",
-    "secretariat_id", "focal_point_id", "created_at", "updated_at", "expected_at", "resolved_at",
-    "closed_at", "reopen_count", "created_by_id", "street", "house_number", "complement",
-    "neighbourhood", "city", "zipcode", "reference",
+    "id",
+    "number",
+    "channel",
+    "service_type_id",
+    "citizen_id",
+    "description",
+    "status",
+    "secretariat_id",
+    "focal_point_id",
+    "created_at",
+    "updated_at",
+    "expected_at",
+    "resolved_at",
+    "closed_at",
+    "reopen_count",
+    "created_by_id",
+    "street",
+    "house_number",
+    "complement",
+    "neighbourhood",
+    "city",
+    "zipcode",
+    "reference",
 )
-EVENT_COLUMNS = ("id", "request_id", "at", "actor_id", "actor_label", "from_status", "to_status",
-                 "secretariat_id", "note")
+EVENT_COLUMNS = (
+    "id",
+    "request_id",
+    "at",
+    "actor_id",
+    "actor_label",
+    "from_status",
+    "to_status",
+    "secretariat_id",
+    "note",
+)
 
 
 @dataclass
@@ -582,8 +691,9 @@ class Linkable:
     number: array[int] = field(default_factory=lambda: array("q"))  # the 12 digits as an integer
     by_phone: array[int] = field(default_factory=lambda: array("q"))  # indexes of phone ones
 
-    def add(self, request_id: int, created: float, citizen: int, service: int, number: str,
-            phone: bool) -> None:
+    def add(
+        self, request_id: int, created: float, citizen: int, service: int, number: str, phone: bool
+    ) -> None:
         if phone:
             self.by_phone.append(len(self.ids))
         self.ids.append(request_id)
@@ -610,8 +720,17 @@ class Stats:
 class RequestFactory:
     """Builds the rows of one request and its events."""
 
-    def __init__(self, rng: random.Random, catalogue: Catalogue, staff: Staff, pool: CitizenPool,
-                 policy: Policy, now: float, ids: Ids, stats: Stats) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        catalogue: Catalogue,
+        staff: Staff,
+        pool: CitizenPool,
+        policy: Policy,
+        now: float,
+        ids: Ids,
+        stats: Stats,
+    ) -> None:
         self.rng = rng
         self.catalogue = catalogue
         self.staff = staff
@@ -622,12 +741,18 @@ class RequestFactory:
         self.stats = stats
         self.lifecycle = Lifecycle(rng, staff, catalogue)
         self.channels = WeightedPicker.of(names.CHANNEL_WEIGHTS)
-        self.services = WeightedPicker([str(i) for i in range(len(catalogue.services))],
-                                       catalogue.weights)
+        self.services = WeightedPicker(
+            [str(i) for i in range(len(catalogue.services))], catalogue.weights
+        )
         self.linkable = Linkable()
 
-    def build(self, created: float, number: str, requests: list[tuple[Any, ...]],
-              events: list[tuple[Any, ...]]) -> None:
+    def build(
+        self,
+        created: float,
+        number: str,
+        requests: list[tuple[Any, ...]],
+        events: list[tuple[Any, ...]],
+    ) -> None:
         rng = self.rng
         service_index = int(self.services.pick(rng))
         service = self.catalogue.services[service_index]
@@ -635,28 +760,46 @@ class RequestFactory:
         citizen = self._citizen(service)
         opener = rng.choice(self.staff.agents) if channel in ("phone", "in_person") else None
         due = _due(created, service.deadline, self.tz)
-        plan = [e for e in self.lifecycle.plan(service, channel, created, due.timestamp(), opener)
-                if e.at <= self.now]
+        plan = [
+            e
+            for e in self.lifecycle.plan(service, channel, created, due.timestamp(), opener)
+            if e.at <= self.now
+        ]
         request_id = self.ids.take(Tables.request)
         self._add_events(request_id, plan, events)
-        requests.append(self._request_row(request_id, number, service, channel, citizen, opener,
-                                          created, due, plan))
+        requests.append(
+            self._request_row(
+                request_id, number, service, channel, citizen, opener, created, due, plan
+            )
+        )
         if citizen is not None:
-            self.linkable.add(request_id, created, citizen, service_index, number,
-                              channel == "phone")
+            self.linkable.add(
+                request_id, created, citizen, service_index, number, channel == "phone"
+            )
         self._count(service, channel, plan[-1].to, due.timestamp(), len(plan))
 
     def _citizen(self, service: ServiceInfo) -> int | None:
         if not self.pool or (service.allows_anonymous and self.rng.random() < 0.3):
             if not service.allows_anonymous:
-                raise DemoDataError(f"No citizens to attribute {service.code} requests to: "
-                                    "generate citizens too (--citizens).")
+                raise DemoDataError(
+                    f"No citizens to attribute {service.code} requests to: "
+                    "generate citizens too (--citizens)."
+                )
             return None
         return self.pool.pick(self.rng)
 
-    def _request_row(self, request_id: int, number: str, service: ServiceInfo, channel: str,
-                     citizen: int | None, opener: StaffMember | None, created: float,
-                     due: datetime, plan: list[Event]) -> tuple[Any, ...]:
+    def _request_row(
+        self,
+        request_id: int,
+        number: str,
+        service: ServiceInfo,
+        channel: str,
+        citizen: int | None,
+        opener: StaffMember | None,
+        created: float,
+        due: datetime,
+        plan: list[Event],
+    ) -> tuple[Any, ...]:
         rng = self.rng
         last = plan[-1]
         done = last.to in (Status.RESOLVED, Status.CLOSED)
@@ -670,28 +813,54 @@ class RequestFactory:
             _random_address(rng) if located else ("", "", "", "")
         )
         return (
-            request_id, number, channel, service.id,
+            request_id,
+            number,
+            channel,
+            service.id,
             self.pool.ids[citizen] if citizen is not None else None,
-            _description(rng, service, street), last.to.value, service.secretariat_id,
-            focal_point if forwarded else None, _utc(created), _utc(last.at), due,
-            _utc(resolved) if resolved else None, _utc(closed) if closed else None,
-            sum(e.to is Status.REOPENED for e in plan), opener.user_id if opener else None,
-            street, house, complement, neighbourhood, "Porto Alegre", "", "",
+            _description(rng, service, street),
+            last.to.value,
+            service.secretariat_id,
+            focal_point if forwarded else None,
+            _utc(created),
+            _utc(last.at),
+            due,
+            _utc(resolved) if resolved else None,
+            _utc(closed) if closed else None,
+            sum(e.to is Status.REOPENED for e in plan),
+            opener.user_id if opener else None,
+            street,
+            house,
+            complement,
+            neighbourhood,
+            "Porto Alegre",
+            "",
+            "",
         )
 
-    def _add_events(self, request_id: int, plan: list[Event],
-                    events: list[tuple[Any, ...]]) -> None:
+    def _add_events(
+        self, request_id: int, plan: list[Event], events: list[tuple[Any, ...]]
+    ) -> None:
         previous: Status | None = None
         for e in plan:
-            events.append((
-                self.ids.take(Tables.event), request_id, _utc(e.at),
-                e.actor.user_id if e.actor else None, e.label,
-                previous.value if previous else None, e.to.value, e.secretariat_id, e.note,
-            ))
+            events.append(
+                (
+                    self.ids.take(Tables.event),
+                    request_id,
+                    _utc(e.at),
+                    e.actor.user_id if e.actor else None,
+                    e.label,
+                    previous.value if previous else None,
+                    e.to.value,
+                    e.secretariat_id,
+                    e.note,
+                )
+            )
             previous = e.to
 
-    def _count(self, service: ServiceInfo, channel: str, status: Status, due: float,
-               events: int) -> None:
+    def _count(
+        self, service: ServiceInfo, channel: str, status: Status, due: float, events: int
+    ) -> None:
         self.stats.status[status.value] += 1
         self.stats.channel[channel] += 1
         self.stats.secretariat[service.secretariat_code] += 1
@@ -719,8 +888,9 @@ def _description(rng: random.Random, service: ServiceInfo, street: str) -> str:
     return rng.choice(options).replace("{street}", street or "rua informada")
 
 
-def _protocol_numbers(database: Transactions, times: Sequence[float], tz: ZoneInfo
-                      ) -> Iterator[str]:
+def _protocol_numbers(
+    database: Transactions, times: Sequence[float], tz: ZoneInfo
+) -> Iterator[str]:
     """Protocol numbers for requests created at ``times`` (sorted), reserved in one block per year
     from the real counter, so they are never issued again to a real request."""
     first, last = (datetime.fromtimestamp(t, tz).year for t in (times[0], times[-1]))
@@ -739,8 +909,9 @@ def _protocol_numbers(database: Transactions, times: Sequence[float], tz: ZoneIn
             yield make_protocol_number(year, sequence)
 
 
-def _generate_requests(database: Transactions, factory: RequestFactory, count: int,
-                       timeline: Timeline, progress: bool) -> None:
+def _generate_requests(
+    database: Transactions, factory: RequestFactory, count: int, timeline: Timeline, progress: bool
+) -> None:
     times = sorted(timeline.sample(factory.rng, count))
     if not times:
         return
@@ -761,24 +932,71 @@ def _generate_requests(database: Transactions, factory: RequestFactory, count: i
 
 # --- calls, their IVR path, and surveys ---------------------------------------------------------
 
-CALL_COLUMNS = ("id", "uniqueid", "linkedid", "caller_number", "citizen_id", "started_at",
-                "answered_at", "ended_at", "queue", "agent_id", "agent_interface", "wrapup_code",
-                "outcome")
-STEP_COLUMNS = ("id", "call_id", "seq", "at", "step", "recognised_text", "intent", "confidence",
-                "keys", "detail")
+CALL_COLUMNS = (
+    "id",
+    "uniqueid",
+    "linkedid",
+    "caller_number",
+    "citizen_id",
+    "started_at",
+    "answered_at",
+    "ended_at",
+    "queue",
+    "agent_id",
+    "agent_interface",
+    "wrapup_code",
+    "outcome",
+)
+STEP_COLUMNS = (
+    "id",
+    "call_id",
+    "seq",
+    "at",
+    "step",
+    "recognised_text",
+    "intent",
+    "confidence",
+    "keys",
+    "detail",
+)
 LINK_COLUMNS = ("call_id", "request_id", "kind", "at")
-SURVEY_COLUMNS = ("id", "call_id", "agent_id", "agent_interface", "service_type_id", "score",
-                  "channel", "at")
+SURVEY_COLUMNS = (
+    "id",
+    "call_id",
+    "agent_id",
+    "agent_interface",
+    "service_type_id",
+    "score",
+    "channel",
+    "at",
+)
 
 # How calls end (shares of all calls) and, for answered ones, why the citizen called.
 CALL_KINDS: dict[str, float] = {
-    "self_service": 4.5, "abandoned": 6.0, "hangup_in_ivr": 1.5,
-    "created": 44.0, "consulted": 13.0, "info": 31.0,
+    "self_service": 4.5,
+    "abandoned": 6.0,
+    "hangup_in_ivr": 1.5,
+    "created": 44.0,
+    "consulted": 13.0,
+    "info": 31.0,
 }
 ANSWERED_KINDS = frozenset({"created", "consulted", "info"})
 SURVEY_SHARE = 0.17
-QUEUE_CALL_COLUMNS = ("id", "callid", "queue", "entered_at", "ended_at", "outcome", "exit_event",
-                      "wait_seconds", "talk_seconds", "agent", "agent_id", "position", "call_id")
+QUEUE_CALL_COLUMNS = (
+    "id",
+    "callid",
+    "queue",
+    "entered_at",
+    "ended_at",
+    "outcome",
+    "exit_event",
+    "wait_seconds",
+    "talk_seconds",
+    "agent",
+    "agent_id",
+    "position",
+    "call_id",
+)
 # Abandoned calls that hang up within a few seconds of joining the queue ("short abandons").
 SHORT_ABANDON_SHARE = 0.15
 SPEECH_SHARE = 0.8
@@ -814,8 +1032,13 @@ class CallRows:
 
 
 class CallFactory:
-    def __init__(self, requests: RequestFactory, timeline: Timeline, queue_seed: int = 0,
-                 survey_share: float = SURVEY_SHARE) -> None:
+    def __init__(
+        self,
+        requests: RequestFactory,
+        timeline: Timeline,
+        queue_seed: int = 0,
+        survey_share: float = SURVEY_SHARE,
+    ) -> None:
         self.rng = requests.rng
         # Queue facts draw from their own generator, so adding them left every other value the
         # main generator produces for a given seed as it was.
@@ -850,8 +1073,13 @@ class CallFactory:
             source = next(sources, None)
             if source is not None:
                 index = self.linkable.by_phone[source]
-                return CallPlan(linkable.created[index], kind, linkable.citizen[index],
-                                linkable.service[index], index)
+                return CallPlan(
+                    linkable.created[index],
+                    kind,
+                    linkable.citizen[index],
+                    linkable.service[index],
+                    index,
+                )
             kind = "info"
         if kind in ("consulted", "self_service") and len(linkable.ids):
             index = self.rng.randrange(len(linkable.ids))
@@ -897,45 +1125,102 @@ class CallFactory:
         self._steps(call_id, plan, service, started, ivr, ended, score, rows)
         self._links(call_id, plan, answered, started + ivr, rows)
         if score is not None and agent is not None:
-            rows.surveys.append((self.ids.take(Tables.survey), call_id, agent.user_id,
-                                 agent.interface, service.id, score, "phone", _utc(ended - 10)))
+            rows.surveys.append(
+                (
+                    self.ids.take(Tables.survey),
+                    call_id,
+                    agent.user_id,
+                    agent.interface,
+                    service.id,
+                    score,
+                    "phone",
+                    _utc(ended - 10),
+                )
+            )
             self.stats.surveys += 1
             self.stats.score_total += score
         rows.calls.append(self._call_row(call_id, plan, service, started, answered, ended, agent))
         if plan.kind in ANSWERED_KINDS or plan.kind == "abandoned":
-            rows.queue_calls.append(self._queue_call_row(
-                call_id, rows.calls[-1][1], service, started + ivr, answered, ended, agent))
+            rows.queue_calls.append(
+                self._queue_call_row(
+                    call_id, rows.calls[-1][1], service, started + ivr, answered, ended, agent
+                )
+            )
         self.stats.outcome[_outcome(plan.kind)] += 1
 
     def _call_row(
-        self, call_id: int, plan: CallPlan, service: ServiceInfo, started: float,
-        answered: float | None, ended: float, agent: StaffMember | None,
+        self,
+        call_id: int,
+        plan: CallPlan,
+        service: ServiceInfo,
+        started: float,
+        answered: float | None,
+        ended: float,
+        agent: StaffMember | None,
     ) -> tuple[Any, ...]:
         uniqueid = f"{int(started)}.{call_id}"
         caller = self.pool.phones[plan.citizen] if plan.citizen is not None else _mobile(self.rng)
         queued = plan.kind in ANSWERED_KINDS or plan.kind == "abandoned"
         return (
-            call_id, uniqueid, uniqueid, caller,
+            call_id,
+            uniqueid,
+            uniqueid,
+            caller,
             self.pool.ids[plan.citizen] if plan.citizen is not None else None,
-            _utc(started), _utc(answered) if answered is not None else None, _utc(ended),
-            service.queue if queued else "", agent.user_id if agent else None,
-            agent.interface if agent else "", self._wrapup(plan.kind), _outcome(plan.kind),
+            _utc(started),
+            _utc(answered) if answered is not None else None,
+            _utc(ended),
+            service.queue if queued else "",
+            agent.user_id if agent else None,
+            agent.interface if agent else "",
+            self._wrapup(plan.kind),
+            _outcome(plan.kind),
         )
 
     def _queue_call_row(
-        self, call_id: int, callid: str, service: ServiceInfo, entered: float,
-        answered: float | None, ended: float, agent: StaffMember | None,
+        self,
+        call_id: int,
+        callid: str,
+        service: ServiceInfo,
+        entered: float,
+        answered: float | None,
+        ended: float,
+        agent: StaffMember | None,
     ) -> tuple[Any, ...]:
         """The call's stay in its queue, as the queue_log import would have derived it."""
         position = 1 + int(self.queue_rng.expovariate(0.5))
         if answered is None or agent is None:
-            return (self.ids.take(Tables.queue_call), callid, service.queue, _utc(entered),
-                    _utc(ended), QueueOutcome.ABANDONED, "ABANDON", round(ended - entered), None,
-                    "", None, position, call_id)
+            return (
+                self.ids.take(Tables.queue_call),
+                callid,
+                service.queue,
+                _utc(entered),
+                _utc(ended),
+                QueueOutcome.ABANDONED,
+                "ABANDON",
+                round(ended - entered),
+                None,
+                "",
+                None,
+                position,
+                call_id,
+            )
         hung_up_by = "COMPLETEAGENT" if self.queue_rng.random() < 0.4 else "COMPLETECALLER"
-        return (self.ids.take(Tables.queue_call), callid, service.queue, _utc(entered),
-                _utc(ended), QueueOutcome.ANSWERED, hung_up_by, round(answered - entered),
-                round(ended - answered), agent.interface, agent.user_id, position, call_id)
+        return (
+            self.ids.take(Tables.queue_call),
+            callid,
+            service.queue,
+            _utc(entered),
+            _utc(ended),
+            QueueOutcome.ANSWERED,
+            hung_up_by,
+            round(answered - entered),
+            round(ended - answered),
+            agent.interface,
+            agent.user_id,
+            position,
+            call_id,
+        )
 
     def _wrapup(self, kind: str) -> str:
         if kind == "created":
@@ -949,17 +1234,36 @@ class CallFactory:
         weights = names.POOR_SCORE_WEIGHTS if poor else names.SCORE_WEIGHTS
         return self.rng.choices((1, 2, 3, 4, 5), weights=weights)[0]
 
-    def _steps(self, call_id: int, plan: CallPlan, service: ServiceInfo, started: float, ivr: float,
-               ended: float, score: int | None, rows: CallRows) -> None:
+    def _steps(
+        self,
+        call_id: int,
+        plan: CallPlan,
+        service: ServiceInfo,
+        started: float,
+        ivr: float,
+        ended: float,
+        score: int | None,
+        rows: CallRows,
+    ) -> None:
         rng = self.rng
         menu_at = started + ivr * 0.5
         steps: list[tuple[float, str, str, str, float | None, str, dict[str, Any]]] = [
-            (started, "welcome", "", "", None, "", {})]
+            (started, "welcome", "", "", None, "", {})
+        ]
         if plan.kind == "hangup_in_ivr":
             steps.append((menu_at, "main_menu", "", "", None, "", {"result": "no_input"}))
         elif plan.kind in ("consulted", "self_service"):
-            steps.append((menu_at, "main_menu", "consultar protocolo", "consult_protocol",
-                          rng.uniform(0.8, 0.99), "", {}))
+            steps.append(
+                (
+                    menu_at,
+                    "main_menu",
+                    "consultar protocolo",
+                    "consult_protocol",
+                    rng.uniform(0.8, 0.99),
+                    "",
+                    {},
+                )
+            )
             assert plan.request is not None
             number = str(self.linkable.number[plan.request])
             steps.append((started + ivr * 0.8, "protocol_entry", "", "", None, number, {}))
@@ -970,26 +1274,57 @@ class CallFactory:
         if score is not None:
             steps.append((ended - 15, "survey", "", "", None, str(score), {}))
         for seq, (at, name, heard, intent, confidence, keys, detail) in enumerate(steps, start=1):
-            rows.steps.append((self.ids.take(Tables.step), call_id, seq, _utc(at), name, heard,
-                               intent, confidence, keys, detail))
+            rows.steps.append(
+                (
+                    self.ids.take(Tables.step),
+                    call_id,
+                    seq,
+                    _utc(at),
+                    name,
+                    heard,
+                    intent,
+                    confidence,
+                    keys,
+                    detail,
+                )
+            )
         self.stats.steps += len(steps)
 
-    def _menu_steps(self, service: ServiceInfo, at: float, ivr: float
-                    ) -> list[tuple[float, str, str, str, float | None, str, dict[str, Any]]]:
+    def _menu_steps(
+        self, service: ServiceInfo, at: float, ivr: float
+    ) -> list[tuple[float, str, str, str, float | None, str, dict[str, Any]]]:
         rng = self.rng
         if rng.random() >= SPEECH_SHARE:
-            return [(at, "main_menu", "", service.code, None, str(rng.randrange(1, 10)),
-                     {"mode": "dtmf"})]
+            return [
+                (
+                    at,
+                    "main_menu",
+                    "",
+                    service.code,
+                    None,
+                    str(rng.randrange(1, 10)),
+                    {"mode": "dtmf"},
+                )
+            ]
         confidence = rng.uniform(0.5, 0.99)
         steps: list[tuple[float, str, str, str, float | None, str, dict[str, Any]]] = [
-            (at, "main_menu", rng.choice(service.keywords), service.code, round(confidence, 3), "",
-             {"mode": "speech"})]
+            (
+                at,
+                "main_menu",
+                rng.choice(service.keywords),
+                service.code,
+                round(confidence, 3),
+                "",
+                {"mode": "speech"},
+            )
+        ]
         if confidence < CONFIRM_BELOW:
             steps.append((at + ivr * 0.3, "confirm", "sim", "yes", 0.95, "", {"mode": "speech"}))
         return steps
 
-    def _links(self, call_id: int, plan: CallPlan, answered: float | None, ivr_end: float,
-               rows: CallRows) -> None:
+    def _links(
+        self, call_id: int, plan: CallPlan, answered: float | None, ivr_end: float, rows: CallRows
+    ) -> None:
         if plan.request is None:
             return
         request_id = self.linkable.ids[plan.request]
@@ -1005,8 +1340,9 @@ def _outcome(kind: str) -> CallOutcome:
     return CallOutcome.ANSWERED if kind in ANSWERED_KINDS else CallOutcome(kind)
 
 
-def _generate_calls(database: Transactions, factory: CallFactory, count: int,
-                    progress: bool) -> None:
+def _generate_calls(
+    database: Transactions, factory: CallFactory, count: int, progress: bool
+) -> None:
     plans = factory.plan(count)
     with _bar(count, "calls", progress) as bar:
         for chunk in _chunks(count):
@@ -1039,7 +1375,8 @@ class DemoSummary:
         score = f", mean score {self.mean_score:.2f}" if self.mean_score is not None else ""
         lines = [
             f"Demo data generated in {total:.1f} s ("
-            + ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items()) + ")",
+            + ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items())
+            + ")",
             f"  citizens: {self.citizens:,}   requests: {self.requests:,} ({s.events:,} events)   "
             f"calls: {self.calls:,} ({s.steps:,} IVR steps, {s.links:,} request links)",
             f"  late (pending past their deadline): {s.late:,} ({_share(s.late, self.requests)})",
@@ -1077,8 +1414,17 @@ class PhaseTimer:
             self.seconds[name] = time.perf_counter() - start
 
 
-ALL_TABLES = (Tables.citizen, Tables.phone, Tables.address, Tables.request, Tables.event,
-              Tables.call, Tables.step, Tables.survey, Tables.queue_call)
+ALL_TABLES = (
+    Tables.citizen,
+    Tables.phone,
+    Tables.address,
+    Tables.request,
+    Tables.event,
+    Tables.call,
+    Tables.step,
+    Tables.survey,
+    Tables.queue_call,
+)
 
 
 def generate(
@@ -1114,17 +1460,21 @@ def generate(
         staff = timer.run("users", lambda: _ensure_demo_users(session, catalogue))
         pool: CitizenPool = timer.run(
             "citizens",
-            lambda: _generate_citizens(run, rng, citizens, now, progress) if citizens
+            lambda: _generate_citizens(run, rng, citizens, now, progress)
+            if citizens
             else _existing_citizens(run),
         )
         ids = Ids(session, ALL_TABLES[3:])
         stats = Stats()
         request_factory = RequestFactory(rng, catalogue, staff, pool, policy, now, ids, stats)
         timeline = Timeline(now, policy.tz)
-        timer.run("requests", lambda: _generate_requests(run, request_factory, requests,
-                                                         timeline, progress))
-        call_factory = CallFactory(request_factory, timeline, queue_seed=seed + 1,
-                                   survey_share=survey_share)
+        timer.run(
+            "requests",
+            lambda: _generate_requests(run, request_factory, requests, timeline, progress),
+        )
+        call_factory = CallFactory(
+            request_factory, timeline, queue_seed=seed + 1, survey_share=survey_share
+        )
         timer.run("calls", lambda: _generate_calls(run, call_factory, calls, progress))
         # PostgreSQL's sequences must move past the ids given explicitly. (setval is not undone
         # by a rollback, so it runs only once everything else has been written.)
@@ -1133,8 +1483,11 @@ def generate(
 
 
 def _check_counts(citizens: int, requests: int, calls: int) -> None:
-    for label, count, most in (("citizens", citizens, MAX_CITIZENS),
-                               ("requests", requests, MAX_REQUESTS), ("calls", calls, MAX_CALLS)):
+    for label, count, most in (
+        ("citizens", citizens, MAX_CITIZENS),
+        ("requests", requests, MAX_REQUESTS),
+        ("calls", calls, MAX_CALLS),
+    ):
         if not 0 <= count <= most:
             raise DemoDataError(f"{label}: {count:,} is out of range: give 0 to {most:,}.")
 

@@ -179,9 +179,7 @@ class LoginAttempt(Base):
     """
 
     __tablename__ = "login_attempt"
-    __table_args__ = (
-        CheckConstraint("succeeded = (failure IS NULL)", name="failure_iff_refused"),
-    )
+    __table_args__ = (CheckConstraint("succeeded = (failure IS NULL)", name="failure_iff_refused"),)
 
     USERNAME_LENGTH: ClassVar[int] = 60
     SOURCE_LENGTH: ClassVar[int] = 120
@@ -328,9 +326,7 @@ class Call(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     uniqueid: Mapped[str] = mapped_column(String(64), unique=True)
     linkedid: Mapped[str] = mapped_column(String(64), default="", index=True)
-    caller_number: Mapped[str] = mapped_column(
-        String(CALLER_NUMBER_LENGTH), default="", index=True
-    )
+    caller_number: Mapped[str] = mapped_column(String(CALLER_NUMBER_LENGTH), default="", index=True)
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizen.id"), index=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     answered_at: Mapped[datetime | None]

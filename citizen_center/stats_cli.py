@@ -64,28 +64,51 @@ def import_queue_log_command(paths: tuple[Path, ...], progress: bool) -> None:
         click.echo(import_queue_log(database, path, progress=progress).describe())
 
 
-DIMENSION_CHOICES = sorted({d.value for d in CallDimension} | {d.value for d in
-                                                                 SatisfactionDimension})
+DIMENSION_CHOICES = sorted(
+    {d.value for d in CallDimension} | {d.value for d in SatisfactionDimension}
+)
 
 
 @stats.command("report")
 @click.argument("kind", type=click.Choice(REPORT_KINDS))
-@click.option("--by", "dimension", type=click.Choice(DIMENSION_CHOICES), default=None,
-              help="calls: total|queue|agent|hour|day|month; satisfaction: "
-                   "total|month|agent|service; late: service (default) or total")
-@click.option("--months", default=1, show_default=True, type=click.IntRange(1, 120),
-              help="The current month and the ones before it.")
+@click.option(
+    "--by",
+    "dimension",
+    type=click.Choice(DIMENSION_CHOICES),
+    default=None,
+    help="calls: total|queue|agent|hour|day|month; satisfaction: "
+    "total|month|agent|service; late: service (default) or total",
+)
+@click.option(
+    "--months",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 120),
+    help="The current month and the ones before it.",
+)
 @click.option("--from", "first", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--to", "last", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--queue", default=None, help="calls: one queue only")
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the table to this CSV file.")
-def report_command(kind: str, dimension: str | None, months: int, first: datetime | None,
-                   last: datetime | None, queue: str | None, csv_path: Path | None) -> None:
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the table to this CSV file.",
+)
+def report_command(
+    kind: str,
+    dimension: str | None,
+    months: int,
+    first: datetime | None,
+    last: datetime | None,
+    queue: str | None,
+    csv_path: Path | None,
+) -> None:
     """Print one report as a table (and write it as CSV)."""
     _, database, options = _setup()
-    period = _period(months, first.date() if first else None, last.date() if last else None,
-                     options.timezone)
+    period = _period(
+        months, first.date() if first else None, last.date() if last else None, options.timezone
+    )
     with database.transaction() as session:
         table = _report_table(session, kind, dimension, period, options, queue)
     click.echo(f"Período: {period.describe(options.timezone)}")
@@ -95,8 +118,14 @@ def report_command(kind: str, dimension: str | None, months: int, first: datetim
         click.echo(f"CSV: {csv_path}")
 
 
-def _report_table(session: Session, kind: str, dimension: str | None, period: Period,
-                  options: ReportOptions, queue: str | None) -> ReportTable:
+def _report_table(
+    session: Session,
+    kind: str,
+    dimension: str | None,
+    period: Period,
+    options: ReportOptions,
+    queue: str | None,
+) -> ReportTable:
     try:
         if kind == "calls":
             by = CallDimension(dimension or "queue")
@@ -104,8 +133,11 @@ def _report_table(session: Session, kind: str, dimension: str | None, period: Pe
             return ReportTable.of(f"Chamadas por {by.value}", rows, by.value)
         if kind == "satisfaction":
             sby = SatisfactionDimension(dimension or "month")
-            return ReportTable.of(f"Satisfação por {sby.value}",
-                                  reports.satisfaction(session, period, sby, options), sby.value)
+            return ReportTable.of(
+                f"Satisfação por {sby.value}",
+                reports.satisfaction(session, period, sby, options),
+                sby.value,
+            )
     except ValueError as exc:
         raise click.UsageError(f"--by {dimension} does not apply to {kind}") from exc
     if kind == "pauses":
@@ -113,10 +145,13 @@ def _report_table(session: Session, kind: str, dimension: str | None, period: Pe
     if kind == "channels":
         return ReportTable.of("Canais por mês", reports.channel_mix(session, period, options))
     if kind == "late":
-        return ReportTable.of("Solicitações em atraso",
-                              reports.late_requests(session, by_service=dimension != "total"))
-    return ReportTable.of("Reaberturas por secretaria",
-                          reports.reopened_by_secretariat(session, period))
+        return ReportTable.of(
+            "Solicitações em atraso",
+            reports.late_requests(session, by_service=dimension != "total"),
+        )
+    return ReportTable.of(
+        "Reaberturas por secretaria", reports.reopened_by_secretariat(session, period)
+    )
 
 
 @stats.command("pdf")
@@ -129,10 +164,13 @@ def pdf_command(path: Path, months: int) -> None:
     with database.transaction() as session:
         tables = report_export.summary_tables(session, period, options)
     report_export.write_pdf_summary(
-        path, tables, title="Central 156 - resumo de atendimento",
+        path,
+        tables,
+        title="Central 156 - resumo de atendimento",
         subtitle=f"Período: {period.describe(options.timezone)}; nível de serviço: "
-                 f"{options.service_level_target_percent:.0f} % em "
-                 f"{options.service_level_seconds} s", tz=options.timezone,
+        f"{options.service_level_target_percent:.0f} % em "
+        f"{options.service_level_seconds} s",
+        tz=options.timezone,
     )
     click.echo(f"PDF: {path}")
 
@@ -143,8 +181,9 @@ def inbox_group() -> None:
 
 
 @inbox_group.command("close-expired")
-@click.option("--days", type=click.IntRange(1), default=None,
-              help="Default: [inbox] auto_close_days.")
+@click.option(
+    "--days", type=click.IntRange(1), default=None, help="Default: [inbox] auto_close_days."
+)
 def close_expired_command(days: int | None) -> None:
     """Close resolved requests the citizen has not disputed within the configured days
     (run daily; running it twice closes nothing more)."""
@@ -171,6 +210,8 @@ def list_command(username: str) -> None:
     for item in items:
         flag = f"ATRASADO {item.days_late} d" if item.late else ""
         due = item.expected_at.astimezone(ZoneInfo(options.timezone))
-        click.echo(f"{item.number}  {due:%d/%m/%Y}  {item.status.label_pt:<13} "
-                   f"{item.service[:40]:<40} {flag}")
+        click.echo(
+            f"{item.number}  {due:%d/%m/%Y}  {item.status.label_pt:<13} "
+            f"{item.service[:40]:<40} {flag}"
+        )
     click.echo(f"{len(items)} request(s)")

@@ -72,8 +72,9 @@ def running_system(settings: Settings) -> Iterator[DemoProcesses]:
     if started_pbx:
         layout.make_folders()
         (layout.etc / "extensions_local.conf").write_text(DEMO_DIALPLAN)
-        pbx_pid = process.start(settings.pbx, settings.ivr, ensure_asterisk(settings.pbx),
-                                stop_with_caller=True)
+        pbx_pid = process.start(
+            settings.pbx, settings.ivr, ensure_asterisk(settings.pbx), stop_with_caller=True
+        )
     else:
         pbx_pid = process.running_pid(layout) or 0
         log.info("using the PBX already running (pid %d)", pbx_pid)
@@ -92,12 +93,17 @@ def running_system(settings: Settings) -> Iterator[DemoProcesses]:
 
 def _start(command: str, log_file: Path) -> subprocess.Popen[bytes]:
     with log_file.open("ab") as output:
-        return subprocess.Popen([sys.executable, "-m", "citizen_center", command, "serve"],
-                                stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "citizen_center", command, "serve"],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
-def _wait_for_gateway(settings: Settings, gateway: subprocess.Popen[bytes],
-                      timeout: float = GATEWAY_START_SECONDS) -> None:
+def _wait_for_gateway(
+    settings: Settings, gateway: subprocess.Popen[bytes], timeout: float = GATEWAY_START_SECONDS
+) -> None:
     """Until the gateway answers (the desktop logs in through it), or say why not."""
     url = f"{settings.gateway.resolved_url()}{HEALTH_PATH}"
     deadline = time.monotonic() + timeout
@@ -121,14 +127,20 @@ def _stop(child: subprocess.Popen[bytes], grace_seconds: float) -> None:
 
 def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> int:
     with running_system(settings) as system:
-        echo(f"PBX running (pid {system.pbx_pid}), IVR running (pid {system.ivr.pid}, "
-             f"log {system.ivr_log}), agent gateway at {settings.gateway.resolved_url()} "
-             f"(pid {system.gateway.pid}, log {system.gateway_log}).")
-        echo('Place a citizen call from another terminal:\n'
-             '  .venv/bin/central156 demo call "tem um buraco enorme na minha rua"')
+        echo(
+            f"PBX running (pid {system.pbx_pid}), IVR running (pid {system.ivr.pid}, "
+            f"log {system.ivr_log}), agent gateway at {settings.gateway.resolved_url()} "
+            f"(pid {system.gateway.pid}, log {system.gateway_log})."
+        )
+        echo(
+            "Place a citizen call from another terminal:\n"
+            '  .venv/bin/central156 demo call "tem um buraco enorme na minha rua"'
+        )
         if not has_display():
-            echo("No screen here (DISPLAY is not set): the desktop is not shown. "
-                 "Press Ctrl-C to stop the demo.")
+            echo(
+                "No screen here (DISPLAY is not set): the desktop is not shown. "
+                "Press Ctrl-C to stop the demo."
+            )
             _wait_for_stop()
             return 0
         return _run_desktop_until_closed_or_stopped()
@@ -136,11 +148,24 @@ def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> int:
 
 def _run_desktop_until_closed_or_stopped() -> int:
     """The desktop as a child process, so a Ctrl-C or SIGTERM here still stops the IVR and PBX."""
-    env = {**os.environ, "CENTRAL156_DESKTOP_PASSWORD": os.environ.get(
-        "CENTRAL156_DESKTOP_PASSWORD", DEMO_PASSWORD)}
+    env = {
+        **os.environ,
+        "CENTRAL156_DESKTOP_PASSWORD": os.environ.get("CENTRAL156_DESKTOP_PASSWORD", DEMO_PASSWORD),
+    }
     desktop = subprocess.Popen(
-        [sys.executable, "-m", "citizen_center", "desktop", "--user", DEMO_AGENT,
-         "--interface", DEMO_PHONE, "--non-interactive"], env=env)
+        [
+            sys.executable,
+            "-m",
+            "citizen_center",
+            "desktop",
+            "--user",
+            DEMO_AGENT,
+            "--interface",
+            DEMO_PHONE,
+            "--non-interactive",
+        ],
+        env=env,
+    )
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())

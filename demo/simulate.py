@@ -101,8 +101,14 @@ def place_call(
     number = caller_number or random_caller_number()
     wav = speech_file(text, folder, lead_seconds, hold_seconds)
     action_id = originate_citizen(
-        pbx, number, caller_name=caller_name, exten=exten, ami_user=ami_user,
-        ami_secret=ami_secret, Application="Playback", Data=str(wav.with_suffix("")),
+        pbx,
+        number,
+        caller_name=caller_name,
+        exten=exten,
+        ami_user=ami_user,
+        ami_secret=ami_secret,
+        Application="Playback",
+        Data=str(wav.with_suffix("")),
     )
     log.info("simulated call from %s placed: %r", number, text)
     return SimulatedCall(number, wav, action_id)

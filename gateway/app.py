@@ -91,8 +91,13 @@ class GatewayParts:
 
 
 def user_info(user: SessionUser) -> UserInfo:
-    return UserInfo(id=user.user_id, username=user.username, full_name=user.full_name,
-                    role=user.role.value, interface=user.interface)
+    return UserInfo(
+        id=user.user_id,
+        username=user.username,
+        full_name=user.full_name,
+        role=user.role.value,
+        interface=user.interface,
+    )
 
 
 def create_app(parts: GatewayParts) -> FastAPI:
@@ -111,8 +116,9 @@ def create_app(parts: GatewayParts) -> FastAPI:
         source = f"gateway:{request.client.host}" if request.client else "gateway"
         user = _authenticate(parts, body, source)
         token, expires = parts.signer.issue(user)
-        log.info("login user=%s role=%s interface=%s", user.username, user.role.value,
-                 user.interface)
+        log.info(
+            "login user=%s role=%s interface=%s", user.username, user.role.value, user.interface
+        )
         return LoginReply(token=token, expires_at=expires, user=user_info(user))
 
     @app.get(HEALTH_PATH, response_model=Health)
@@ -145,39 +151,61 @@ async def _maybe_await(result: object) -> None:
 
 def _authenticate(parts: GatewayParts, body: LoginRequest, source: str) -> SessionUser:
     with parts.database.transaction() as session:
-        result = users.authenticate(session, body.username, body.password,
-                                    max_failures=parts.max_failed_logins,
-                                    lockout=parts.lockout, source=source)
+        result = users.authenticate(
+            session,
+            body.username,
+            body.password,
+            max_failures=parts.max_failed_logins,
+            lockout=parts.lockout,
+            source=source,
+        )
         user = result.user
-        found = None if user is None else SessionUser(
-            user.id, user.username, user.full_name, user.role,
-            body.interface.strip() or user.phone_interface)
-        taken = found is not None and bool(found.interface) and _someone_elses_phone(
-            session, found.user_id, found.interface)
+        found = (
+            None
+            if user is None
+            else SessionUser(
+                user.id,
+                user.username,
+                user.full_name,
+                user.role,
+                body.interface.strip() or user.phone_interface,
+            )
+        )
+        taken = (
+            found is not None
+            and bool(found.interface)
+            and _someone_elses_phone(session, found.user_id, found.interface)
+        )
     # Refused only after the commit: raising inside the transaction would roll the recorded
     # attempt back, and with it the count that locks out whoever is guessing.
     if found is None:
-        log.info("login refused user=%r source=%s reason=%s", body.username, source,
-                 result.failure)
+        log.info("login refused user=%r source=%s reason=%s", body.username, source, result.failure)
         # The same words whatever went wrong: no hint of which names exist or are locked.
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, refusal_text(parts))
     if taken:
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            f"O ramal {found.interface} está registrado para outro usuário.")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"O ramal {found.interface} está registrado para outro usuário.",
+        )
     return found
 
 
 def refusal_text(parts: GatewayParts) -> str:
     minutes = parts.lockout.total_seconds() / 60
-    return (f"{BAD_CREDENTIALS} Após {parts.max_failed_logins} tentativas erradas seguidas, o "
-            f"acesso fica bloqueado por {minutes:.0f} minutos.")
+    return (
+        f"{BAD_CREDENTIALS} Após {parts.max_failed_logins} tentativas erradas seguidas, o "
+        f"acesso fica bloqueado por {minutes:.0f} minutos."
+    )
 
 
 def _someone_elses_phone(session: Session, user_id: int, interface: str) -> bool:
     """Hot-desking is allowed on a free phone, never on a colleague's registered one (it would
     let an agent pause or log out that colleague)."""
-    owner = session.scalar(select(User.id).where(
-        func.lower(User.phone_interface) == interface.lower(), User.active, User.id != user_id))
+    owner = session.scalar(
+        select(User.id).where(
+            func.lower(User.phone_interface) == interface.lower(), User.active, User.id != user_id
+        )
+    )
     return owner is not None
 
 
@@ -203,8 +231,9 @@ async def _serve_desktop(hub: Hub, session: DesktopSession, websocket: WebSocket
     writer = asyncio.create_task(_write(session, websocket))
     reader = asyncio.create_task(_read(hub, session, websocket))
     closed = asyncio.create_task(session.closed.wait())
-    done, pending = await asyncio.wait({writer, reader, closed},
-                                       return_when=asyncio.FIRST_COMPLETED)
+    done, pending = await asyncio.wait(
+        {writer, reader, closed}, return_when=asyncio.FIRST_COMPLETED
+    )
     for task in pending:
         task.cancel()
     for task in pending:

@@ -25,6 +25,8 @@ def serve() -> None:
     open_database(settings).dispose()
     gw = settings.gateway
     scheme = "https" if gw.tls_cert_file else "http"
-    click.echo(f"agent gateway on {scheme}://{gw.host}:{gw.port} (PBX AMI "
-               f"{settings.pbx.host}:{settings.pbx.ami_port} as {GATEWAY_AMI_USER})")
+    click.echo(
+        f"agent gateway on {scheme}://{gw.host}:{gw.port} (PBX AMI "
+        f"{settings.pbx.host}:{settings.pbx.ami_port} as {GATEWAY_AMI_USER})"
+    )
     run(settings)

@@ -46,26 +46,39 @@ class GatewaySession:
         return f"{scheme}{self.base_url.removeprefix('https').removeprefix('http')}{STREAM_PATH}"
 
 
-def login(base_url: str, username: str, password: str, interface: str = "",
-          ca_file: str = "") -> GatewaySession:
+def login(
+    base_url: str, username: str, password: str, interface: str = "", ca_file: str = ""
+) -> GatewaySession:
     """Authenticate at the gateway; GatewayLoginError says why not, in words for the user."""
     base = base_url.rstrip("/")
     try:
-        reply = httpx.post(f"{base}{LOGIN_PATH}", timeout=LOGIN_TIMEOUT_SECONDS,
-                           verify=trust(ca_file),
-                           json={"username": username, "password": password,
-                                 "interface": interface})
+        reply = httpx.post(
+            f"{base}{LOGIN_PATH}",
+            timeout=LOGIN_TIMEOUT_SECONDS,
+            verify=trust(ca_file),
+            json={"username": username, "password": password, "interface": interface},
+        )
     except httpx.HTTPError as error:
         raise GatewayLoginError(
-            f"Não foi possível falar com o servidor da central em {base} ({error}).") from error
+            f"Não foi possível falar com o servidor da central em {base} ({error})."
+        ) from error
     if reply.status_code != httpx.codes.OK:
         raise GatewayLoginError(_refusal_text(reply))
     data = reply.json()
     user = data["user"]
-    return GatewaySession(base, str(data["token"]), float(data["expires_at"]),
-                          GatewayUser(int(user["id"]), str(user["username"]),
-                                      str(user["full_name"]), str(user["role"]),
-                                      str(user["interface"])), ca_file)
+    return GatewaySession(
+        base,
+        str(data["token"]),
+        float(data["expires_at"]),
+        GatewayUser(
+            int(user["id"]),
+            str(user["username"]),
+            str(user["full_name"]),
+            str(user["role"]),
+            str(user["interface"]),
+        ),
+        ca_file,
+    )
 
 
 def trust(ca_file: str = "") -> ssl.SSLContext:

@@ -43,11 +43,13 @@ class Headers(Protocol):
 class AmiLink(Protocol):
     """The gateway's AMI session as the hub uses it (``pbx.ami.aio.AsyncAmiClient``)."""
 
-    async def action(self, name: str, *, timeout: float | None = None,
-                     **fields: object) -> Headers: ...
+    async def action(
+        self, name: str, *, timeout: float | None = None, **fields: object
+    ) -> Headers: ...
 
-    async def list_action(self, name: str, *, timeout: float | None = None,
-                          **fields: object) -> tuple[Headers, Sequence[Headers]]: ...
+    async def list_action(
+        self, name: str, *, timeout: float | None = None, **fields: object
+    ) -> tuple[Headers, Sequence[Headers]]: ...
 
 
 class Closed(enum.Enum):
@@ -72,8 +74,12 @@ class DesktopSession:
         except asyncio.QueueFull:
             self.close_reason = Closed.SLOW
             self.closed.set()
-            log.warning("desktop dropped user=%s peer=%s reason=%s", self.user.username,
-                        self.peer, Closed.SLOW.value)
+            log.warning(
+                "desktop dropped user=%s peer=%s reason=%s",
+                self.user.username,
+                self.peer,
+                Closed.SLOW.value,
+            )
 
 
 class Hub:
@@ -98,9 +104,14 @@ class Hub:
             self._supervisors.add(session)
         elif policy.is_agent_with_phone(session.user):
             self._by_interface.setdefault(_key(session.user.interface), set()).add(session)
-        log.info("desktop connected user=%s role=%s interface=%s peer=%s desktops=%d",
-                 session.user.username, session.user.role.value, session.user.interface,
-                 session.peer, len(self.sessions))
+        log.info(
+            "desktop connected user=%s role=%s interface=%s peer=%s desktops=%d",
+            session.user.username,
+            session.user.role.value,
+            session.user.interface,
+            session.peer,
+            len(self.sessions),
+        )
 
     def detach(self, session: DesktopSession) -> None:
         self.sessions.discard(session)
@@ -110,8 +121,12 @@ class Hub:
             group.discard(session)
             if not group:
                 del self._by_interface[_key(session.user.interface)]
-        log.info("desktop disconnected user=%s peer=%s desktops=%d", session.user.username,
-                 session.peer, len(self.sessions))
+        log.info(
+            "desktop disconnected user=%s peer=%s desktops=%d",
+            session.user.username,
+            session.peer,
+            len(self.sessions),
+        )
 
     # ---------------------------------------------------------------- from the PBX
 
@@ -154,7 +169,8 @@ class Hub:
         interface = (event.get("Interface") or event.get("MemberName")).casefold()
         if name == "AgentConnect" and interface:
             self._calls[interface] = frozenset(
-                channel for channel in (event.get("Channel"), event.get("DestChannel")) if channel)
+                channel for channel in (event.get("Channel"), event.get("DestChannel")) if channel
+            )
         elif name in ("AgentComplete", "AgentDump") and interface:
             self._calls.pop(interface, None)
 
@@ -168,18 +184,20 @@ class Hub:
         response, events = await self._answer(session.user, request.action, request.fields)
         session.offer(encode_response(request.request_id, response, events))
 
-    async def _answer(self, user: SessionUser, action: str, fields: Mapping[str, str]
-                      ) -> tuple[PbxMessage, list[PbxMessage]]:
+    async def _answer(
+        self, user: SessionUser, action: str, fields: Mapping[str, str]
+    ) -> tuple[PbxMessage, list[PbxMessage]]:
         if action == "Ping":
             return PbxMessage((("Response", "Success"), ("Ping", "Pong"))), []
-        decision = policy.authorise(user, action, fields, self.queues,
-                                    self.channels_of(user.interface))
+        decision = policy.authorise(
+            user, action, fields, self.queues, self.channels_of(user.interface)
+        )
         if not decision.allowed:
-            log.warning("action refused user=%s action=%s reason=%s", user.username, action,
-                        decision.reason)
+            log.warning(
+                "action refused user=%s action=%s reason=%s", user.username, action, decision.reason
+            )
             return PbxMessage.error(decision.reason), []
-        log.info("action user=%s action=%s fields=%s", user.username, action,
-                 dict(decision.fields))
+        log.info("action user=%s action=%s fields=%s", user.username, action, dict(decision.fields))
         # Any: the fields are AMI headers; the policy never lets a "timeout" field through.
         fields_to_send: dict[str, Any] = dict(decision.fields)
         try:

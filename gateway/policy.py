@@ -24,11 +24,21 @@ SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 ANONYMOUS_QUEUE_EVENTS = frozenset({"QueueCallerJoin", "QueueCallerLeave", "QueueCallerAbandon"})
 ANONYMOUS_HEADERS = ("Event", "Queue", "Uniqueid", "Position", "Count", "HoldTime")
 # Per-interface events an agent sees when they are about the agent's own interface.
-OWN_INTERFACE_EVENTS = frozenset({
-    "AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswer", "AgentDump",
-    "QueueMemberPause", "QueueMemberAdded", "QueueMemberRemoved", "QueueMemberStatus",
-    "QueueMemberPenalty", "QueueMemberRinginuse",
-})
+OWN_INTERFACE_EVENTS = frozenset(
+    {
+        "AgentCalled",
+        "AgentConnect",
+        "AgentComplete",
+        "AgentRingNoAnswer",
+        "AgentDump",
+        "QueueMemberPause",
+        "QueueMemberAdded",
+        "QueueMemberRemoved",
+        "QueueMemberStatus",
+        "QueueMemberPenalty",
+        "QueueMemberRinginuse",
+    }
+)
 # What a QueueStatus list may show an agent: queue figures and their own membership.
 AGENT_STATUS_EVENTS = frozenset({"QueueParams", "QueueMember"})
 
@@ -81,22 +91,35 @@ class ActionRule:
 
 
 AGENT_RULES: dict[str, ActionRule] = {
-    "QueueAdd": ActionRule(frozenset({"Queue", "Interface", "MemberName", "Paused", "Reason"}),
-                           frozenset({"Queue", "Interface"}), "Interface", "Queue"),
-    "QueueRemove": ActionRule(frozenset({"Queue", "Interface"}), frozenset({"Queue", "Interface"}),
-                              "Interface", "Queue"),
-    "QueuePause": ActionRule(frozenset({"Interface", "Paused", "Reason", "Queue"}),
-                             frozenset({"Interface", "Paused"}), "Interface", "Queue"),
+    "QueueAdd": ActionRule(
+        frozenset({"Queue", "Interface", "MemberName", "Paused", "Reason"}),
+        frozenset({"Queue", "Interface"}),
+        "Interface",
+        "Queue",
+    ),
+    "QueueRemove": ActionRule(
+        frozenset({"Queue", "Interface"}), frozenset({"Queue", "Interface"}), "Interface", "Queue"
+    ),
+    "QueuePause": ActionRule(
+        frozenset({"Interface", "Paused", "Reason", "Queue"}),
+        frozenset({"Interface", "Paused"}),
+        "Interface",
+        "Queue",
+    ),
     "QueueStatus": ActionRule(frozenset({"Member", "Queue"}), frozenset(), "Member", "Queue"),
     "Hangup": ActionRule(frozenset({"Channel"}), frozenset({"Channel"})),
 }
 SUPERVISOR_RULES: dict[str, ActionRule] = {
     "QueueStatus": ActionRule(frozenset({"Member", "Queue"}), queue_field="Queue"),
     "QueueSummary": ActionRule(frozenset({"Queue"}), queue_field="Queue"),
-    "QueuePause": ActionRule(frozenset({"Interface", "Paused", "Reason", "Queue"}),
-                             frozenset({"Interface", "Paused"}), queue_field="Queue"),
-    "QueueRemove": ActionRule(frozenset({"Queue", "Interface"}),
-                              frozenset({"Queue", "Interface"}), queue_field="Queue"),
+    "QueuePause": ActionRule(
+        frozenset({"Interface", "Paused", "Reason", "Queue"}),
+        frozenset({"Interface", "Paused"}),
+        queue_field="Queue",
+    ),
+    "QueueRemove": ActionRule(
+        frozenset({"Queue", "Interface"}), frozenset({"Queue", "Interface"}), queue_field="Queue"
+    ),
 }
 
 
@@ -105,12 +128,22 @@ def same_interface(a: str, b: str) -> bool:
     return a.strip().casefold() == b.strip().casefold()
 
 
-def authorise(user: SessionUser, action: str, fields: Mapping[str, str],
-              queues: Collection[str], own_channels: Collection[str] = ()) -> Decision:
+def authorise(
+    user: SessionUser,
+    action: str,
+    fields: Mapping[str, str],
+    queues: Collection[str],
+    own_channels: Collection[str] = (),
+) -> Decision:
     """May ``user`` run ``action``? The fields to send (an agent's QueueStatus is narrowed to
     their own interface, their QueueAdd carries their own name)."""
-    rules = (SUPERVISOR_RULES if user.supervises
-             else AGENT_RULES if user.role is Role.AGENT and user.interface else {})
+    rules = (
+        SUPERVISOR_RULES
+        if user.supervises
+        else AGENT_RULES
+        if user.role is Role.AGENT and user.interface
+        else {}
+    )
     rule = rules.get(action)
     if rule is None:
         return Decision.refuse(Refusal.NOT_ALLOWED, action)
@@ -150,8 +183,9 @@ def audience(event: PbxMessage) -> Audience:
     name = event.get("Event")
     supervisors = name.startswith(("Queue", "Agent"))
     if name in ANONYMOUS_QUEUE_EVENTS:
-        stripped = PbxMessage(tuple((key, event.get(key)) for key in ANONYMOUS_HEADERS
-                                    if event.get(key)))
+        stripped = PbxMessage(
+            tuple((key, event.get(key)) for key in ANONYMOUS_HEADERS if event.get(key))
+        )
         return Audience(supervisors, all_agents=stripped)
     if name in OWN_INTERFACE_EVENTS:
         return Audience(supervisors, interface=_interface_of(event).strip().casefold())
@@ -162,8 +196,9 @@ def is_agent_with_phone(user: SessionUser) -> bool:
     return user.role is Role.AGENT and bool(user.interface)
 
 
-def visible_event(user: SessionUser, event: PbxMessage,
-                  seen_by: Audience | None = None) -> PbxMessage | None:
+def visible_event(
+    user: SessionUser, event: PbxMessage, seen_by: Audience | None = None
+) -> PbxMessage | None:
     """The event as this user may see it, or None."""
     who = seen_by or audience(event)
     if user.supervises:
@@ -177,14 +212,17 @@ def visible_event(user: SessionUser, event: PbxMessage,
     return None
 
 
-def visible_list(user: SessionUser, action: str,
-                 events: list[PbxMessage]) -> list[PbxMessage]:
+def visible_list(user: SessionUser, action: str, events: list[PbxMessage]) -> list[PbxMessage]:
     """The events of a list response this user may see (an agent: queue figures and their own
     membership; never the waiting callers' numbers)."""
     if user.supervises:
         return events
-    return [event for event in events if event.get("Event") in AGENT_STATUS_EVENTS
-            and (event.get("Event") != "QueueMember" or _about(event, user.interface))]
+    return [
+        event
+        for event in events
+        if event.get("Event") in AGENT_STATUS_EVENTS
+        and (event.get("Event") != "QueueMember" or _about(event, user.interface))
+    ]
 
 
 def _interface_of(event: PbxMessage) -> str:

@@ -93,8 +93,11 @@ class PbxMessage:
     def from_pairs(cls, pairs: Iterable[Any]) -> PbxMessage:
         headers: list[tuple[str, str]] = []
         for pair in pairs:
-            if not (isinstance(pair, list | tuple) and len(pair) == 2
-                    and all(isinstance(part, str) for part in pair)):
+            if not (
+                isinstance(pair, list | tuple)
+                and len(pair) == 2
+                and all(isinstance(part, str) for part in pair)
+            ):
                 raise ProtocolError(f"a header must be a [name, value] pair of strings: {pair!r}")
             headers.append((pair[0], pair[1]))
         return cls(tuple(headers))
@@ -113,8 +116,14 @@ class ActionRequest:
     fields: Mapping[str, str]
 
     def encode(self) -> str:
-        return json.dumps({"type": MessageType.ACTION, "id": self.request_id,
-                           "action": self.action, "fields": dict(self.fields)})
+        return json.dumps(
+            {
+                "type": MessageType.ACTION,
+                "id": self.request_id,
+                "action": self.action,
+                "fields": dict(self.fields),
+            }
+        )
 
 
 def decode(text: str | bytes) -> dict[str, Any]:
@@ -157,9 +166,14 @@ def encode_event(message: PbxMessage) -> str:
 
 
 def encode_response(request_id: str, response: PbxMessage, events: Iterable[PbxMessage]) -> str:
-    return json.dumps({"type": MessageType.RESPONSE, "id": request_id,
-                       "headers": response.as_pairs(),
-                       "events": [event.as_pairs() for event in events]})
+    return json.dumps(
+        {
+            "type": MessageType.RESPONSE,
+            "id": request_id,
+            "headers": response.as_pairs(),
+            "events": [event.as_pairs() for event in events],
+        }
+    )
 
 
 def encode_pbx_state(state: PbxState) -> str:

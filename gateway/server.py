@@ -48,28 +48,45 @@ def build_parts(settings: Settings, database: Database) -> GatewayParts:
     gateway, pbx = settings.gateway, settings.pbx
     # The callbacks run only once the session is started, by which time the hub exists.
     ami = AsyncAmiClient(
-        pbx.host, pbx.ami_port, GATEWAY_AMI_USER, gateway_ami_secret(settings),
-        ping_interval=gateway.ping_interval, id_prefix="gw-",
+        pbx.host,
+        pbx.ami_port,
+        GATEWAY_AMI_USER,
+        gateway_ami_secret(settings),
+        ping_interval=gateway.ping_interval,
+        id_prefix="gw-",
         on_event=lambda message: hub.on_ami_event(message),
         on_state=lambda state: hub.on_ami_state(state is AmiState.CONNECTED),
     )
     hub = Hub(ami, settings.desktop.queues)
     signer = TokenSigner(token_key(settings), gateway.token_hours * 3600)
-    return GatewayParts(database, signer, hub, start_ami=ami.start, stop_ami=ami.stop,
-                        max_failed_logins=gateway.max_failed_logins,
-                        lockout=timedelta(minutes=gateway.lockout_minutes))
+    return GatewayParts(
+        database,
+        signer,
+        hub,
+        start_ami=ami.start,
+        stop_ami=ami.stop,
+        max_failed_logins=gateway.max_failed_logins,
+        lockout=timedelta(minutes=gateway.lockout_minutes),
+    )
 
 
-def uvicorn_config(settings: Settings, parts: GatewayParts, port: int | None = None
-                   ) -> uvicorn.Config:
+def uvicorn_config(
+    settings: Settings, parts: GatewayParts, port: int | None = None
+) -> uvicorn.Config:
     gateway = settings.gateway
     return uvicorn.Config(
-        create_app(parts), host=gateway.host, port=gateway.port if port is None else port,
-        ssl_certfile=gateway.tls_cert_file or None, ssl_keyfile=gateway.tls_key_file or None,
+        create_app(parts),
+        host=gateway.host,
+        port=gateway.port if port is None else port,
+        ssl_certfile=gateway.tls_cert_file or None,
+        ssl_keyfile=gateway.tls_key_file or None,
         # A desktop busy drawing may answer a ping late: drop it only after a long silence.
         ws_ping_interval=gateway.ping_interval,
         ws_ping_timeout=max(2 * gateway.ping_interval, MIN_PING_TIMEOUT_SECONDS),
-        ws_max_size=64 * 1024, log_config=None, access_log=False, lifespan="on",
+        ws_max_size=64 * 1024,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
     )
 
 
@@ -100,8 +117,9 @@ def start_in_thread(settings: Settings, database: Database, port: int = 0) -> Ru
     """Serve on ``port`` (0: a free one) and return once it accepts connections."""
     parts = build_parts(settings, database)
     server = uvicorn.Server(uvicorn_config(settings, parts, port))
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), name="gateway",
-                              daemon=True)
+    thread = threading.Thread(
+        target=lambda: asyncio.run(server.serve()), name="gateway", daemon=True
+    )
     thread.start()
     waited = 0.0
     while not server.started and thread.is_alive() and waited < STARTUP_TIMEOUT_SECONDS:

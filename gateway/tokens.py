@@ -34,16 +34,33 @@ class TokenSigner:
         """The token and its expiry (Unix time)."""
         issued = time.time() if now is None else now
         expires = issued + self.lifetime_seconds
-        claims = {"iss": ISSUER, "sub": str(user.user_id), "usr": user.username,
-                  "name": user.full_name, "role": user.role.value, "ifc": user.interface,
-                  "iat": int(issued), "exp": int(expires)}
+        claims = {
+            "iss": ISSUER,
+            "sub": str(user.user_id),
+            "usr": user.username,
+            "name": user.full_name,
+            "role": user.role.value,
+            "ifc": user.interface,
+            "iat": int(issued),
+            "exp": int(expires),
+        }
         return jwt.encode(claims, self.key, algorithm=ALGORITHM), expires
 
     def verify(self, token: str) -> SessionUser:
         try:
-            claims = jwt.decode(token, self.key, algorithms=[ALGORITHM], issuer=ISSUER,
-                                options={"require": ["exp", "sub", "iss"]})
-            return SessionUser(int(claims["sub"]), str(claims["usr"]), str(claims["name"]),
-                               Role(claims["role"]), str(claims["ifc"]))
+            claims = jwt.decode(
+                token,
+                self.key,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                options={"require": ["exp", "sub", "iss"]},
+            )
+            return SessionUser(
+                int(claims["sub"]),
+                str(claims["usr"]),
+                str(claims["name"]),
+                Role(claims["role"]),
+                str(claims["ifc"]),
+            )
         except (jwt.PyJWTError, KeyError, ValueError) as error:
             raise TokenError(f"invalid session token: {error}") from error

@@ -70,8 +70,9 @@ class FastAgiChannel(AGI):  # type: ignore[misc]
     socket error (a TCP reset, a timeout) is a hang-up, never an exception from the socket layer.
     """
 
-    def __init__(self, connection: socket.socket, env_timeout_s: float = 5.0,
-                 idle_timeout_s: float = 900.0) -> None:
+    def __init__(
+        self, connection: socket.socket, env_timeout_s: float = 5.0, idle_timeout_s: float = 900.0
+    ) -> None:
         # Deliberately not calling AGI.__init__: it installs a signal handler (main thread only).
         self._socket = connection
         self._buffer = bytearray()
@@ -155,13 +156,9 @@ class FastAgiChannel(AGI):  # type: ignore[misc]
             return self._socket.recv(RECV_BYTES)
         except TimeoutError as exc:
             if deadline is not None:
-                raise AgiProtocolError(
-                    "no complete AGI environment within the deadline"
-                ) from exc
+                raise AgiProtocolError("no complete AGI environment within the deadline") from exc
             self.hung_up = True
-            raise CallerHungUp(
-                f"no word from Asterisk in {self._idle_timeout_s:.0f} s"
-            ) from exc
+            raise CallerHungUp(f"no word from Asterisk in {self._idle_timeout_s:.0f} s") from exc
         except OSError as exc:  # ECONNRESET and friends: the peer is gone
             self.hung_up = True
             raise CallerHungUp(f"connection lost: {exc}") from exc

@@ -273,9 +273,7 @@ class AgiCall:
             return answer.intent
         return self.runtime.matcher.match_key(answer.keys, context) if answer.keys else None
 
-    def step_answer(
-        self, name: str, answer: Answer, intent: Intent | None, **detail: Any
-    ) -> None:
+    def step_answer(self, name: str, answer: Answer, intent: Intent | None, **detail: Any) -> None:
         """Record a step in which the caller answered a question."""
         self.step(
             name,

@@ -47,7 +47,8 @@ def serve(host: str | None, port: int | None) -> None:
 
 @ivr.command()
 @click.option(
-    "--older-than", type=float,
+    "--older-than",
+    type=float,
     help="Seconds without an outcome before a call counts as lost (default: [ivr] "
     "lost_call_after_s).",
 )
@@ -80,7 +81,8 @@ def _replayer(older_than: float | None) -> Replayer:
 
     settings = load_settings()
     database = Database.from_settings(settings)
-    limit = timedelta(seconds=older_than if older_than is not None
-                      else settings.ivr.lost_call_after_s)
+    limit = timedelta(
+        seconds=older_than if older_than is not None else settings.ivr.lost_call_after_s
+    )
     recorder = CallRecorder(Journal(settings.ivr.resolved_journal_dir()))
     return Replayer(recorder, lambda: database, lambda: limit)

@@ -155,7 +155,9 @@ def _parse(raw: bytes, offset: int, path: Path) -> dict[str, Any] | None:
     if not raw.endswith(b"\n") or not isinstance(entry, dict):
         log.warning(
             "journal line skipped (torn or corrupt) file=%s offset=%d text=%.80r",
-            path, offset, text,
+            path,
+            offset,
+            text,
         )
         return None
     return entry

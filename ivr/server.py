@@ -233,7 +233,8 @@ class FastAgiServer(socketserver.TCPServer, Generic[R]):
             if exc.errno in _OUT_OF_DESCRIPTORS:
                 self._accept_failures.note(
                     "FastAGI server cannot accept connections: %s (live calls %d)",
-                    exc, self.live_calls,
+                    exc,
+                    self.live_calls,
                 )
                 time.sleep(ACCEPT_BACKOFF_S)
             raise  # socketserver drops this attempt and polls again
@@ -250,7 +251,8 @@ class FastAgiServer(socketserver.TCPServer, Generic[R]):
             self.shutdown_request(connection)
             self._refusals.note(
                 "FastAGI connection limit reached (%d calls): refusing new connections, "
-                "callers get the failure path", self.max_calls,
+                "callers get the failure path",
+                self.max_calls,
             )
             return
         self._refusals.close("FastAGI server accepting calls again; %d connection(s) refused")
@@ -292,7 +294,8 @@ class FastAgiServer(socketserver.TCPServer, Generic[R]):
                 handler = self.registry.get(name)
                 log.info(
                     "call started script=%s caller=%s",
-                    log_safe(name, 40), log_safe(channel.env.get("agi_callerid", "")),
+                    log_safe(name, 40),
+                    log_safe(channel.env.get("agi_callerid", "")),
                 )
                 self._run_call(handler, channel, runtime)
                 log.info("call handed back to the dialplan after %.1fs", time.monotonic() - started)

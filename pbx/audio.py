@@ -89,10 +89,12 @@ def _espeak(text: str, voice: str) -> array[int]:
         raw, converted = Path(tmp) / "raw.wav", Path(tmp) / "8k.wav"
         subprocess.run(
             ["espeak-ng", "-v", voice, "-s", "150", "-w", str(raw), text],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
         subprocess.run(
             ["sox", "-R", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(converted)],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
         return read_wav(converted)

@@ -78,10 +78,17 @@ class VarSpec:
         return self.scope is Scope.GLOBAL
 
 
-def _call(meaning: str, set_by: set[Party], read_by: set[Party], *, inherited: bool = True,
-          in_ami_events: bool = True) -> VarSpec:
-    return VarSpec(meaning, frozenset(set_by), frozenset(read_by), Scope.CHANNEL, inherited,
-                   in_ami_events)
+def _call(
+    meaning: str,
+    set_by: set[Party],
+    read_by: set[Party],
+    *,
+    inherited: bool = True,
+    in_ami_events: bool = True,
+) -> VarSpec:
+    return VarSpec(
+        meaning, frozenset(set_by), frozenset(read_by), Scope.CHANNEL, inherited, in_ami_events
+    )
 
 
 def _global(meaning: str, set_by: set[Party], read_by: set[Party]) -> VarSpec:
@@ -91,54 +98,73 @@ def _global(meaning: str, set_by: set[Party], read_by: set[Party]) -> VarSpec:
 _D, _I, _K = Party.DIALPLAN, Party.IVR, Party.DESKTOP
 _C, _O = Party.CONFIGURATION, Party.OPERATOR
 
-SPECS: Mapping[ChannelVar, VarSpec] = MappingProxyType({
-    ChannelVar.CALL_ID: _call(
-        "The call's id: the caller channel's UNIQUEID, the key of the IVR's call row. Behind a "
-        "Local channel the agent sees another Uniqueid, so the desktop prefers this one.",
-        {_D}, {_K}),
-    ChannelVar.INTENT: _call(
-        "What the IVR understood: a service code, queue:<queue> or the intent kind.",
-        {_I}, {_K}),
-    ChannelVar.SERVICE: _call(
-        "The recognised service code; the desktop preselects it in the request form.",
-        {_I}, {_K}),
-    ChannelVar.CITIZEN_ID: _call(
-        "The citizen identified by the caller's number (one match only); empty otherwise.",
-        {_I}, {_K}),
-    ChannelVar.TEXT: _call(
-        "The caller's own words as recognised (the screen pop shows them).",
-        {_I}, {_K}),
-    ChannelVar.CONFIDENCE: _call(
-        "The recogniser's confidence in the intent, 0.00-1.00; empty for keys.",
-        {_I}, {_K}),
-    ChannelVar.PROTOCOL: _call(
-        "The protocol number the caller consulted in the IVR; the survey's 4th argument.",
-        {_I}, {_D, _K}),
-    ChannelVar.ROUTE: _call(
-        "The IVR's decision: the queue to go to. Empty (or not set) sends the call to the "
-        "failure path. Only the dialplan right after AGI() needs it, so it is not inherited.",
-        {_I}, {_D}, inherited=False),
-    ChannelVar.ROUTE_REASON: _call(
-        "Why the call is where it is when not by the IVR's plain decision: unknown-route, "
-        "ivr-failure-<AGISTATUS>, overflow-<queue>-<QUEUESTATUS>, after-hours, survey, "
-        "no-answer, database-unavailable...",
-        {_D, _I}, {_K}),
-    ChannelVar.QUEUE: _call(
-        "The queue the caller is in now (after an overflow: geral); the survey's 1st argument.",
-        {_D}, {_D, _K}),
-    ChannelVar.AGI: _global(
-        "The IVR's FastAGI address, agi://host:port.", {_C, _O}, {_D}),
-    ChannelVar.SERVICE_HOURS: _global(
-        "Opening hours in GotoIfTime form (times,weekdays,monthdays,months).", {_C, _O}, {_D}),
-    ChannelVar.TIMEZONE: _global(
-        "The time zone of the opening hours.", {_C}, {_D}),
-    ChannelVar.SOUNDS: _global(
-        "The folder of the dialplan's own prompts.", {_C}, {_D}),
-    ChannelVar.ANNOUNCEMENT: _global(
-        "An optional message played before the IVR (file without extension); empty: none.",
-        {_C, _O}, {_D}),
-    ChannelVar.SERVICE_QUEUE_WAIT: _global(
-        "Seconds in a service group's queue before overflowing to geral.", {_C}, {_D}),
-    ChannelVar.GENERAL_QUEUE_WAIT: _global(
-        "Seconds in geral before the no-agents message (0: no limit).", {_C}, {_D}),
-})
+SPECS: Mapping[ChannelVar, VarSpec] = MappingProxyType(
+    {
+        ChannelVar.CALL_ID: _call(
+            "The call's id: the caller channel's UNIQUEID, the key of the IVR's call row. Behind a "
+            "Local channel the agent sees another Uniqueid, so the desktop prefers this one.",
+            {_D},
+            {_K},
+        ),
+        ChannelVar.INTENT: _call(
+            "What the IVR understood: a service code, queue:<queue> or the intent kind.", {_I}, {_K}
+        ),
+        ChannelVar.SERVICE: _call(
+            "The recognised service code; the desktop preselects it in the request form.",
+            {_I},
+            {_K},
+        ),
+        ChannelVar.CITIZEN_ID: _call(
+            "The citizen identified by the caller's number (one match only); empty otherwise.",
+            {_I},
+            {_K},
+        ),
+        ChannelVar.TEXT: _call(
+            "The caller's own words as recognised (the screen pop shows them).", {_I}, {_K}
+        ),
+        ChannelVar.CONFIDENCE: _call(
+            "The recogniser's confidence in the intent, 0.00-1.00; empty for keys.", {_I}, {_K}
+        ),
+        ChannelVar.PROTOCOL: _call(
+            "The protocol number the caller consulted in the IVR; the survey's 4th argument.",
+            {_I},
+            {_D, _K},
+        ),
+        ChannelVar.ROUTE: _call(
+            "The IVR's decision: the queue to go to. Empty (or not set) sends the call to the "
+            "failure path. Only the dialplan right after AGI() needs it, so it is not inherited.",
+            {_I},
+            {_D},
+            inherited=False,
+        ),
+        ChannelVar.ROUTE_REASON: _call(
+            "Why the call is where it is when not by the IVR's plain decision: unknown-route, "
+            "ivr-failure-<AGISTATUS>, overflow-<queue>-<QUEUESTATUS>, after-hours, survey, "
+            "no-answer, database-unavailable...",
+            {_D, _I},
+            {_K},
+        ),
+        ChannelVar.QUEUE: _call(
+            "The queue the caller is in now (after an overflow: geral); the survey's 1st argument.",
+            {_D},
+            {_D, _K},
+        ),
+        ChannelVar.AGI: _global("The IVR's FastAGI address, agi://host:port.", {_C, _O}, {_D}),
+        ChannelVar.SERVICE_HOURS: _global(
+            "Opening hours in GotoIfTime form (times,weekdays,monthdays,months).", {_C, _O}, {_D}
+        ),
+        ChannelVar.TIMEZONE: _global("The time zone of the opening hours.", {_C}, {_D}),
+        ChannelVar.SOUNDS: _global("The folder of the dialplan's own prompts.", {_C}, {_D}),
+        ChannelVar.ANNOUNCEMENT: _global(
+            "An optional message played before the IVR (file without extension); empty: none.",
+            {_C, _O},
+            {_D},
+        ),
+        ChannelVar.SERVICE_QUEUE_WAIT: _global(
+            "Seconds in a service group's queue before overflowing to geral.", {_C}, {_D}
+        ),
+        ChannelVar.GENERAL_QUEUE_WAIT: _global(
+            "Seconds in geral before the no-agents message (0: no limit).", {_C}, {_D}
+        ),
+    }
+)

@@ -52,7 +52,9 @@ def start(
     with layout.console_log.open("ab") as console:
         process = subprocess.Popen(
             install.argv("-C", str(layout.config_file), "-f", "-n"),
-            stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            stdout=console,
+            stderr=subprocess.STDOUT,
             # Its own session: a Ctrl-C in the terminal that started it does not stop the PBX.
             start_new_session=True,
             preexec_fn=_terminate_with_parent if stop_with_caller else None,
@@ -64,8 +66,13 @@ def start(
         _terminate(process.pid)
         layout.pid_file.unlink(missing_ok=True)
         raise
-    log.info("Asterisk pid %d fully booted (AMI %s:%d, SIP %d)", process.pid, pbx.host,
-             pbx.ami_port, pbx.sip_port)
+    log.info(
+        "Asterisk pid %d fully booted (AMI %s:%d, SIP %d)",
+        process.pid,
+        pbx.host,
+        pbx.ami_port,
+        pbx.sip_port,
+    )
     return process.pid
 
 
@@ -181,8 +188,9 @@ def status(pbx: PbxSettings) -> PbxStatus:
     if pid is None:
         return PbxStatus(False, None, f"not running (runtime folder {layout.root})")
     try:
-        with connect_and_login(pbx.host, pbx.ami_port, pbx.ami_user, effective_ami_secret(pbx),
-                               events="off", timeout=3) as client:
+        with connect_and_login(
+            pbx.host, pbx.ami_port, pbx.ami_user, effective_ami_secret(pbx), events="off", timeout=3
+        ) as client:
             uptime = client.command("core show uptime seconds").strip()
     except (OSError, AmiError) as error:
         return PbxStatus(True, pid, f"pid {pid}, AMI not answering: {error}")
@@ -196,7 +204,10 @@ def cli(
     layout = RuntimeLayout(pbx.resolved_runtime_dir())
     return subprocess.run(
         install.argv("-C", str(layout.config_file), "-rx", command),
-        capture_output=True, text=True, timeout=30, check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
 
 

@@ -169,8 +169,13 @@ class PrivateApt:
 
     def prepare(self) -> None:
         for sub in (
-            "sources.list.d", "apt.conf.d", "preferences.d", "state/lists/partial",
-            "cache", "archives/partial", "log",
+            "sources.list.d",
+            "apt.conf.d",
+            "preferences.d",
+            "state/lists/partial",
+            "cache",
+            "archives/partial",
+            "log",
         ):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         (self.root / "sources.list").write_text(self.sources_line())
@@ -184,8 +189,14 @@ class PrivateApt:
         wanted = self._planned_debs(package)
         missing = [name for name in wanted if not (self.archives / name).is_file()]
         command = [*self._base(), "-y", "--download-only", "install", package]
-        log.info("%s needs %d packages, %d to download from %s %s", package, len(wanted),
-                 len(missing), self.mirror, self.suite)
+        log.info(
+            "%s needs %d packages, %d to download from %s %s",
+            package,
+            len(wanted),
+            len(missing),
+            self.mirror,
+            self.suite,
+        )
         with tqdm(total=len(missing), desc="download asterisk", unit="deb") as bar:
             proc = subprocess.Popen(
                 command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -219,9 +230,7 @@ class PrivateApt:
         return ["apt-get", "-q", *self.options()]
 
     def _apt_get(self, args: list[str], what: str) -> str:
-        done = subprocess.run(
-            [*self._base(), *args], capture_output=True, text=True, check=False
-        )
+        done = subprocess.run([*self._base(), *args], capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise ProvisionError(_apt_failure(what, done.stdout + done.stderr))
         return done.stdout
@@ -243,9 +252,10 @@ def unpack_tree(debs: Sequence[Path], tree: Path) -> None:
     staging = Path(tempfile.mkdtemp(prefix=".tree-", dir=tree.parent))
     try:
         # dpkg-deb is single-threaded and mostly decompressing: two at a time uses both cores.
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool, tqdm(
-            total=len(debs), desc="unpack asterisk", unit="deb"
-        ) as bar:
+        with (
+            ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool,
+            tqdm(total=len(debs), desc="unpack asterisk", unit="deb") as bar,
+        ):
             for _ in pool.map(lambda deb: _extract(deb, staging), debs):
                 bar.update(1)
         for sub in UNNEEDED_TREE_DIRS:
@@ -286,7 +296,9 @@ def deb_set_digest(debs: Sequence[Path]) -> str:
 def tree_install(tree: Path) -> AsteriskInstall:
     libs = tree / "usr/lib" / MULTIARCH
     command = (
-        str(tree / LOADER), "--library-path", f"{libs}:{tree / 'lib' / MULTIARCH}",
+        str(tree / LOADER),
+        "--library-path",
+        f"{libs}:{tree / 'lib' / MULTIARCH}",
         str(tree / "usr/sbin/asterisk"),
     )
     version = _asterisk_version(command)

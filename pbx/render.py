@@ -28,6 +28,7 @@ NOT_TEMPLATES = {"README.md"}
 # The agent gateway's AMI account: a manager.conf section, its secret ``ami-<name>`` in the store.
 GATEWAY_AMI_USER = "c156-gateway"
 
+
 class TemplateError(ValueError):
     """A template names a value nobody provides, or a value would break the file."""
 
@@ -206,8 +207,9 @@ def ensure_sounds(layout: RuntimeLayout, rendered_prompts: Path | None = None) -
         target = layout.sounds / f"{name}.wav"
         if target.is_file():
             continue
-        rendered = (rendered_prompts / f"{DIALPLAN_PROMPT_PREFIX}{name}.wav"
-                    if rendered_prompts else None)
+        rendered = (
+            rendered_prompts / f"{DIALPLAN_PROMPT_PREFIX}{name}.wav" if rendered_prompts else None
+        )
         if rendered is not None and rendered.is_file():
             shutil.copyfile(rendered, target)
         else:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 TS = Path(__file__).resolve().parent.parent / "agent_desktop" / "i18n" / "central156_pt_BR.ts"
 
+# A table kept as written: the formatter would join each entry's wrapped text onto one line.
+# fmt: off
 PT_BR = {
     " (primary)": " (principal)", " — LATE": " — EM ATRASO", "(nothing)": "(nada)",
     "(51) 99999-1234, (51) 3333-4444": "(51) 99999-1234, (51) 3333-4444",
@@ -166,6 +168,7 @@ PT_BR = {
         "Abandonadas; entre parênteses os abandonos curtos, contados à parte",
     "By": "Por", "Note": "Nota", "Reopenings": "Reaberturas",
 }
+# fmt: on
 PLURALS = {
     "%n call(s)": ("%n chamada", "%n chamadas"),
     "%n request(s) to work on": ("%n solicitação a tratar", "%n solicitações a tratar"),
@@ -174,9 +177,28 @@ PLURALS = {
     "%n request(s) found.": ("%n protocolo encontrado.", "%n protocolos encontrados."),
     "Available in %n queue(s)": ("Disponível em %n fila", "Disponível em %n filas"),
 }
-MODEL_TITLES = ("Protocol", "Service", "Status", "Opened", "Deadline", "Late", "When", "Queue",
-                "Wrap-up", "Outcome", "Survey", "Citizen", "Address", "Secretariat", "Group",
-                "LATE", "Reopenings", "Neighbourhood", "By", "Note")
+MODEL_TITLES = (
+    "Protocol",
+    "Service",
+    "Status",
+    "Opened",
+    "Deadline",
+    "Late",
+    "When",
+    "Queue",
+    "Wrap-up",
+    "Outcome",
+    "Survey",
+    "Citizen",
+    "Address",
+    "Secretariat",
+    "Group",
+    "LATE",
+    "Reopenings",
+    "Neighbourhood",
+    "By",
+    "Note",
+)
 MODEL_PT = {"Wrap-up": "Tabulação"}
 
 

@@ -90,5 +90,4 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
     from citizen_center.services import users
 
-    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
-                                                         parallelism=1))
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))

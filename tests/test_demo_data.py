@@ -49,12 +49,21 @@ def demo(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Database, DemoSummary]]:
     """One generation per engine, shared by the read-only checks below (it takes seconds)."""
-    urls = cast(Generator[str, None, None],
-                fresh_database_url(request.param, request, tmp_path_factory.mktemp("demo")))
+    urls = cast(
+        Generator[str, None, None],
+        fresh_database_url(request.param, request, tmp_path_factory.mktemp("demo")),
+    )
     database = Database.from_url(next(urls))
     try:
-        summary = generate(database, citizens=CITIZENS, requests=REQUESTS, calls=CALLS, seed=7,
-                           policy=POLICY, progress=False)
+        summary = generate(
+            database,
+            citizens=CITIZENS,
+            requests=REQUESTS,
+            calls=CALLS,
+            seed=7,
+            policy=POLICY,
+            progress=False,
+        )
         yield database, summary
     finally:
         database.dispose()
@@ -87,8 +96,9 @@ def test_events_follow_the_workflow(demo: tuple[Database, DemoSummary]) -> None:
     database, _ = demo
     with database.transaction() as session:
         requests_by_id = {r.id: r for r in session.scalars(select(ServiceRequest))}
-        events = session.scalars(select(RequestEvent).order_by(RequestEvent.request_id,
-                                                               RequestEvent.id)).all()
+        events = session.scalars(
+            select(RequestEvent).order_by(RequestEvent.request_id, RequestEvent.id)
+        ).all()
     seen = set()
     for request_id, group in groupby(events, key=lambda e: e.request_id):
         history = list(group)
@@ -112,8 +122,11 @@ def test_events_follow_the_workflow(demo: tuple[Database, DemoSummary]) -> None:
 def test_expected_at_comes_from_the_deadline_rules(demo: tuple[Database, DemoSummary]) -> None:
     database, _ = demo
     with database.transaction() as session:
-        rows = session.execute(select(ServiceRequest, ServiceType)
-                               .join(ServiceType, ServiceRequest.service_type_id == ServiceType.id))
+        rows = session.execute(
+            select(ServiceRequest, ServiceType).join(
+                ServiceType, ServiceRequest.service_type_id == ServiceType.id
+            )
+        )
         for request, service in rows:
             deadline = requests.deadline_of(service, POLICY)
             assert request.expected_at == expected_at(request.created_at, deadline, POLICY.tz)
@@ -123,8 +136,12 @@ def test_protocol_numbers_unique_parseable_and_reserved(demo: tuple[Database, De
     database, _ = demo
     with database.transaction() as session:
         rows = session.execute(select(ServiceRequest.number, ServiceRequest.created_at)).all()
-        counters = {year: last for year, last in session.execute(
-            select(ProtocolCounter.year, ProtocolCounter.last_value))}
+        counters = {
+            year: last
+            for year, last in session.execute(
+                select(ProtocolCounter.year, ProtocolCounter.last_value)
+            )
+        }
     numbers = [n for n, _ in rows]
     assert len(set(numbers)) == len(numbers)
     for number, created in rows:
@@ -138,8 +155,9 @@ def test_statuses_late_share_and_mix_are_plausible(demo: tuple[Database, DemoSum
     database, summary = demo
     now = utcnow()
     with database.transaction() as session:
-        late = session.scalar(select(func.count()).select_from(
-            requests.late_requests_query(now).subquery()))
+        late = session.scalar(
+            select(func.count()).select_from(requests.late_requests_query(now).subquery())
+        )
         by_secretariat = _share_by(session, Secretariat.code)
         by_channel = _share_by(session, ServiceRequest.channel)
         statuses = Counter(session.scalars(select(ServiceRequest.status)).all())
@@ -165,11 +183,19 @@ def test_calls_link_citizens_requests_and_surveys(demo: tuple[Database, DemoSumm
     database, _ = demo
     with database.transaction() as session:
         calls = session.scalars(select(Call)).all()
-        phones = {(c, p) for c, p in session.execute(select(CitizenPhone.citizen_id,
-                                                             CitizenPhone.e164))}
+        phones = {
+            (c, p) for c, p in session.execute(select(CitizenPhone.citizen_id, CitizenPhone.e164))
+        }
         links = session.execute(
-            select(CallRequest.kind, Call.citizen_id, ServiceRequest.citizen_id, CallRequest.at,
-                   Call.started_at, Call.ended_at, ServiceRequest.created_at)
+            select(
+                CallRequest.kind,
+                Call.citizen_id,
+                ServiceRequest.citizen_id,
+                CallRequest.at,
+                Call.started_at,
+                Call.ended_at,
+                ServiceRequest.created_at,
+            )
             .join(Call, CallRequest.call_id == Call.id)
             .join(ServiceRequest, CallRequest.request_id == ServiceRequest.id)
         ).all()
@@ -198,18 +224,28 @@ def test_calls_link_citizens_requests_and_surveys(demo: tuple[Database, DemoSumm
 
 def test_running_twice_adds_more_and_real_requests_follow(migrated_db: Database) -> None:
     for seed in (1, 1):  # the same seed twice: same CPFs drawn, still unique
-        generate(migrated_db, citizens=30, requests=100, calls=40, seed=seed, policy=POLICY,
-                 progress=False)
+        generate(
+            migrated_db,
+            citizens=30,
+            requests=100,
+            calls=40,
+            seed=seed,
+            policy=POLICY,
+            progress=False,
+        )
     with migrated_db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(ServiceRequest)) == 200
         assert session.scalar(select(func.count()).select_from(Call)) == 80
         numbers = set(session.scalars(select(ServiceRequest.number)))
         # A real request (and a real citizen) opened afterwards get numbers and ids of their own.
-        new = requests.open_request(session, service_code="IPTU-INFO", channel="phone",
-                                    actor=Actor.system("test"))
+        new = requests.open_request(
+            session, service_code="IPTU-INFO", channel="phone", actor=Actor.system("test")
+        )
         citizen = citizens.register_citizen(
-            session, citizens.CitizenInput(name="Nova Cidadã", phones=["51999990000"]),
-            Actor.system("test"))
+            session,
+            citizens.CitizenInput(name="Nova Cidadã", phones=["51999990000"]),
+            Actor.system("test"),
+        )
         assert new.number not in numbers and citizen.id > 60
 
 
@@ -230,25 +266,45 @@ def test_real_data_is_refused_and_a_failed_run_leaves_nothing(
 
     with migrated_db.transaction() as session:
         citizens.register_citizen(
-            session, citizens.CitizenInput(name="Cidadã Real", phones=["51999990000"]),
-            Actor.system("test"))
+            session,
+            citizens.CitizenInput(name="Cidadã Real", phones=["51999990000"]),
+            Actor.system("test"),
+        )
     with pytest.raises(DemoDataError, match="not demo data"):
-        generate(migrated_db, citizens=1, requests=1, calls=1, seed=1, policy=POLICY,
-                 progress=False)
+        generate(
+            migrated_db, citizens=1, requests=1, calls=1, seed=1, policy=POLICY, progress=False
+        )
 
     def broken(*_args: Any) -> None:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(demo_data, "_generate_calls", broken)
     with pytest.raises(RuntimeError, match="disk full"):
-        generate(migrated_db, citizens=30, requests=100, calls=10, seed=1, policy=POLICY,
-                 progress=False, force=True)
+        generate(
+            migrated_db,
+            citizens=30,
+            requests=100,
+            calls=10,
+            seed=1,
+            policy=POLICY,
+            progress=False,
+            force=True,
+        )
     with migrated_db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Citizen)) == 1
         assert session.scalar(select(func.count()).select_from(ServiceRequest)) == 0
-        assert not session.scalar(select(func.count()).select_from(ProtocolCounter).where(
-            ProtocolCounter.last_value > 0))
+        assert not session.scalar(
+            select(func.count()).select_from(ProtocolCounter).where(ProtocolCounter.last_value > 0)
+        )
         assert session.scalar(select(func.count()).select_from(User)) == 0
     with pytest.raises(DemoDataError, match="out of range"):
-        generate(migrated_db, citizens=10**12, requests=1, calls=1, seed=1, policy=POLICY,
-                 progress=False, force=True)
+        generate(
+            migrated_db,
+            citizens=10**12,
+            requests=1,
+            calls=1,
+            seed=1,
+            policy=POLICY,
+            progress=False,
+            force=True,
+        )

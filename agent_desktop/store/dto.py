@@ -147,14 +147,24 @@ class PendingWrapUp:
         return replace(self, request_numbers=tuple(numbers))
 
     def finished(self, code: str, agent_interface: str) -> WrapUp:
-        return WrapUp(call_uniqueid=self.call_uniqueid, caller_number=self.caller_number,
-                      queue=self.queue, agent_interface=agent_interface, code=code,
-                      citizen_id=self.citizen_id, request_numbers=self.request_numbers)
+        return WrapUp(
+            call_uniqueid=self.call_uniqueid,
+            caller_number=self.caller_number,
+            queue=self.queue,
+            agent_interface=agent_interface,
+            code=code,
+            citizen_id=self.citizen_id,
+            request_numbers=self.request_numbers,
+        )
 
     def to_draft(self) -> dict[str, Any]:
-        return {"uniqueid": self.call_uniqueid, "caller_number": self.caller_number,
-                "queue": self.queue, "citizen_id": self.citizen_id,
-                "requests": list(self.request_numbers)}
+        return {
+            "uniqueid": self.call_uniqueid,
+            "caller_number": self.caller_number,
+            "queue": self.queue,
+            "citizen_id": self.citizen_id,
+            "requests": list(self.request_numbers),
+        }
 
     @classmethod
     def from_draft(cls, data: Mapping[str, Any]) -> PendingWrapUp | None:
@@ -163,7 +173,10 @@ class PendingWrapUp:
         requests = data.get("requests", [])
         if not uniqueid or not isinstance(uniqueid, str) or not isinstance(requests, list):
             return None
-        return cls(call_uniqueid=uniqueid, caller_number=str(data.get("caller_number") or ""),
-                   queue=str(data.get("queue") or ""),
-                   citizen_id=citizen_id if isinstance(citizen_id, int) else None,
-                   request_numbers=tuple(str(number) for number in requests))
+        return cls(
+            call_uniqueid=uniqueid,
+            caller_number=str(data.get("caller_number") or ""),
+            queue=str(data.get("queue") or ""),
+            citizen_id=citizen_id if isinstance(citizen_id, int) else None,
+            request_numbers=tuple(str(number) for number in requests),
+        )

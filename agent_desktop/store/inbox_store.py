@@ -43,13 +43,16 @@ class InboxStore:
         the request (its address and description are shown beside it)."""
         with self.database.transaction() as session:
             actor = inbox.actor_of(session, self.user_id)
-            return tuple(RequestEventView(e.at, e.to_status, e.note, e.actor_label)
-                         for e in inbox.history(session, number, actor))
+            return tuple(
+                RequestEventView(e.at, e.to_status, e.note, e.actor_label)
+                for e in inbox.history(session, number, actor)
+            )
 
     def secretariats(self) -> tuple[SecretariatOption, ...]:
         with self.database.transaction() as session:
-            rows = session.execute(select(Secretariat.code, Secretariat.name)
-                                   .order_by(Secretariat.code))
+            rows = session.execute(
+                select(Secretariat.code, Secretariat.name).order_by(Secretariat.code)
+            )
             return tuple(SecretariatOption(code, name) for code, name in rows)
 
     def acknowledge(self, number: str, note: str = "") -> None:

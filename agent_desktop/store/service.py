@@ -74,17 +74,26 @@ class DesktopStore:
             e164 = self._e164(caller_number)
             found = (
                 citizens.find_citizens_by_phone(session, e164, self.actor, self.policy)
-                if e164 else []
+                if e164
+                else []
             )
             candidates = tuple(_citizen_view(c) for c in found)
-            chosen = citizen_id if citizen_id is not None else (
-                candidates[0].id if len(candidates) == 1 else None
+            chosen = (
+                citizen_id
+                if citizen_id is not None
+                else (candidates[0].id if len(candidates) == 1 else None)
             )
             history = self._history(session, chosen) if chosen is not None else None
             consulted = self._consulted(session, protocol)
             service_name = self._service_name(session, service_code)
-        return ScreenPop(e164 or caller_number, candidates, history, consulted, service_name,
-                         (time.perf_counter() - began) * 1000)
+        return ScreenPop(
+            e164 or caller_number,
+            candidates,
+            history,
+            consulted,
+            service_name,
+            (time.perf_counter() - began) * 1000,
+        )
 
     def _e164(self, number: str) -> str:
         try:
@@ -97,8 +106,9 @@ class DesktopStore:
             history = citizens.citizen_history(session, citizen_id, self.actor, limit=30)
         except NotFoundError:
             return None
-        return HistoryView(_citizen_view(history.citizen), tuple(history.requests),
-                           tuple(history.calls))
+        return HistoryView(
+            _citizen_view(history.citizen), tuple(history.requests), tuple(history.calls)
+        )
 
     def _consulted(self, session: Session, protocol: str) -> RequestDetail | None:
         if not protocol:
@@ -131,8 +141,9 @@ class DesktopStore:
 
     def search_citizens(self, text: str) -> tuple[CitizenView, ...]:
         with self.database.transaction() as session:
-            return tuple(_citizen_view(c) for c in citizens.search_citizens(session, text,
-                                                                             self.actor))
+            return tuple(
+                _citizen_view(c) for c in citizens.search_citizens(session, text, self.actor)
+            )
 
     # ---------------------------------------------------------------- catalogue
 
@@ -153,48 +164,66 @@ class DesktopStore:
                 .join(Secretariat, FocalPoint.secretariat_id == Secretariat.id)
                 .order_by(Secretariat.code, FocalPoint.is_primary.desc(), FocalPoint.name)
             ).all()
-            return tuple(FocalPointOption(fp.id, fp.name, sec.code, sec.name, fp.is_primary)
-                         for fp, sec in rows)
+            return tuple(
+                FocalPointOption(fp.id, fp.name, sec.code, sec.name, fp.is_primary)
+                for fp, sec in rows
+            )
 
     # ---------------------------------------------------------------- requests
 
-    def open_request(self, data: NewRequest, call_uniqueid: str = "",
-                     caller_number: str = "") -> RequestDetail:
+    def open_request(
+        self, data: NewRequest, call_uniqueid: str = "", caller_number: str = ""
+    ) -> RequestDetail:
         with self.database.transaction() as session:
             call_id = self._call_id(session, call_uniqueid, caller_number, data.citizen_id)
             custom = data.secretariat_code is not None or data.focal_point_id is not None
             request = requests.open_request(
-                session, service_code=data.service_code, channel=Channel.PHONE,
-                actor=self.actor, citizen_id=data.citizen_id, address=data.address,
-                description=data.description, call_id=call_id, forward=not custom,
+                session,
+                service_code=data.service_code,
+                channel=Channel.PHONE,
+                actor=self.actor,
+                citizen_id=data.citizen_id,
+                address=data.address,
+                description=data.description,
+                call_id=call_id,
+                forward=not custom,
                 policy=self.policy,
             )
             if custom:
                 requests.forward_request(
-                    session, request, self.actor, secretariat_code=data.secretariat_code,
-                    focal_point_id=data.focal_point_id, reason=data.forward_reason,
+                    session,
+                    request,
+                    self.actor,
+                    secretariat_code=data.secretariat_code,
+                    focal_point_id=data.focal_point_id,
+                    reason=data.forward_reason,
                 )
             session.flush()
             log.info("request opened number=%s service=%s", request.number, data.service_code)
             return _request_detail(requests.get_request(session, request.number), self.policy)
 
-    def _call_id(self, session: Session, uniqueid: str, caller: str,
-                 citizen_id: int | None) -> int | None:
+    def _call_id(
+        self, session: Session, uniqueid: str, caller: str, citizen_id: int | None
+    ) -> int | None:
         if not uniqueid:
             return None
-        return calls.start_call(session, uniqueid=uniqueid, caller_number=self._e164(caller)
-                                or caller, citizen_id=citizen_id).id
+        return calls.start_call(
+            session,
+            uniqueid=uniqueid,
+            caller_number=self._e164(caller) or caller,
+            citizen_id=citizen_id,
+        ).id
 
     def request(self, number: str) -> RequestDetail:
         """A request opened by the agent (citizen's name, address, history): audited."""
         with self.database.transaction() as session:
-            return _request_detail(requests.view_request(session, number, self.actor),
-                                   self.policy)
+            return _request_detail(requests.view_request(session, number, self.actor), self.policy)
 
     def find_requests(self, text: str) -> tuple[request_search.RequestMatch, ...]:
         with self.database.transaction() as session:
-            return tuple(request_search.search_requests(session, text, self.actor,
-                                                        policy=self.policy))
+            return tuple(
+                request_search.search_requests(session, text, self.actor, policy=self.policy)
+            )
 
     def add_note(self, number: str, note: str) -> RequestDetail:
         with self.database.transaction() as session:
@@ -210,28 +239,36 @@ class DesktopStore:
         with self.database.transaction() as session:
             request = requests.get_request(session, number)
             requests.change_status(session, request, Status.REOPENED, self.actor, reason)
-            requests.forward_request(session, request, self.actor,
-                                     reason=f"Reaberto: {reason.strip()}")
+            requests.forward_request(
+                session, request, self.actor, reason=f"Reaberto: {reason.strip()}"
+            )
             session.flush()
             session.expire(request)
             return _request_detail(requests.get_request(session, number), self.policy)
 
     # ---------------------------------------------------------------- calls
 
-    def call_answered(self, uniqueid: str, caller_number: str, queue: str, interface: str,
-                      citizen_id: int | None) -> None:
-        _retry_on_race(lambda: self._call_answered(uniqueid, caller_number, queue, interface,
-                                                   citizen_id))
+    def call_answered(
+        self, uniqueid: str, caller_number: str, queue: str, interface: str, citizen_id: int | None
+    ) -> None:
+        _retry_on_race(
+            lambda: self._call_answered(uniqueid, caller_number, queue, interface, citizen_id)
+        )
 
-    def _call_answered(self, uniqueid: str, caller_number: str, queue: str, interface: str,
-                       citizen_id: int | None) -> None:
+    def _call_answered(
+        self, uniqueid: str, caller_number: str, queue: str, interface: str, citizen_id: int | None
+    ) -> None:
         with self.database.transaction() as session:
-            call = calls.start_call(session, uniqueid=uniqueid,
-                                    caller_number=self._e164(caller_number) or caller_number,
-                                    citizen_id=citizen_id)
+            call = calls.start_call(
+                session,
+                uniqueid=uniqueid,
+                caller_number=self._e164(caller_number) or caller_number,
+                citizen_id=citizen_id,
+            )
             agent_id = self.actor.user_id
-            calls.mark_answered(session, call, queue=queue, agent_interface=interface,
-                                agent_id=agent_id)
+            calls.mark_answered(
+                session, call, queue=queue, agent_interface=interface, agent_id=agent_id
+            )
 
     def save_wrapup(self, wrapup: WrapUp) -> None:
         """The wrap-up code, linked to the requests made; idempotent (a retry is harmless)."""
@@ -239,19 +276,29 @@ class DesktopStore:
 
     def _save_wrapup(self, wrapup: WrapUp) -> None:
         with self.database.transaction() as session:
-            call = calls.start_call(session, uniqueid=wrapup.call_uniqueid,
-                                    caller_number=self._e164(wrapup.caller_number)
-                                    or wrapup.caller_number, citizen_id=wrapup.citizen_id)
-            calls.mark_answered(session, call, queue=wrapup.queue,
-                                agent_interface=wrapup.agent_interface,
-                                agent_id=self.actor.user_id)
+            call = calls.start_call(
+                session,
+                uniqueid=wrapup.call_uniqueid,
+                caller_number=self._e164(wrapup.caller_number) or wrapup.caller_number,
+                citizen_id=wrapup.citizen_id,
+            )
+            calls.mark_answered(
+                session,
+                call,
+                queue=wrapup.queue,
+                agent_interface=wrapup.agent_interface,
+                agent_id=self.actor.user_id,
+            )
             calls.set_wrapup(session, call, wrapup.code)
             for number in wrapup.request_numbers:
-                calls.link_request(session, call, requests.get_request(session, number),
-                                   "created")
+                calls.link_request(session, call, requests.get_request(session, number), "created")
             calls.finish_call(session, call, CallOutcome.ANSWERED)
-        log.info("wrap-up saved call=%s code=%s requests=%d", wrapup.call_uniqueid, wrapup.code,
-                 len(wrapup.request_numbers))
+        log.info(
+            "wrap-up saved call=%s code=%s requests=%d",
+            wrapup.call_uniqueid,
+            wrapup.code,
+            len(wrapup.request_numbers),
+        )
 
 
 def _retry_on_race(operation: Callable[[], None]) -> None:
@@ -269,40 +316,64 @@ def _retry_on_race(operation: Callable[[], None]) -> None:
 
 def _citizen_view(citizen: Citizen) -> CitizenView:
     return CitizenView(
-        id=citizen.id, name=citizen.name, cpf=citizen.cpf or "", email=citizen.email,
+        id=citizen.id,
+        name=citizen.name,
+        cpf=citizen.cpf or "",
+        email=citizen.email,
         phones=tuple(p.e164 for p in citizen.phones),
         addresses=tuple(
-            AddressInput(a.street, a.house_number, a.complement, a.neighbourhood, a.city,
-                         a.zipcode, a.reference) for a in citizen.addresses
+            AddressInput(
+                a.street,
+                a.house_number,
+                a.complement,
+                a.neighbourhood,
+                a.city,
+                a.zipcode,
+                a.reference,
+            )
+            for a in citizen.addresses
         ),
     )
 
 
-def _service_option(service: ServiceType, secretariat: Secretariat, policy: Policy
-                    ) -> ServiceOption:
+def _service_option(
+    service: ServiceType, secretariat: Secretariat, policy: Policy
+) -> ServiceOption:
     deadline = requests.deadline_of(service, policy)
     units = {"business": "dias úteis", "calendar": "dias corridos", "immediate": "imediato"}
     unit = units.get(deadline.kind.value, "dias")
     text = unit if deadline.kind.value == "immediate" else f"{deadline.days} {unit}"
     return ServiceOption(
-        code=service.code, name=service.name, group=service.group_name,
-        keywords=tuple(service.keywords or ()), secretariat_code=secretariat.code,
-        secretariat_name=secretariat.name, requires_address=service.requires_address,
-        allows_anonymous=service.allows_anonymous, deadline_text=text,
+        code=service.code,
+        name=service.name,
+        group=service.group_name,
+        keywords=tuple(service.keywords or ()),
+        secretariat_code=secretariat.code,
+        secretariat_name=secretariat.name,
+        requires_address=service.requires_address,
+        allows_anonymous=service.allows_anonymous,
+        deadline_text=text,
     )
 
 
 def _request_detail(request: ServiceRequest, policy: Policy) -> RequestDetail:
-    address = ", ".join(p for p in (request.street, request.house_number,
-                                    request.neighbourhood) if p)
+    address = ", ".join(
+        p for p in (request.street, request.house_number, request.neighbourhood) if p
+    )
     focal = request.focal_point.name if request.focal_point else ""
     return RequestDetail(
-        number=request.number, service_name=request.service_type.name, status=request.status,
-        citizen_name=request.citizen.name if request.citizen else "", address=address,
+        number=request.number,
+        service_name=request.service_type.name,
+        status=request.status,
+        citizen_name=request.citizen.name if request.citizen else "",
+        address=address,
         description=request.description,
         secretariat=f"{request.secretariat.code} — {request.secretariat.name}",
-        focal_point=focal, created_at=request.created_at, expected_at=request.expected_at,
+        focal_point=focal,
+        created_at=request.created_at,
+        expected_at=request.expected_at,
         late=requests.is_late(request),
-        events=tuple(RequestEventView(e.at, e.to_status, e.note, e.actor_label)
-                     for e in request.events),
+        events=tuple(
+            RequestEventView(e.at, e.to_status, e.note, e.actor_label) for e in request.events
+        ),
     )

@@ -61,10 +61,14 @@ class ReportKind(enum.Enum):
 
 
 _KEY_HEADINGS = {
-    ReportKind.CALLS_BY_QUEUE: "Fila", ReportKind.CALLS_BY_AGENT: "Atendente",
-    ReportKind.CALLS_BY_HOUR: "Hora", ReportKind.CALLS_BY_DAY: "Dia",
-    ReportKind.CALLS_BY_MONTH: "Mês", ReportKind.SATISFACTION_BY_MONTH: "Mês",
-    ReportKind.SATISFACTION_BY_AGENT: "Atendente", ReportKind.SATISFACTION_BY_SERVICE: "Serviço",
+    ReportKind.CALLS_BY_QUEUE: "Fila",
+    ReportKind.CALLS_BY_AGENT: "Atendente",
+    ReportKind.CALLS_BY_HOUR: "Hora",
+    ReportKind.CALLS_BY_DAY: "Dia",
+    ReportKind.CALLS_BY_MONTH: "Mês",
+    ReportKind.SATISFACTION_BY_MONTH: "Mês",
+    ReportKind.SATISFACTION_BY_AGENT: "Atendente",
+    ReportKind.SATISFACTION_BY_SERVICE: "Serviço",
 }
 Query = Callable[[Session, Period, ReportOptions], list[Any]]
 
@@ -88,8 +92,9 @@ _QUERIES: dict[ReportKind, Query] = {
     ReportKind.SATISFACTION_BY_MONTH: _satisfaction(SatisfactionDimension.MONTH),
     ReportKind.SATISFACTION_BY_AGENT: _satisfaction(SatisfactionDimension.AGENT),
     ReportKind.SATISFACTION_BY_SERVICE: _satisfaction(SatisfactionDimension.SERVICE),
-    ReportKind.CHANNELS_BY_MONTH: lambda s, period, options: reports.channel_mix(s, period,
-                                                                                 options),
+    ReportKind.CHANNELS_BY_MONTH: lambda s, period, options: reports.channel_mix(
+        s, period, options
+    ),
     ReportKind.LATE_BY_SECRETARIAT: lambda s, _p, _o: reports.late_requests(s, by_service=False),
     ReportKind.LATE_BY_SERVICE: lambda s, _p, _o: reports.late_requests(s, by_service=True),
     ReportKind.REOPENED: lambda s, period, _o: reports.reopened_by_secretariat(s, period),
@@ -116,8 +121,13 @@ class TodaySnapshot:
 class SupervisorStore:
     """See the module docstring."""
 
-    def __init__(self, database: Database, options: ReportOptions,
-                 queue_log: Path | None = None, levels: tuple[int, ...] = (30,)) -> None:
+    def __init__(
+        self,
+        database: Database,
+        options: ReportOptions,
+        queue_log: Path | None = None,
+        levels: tuple[int, ...] = (30,),
+    ) -> None:
         self.database = database
         self.options = options
         self.queue_log = queue_log
@@ -134,10 +144,12 @@ class SupervisorStore:
         began = time.perf_counter()
         with self.database.transaction() as session:
             items = tuple(_QUERIES[kind](session, period, self.options))
-        log.info("report %s rows=%d ms=%.0f", kind.name, len(items),
-                 (time.perf_counter() - began) * 1000)
-        return ReportResult(kind, period, items,
-                            ReportTable.of(kind.value, items, kind.key_heading))
+        log.info(
+            "report %s rows=%d ms=%.0f", kind.name, len(items), (time.perf_counter() - began) * 1000
+        )
+        return ReportResult(
+            kind, period, items, ReportTable.of(kind.value, items, kind.key_heading)
+        )
 
     def export_csv(self, result: ReportResult, path: Path) -> Path:
         report_export.write_csv(result.table, path)
@@ -148,8 +160,12 @@ class SupervisorStore:
         with self.database.transaction() as session:
             tables = report_export.summary_tables(session, period, self.options, now)
         return report_export.write_pdf_summary(
-            path, tables, title="Central 156 - Relatório de atendimento",
-            subtitle=f"Período: {period.describe(self.tz)}", tz=self.tz)
+            path,
+            tables,
+            title="Central 156 - Relatório de atendimento",
+            subtitle=f"Período: {period.describe(self.tz)}",
+            tz=self.tz,
+        )
 
     # ---------------------------------------------------------------- the wallboard
 
@@ -168,9 +184,15 @@ class SupervisorStore:
         period = Period.days(day, day, self.tz)
         with self.database.transaction() as session:
             per_level = [
-                {row.key: row for row in reports.call_stats(
-                    session, period, CallDimension.QUEUE,
-                    replace(self.options, service_level_seconds=seconds))}
+                {
+                    row.key: row
+                    for row in reports.call_stats(
+                        session,
+                        period,
+                        CallDimension.QUEUE,
+                        replace(self.options, service_level_seconds=seconds),
+                    )
+                }
                 for seconds in self.levels
             ]
         return TodaySnapshot(_today_counts(per_level), cutoff, imported)
@@ -181,8 +203,10 @@ def _today_counts(per_level: list[dict[str, CallStats]]) -> dict[str, TodayCount
     first = per_level[0] if per_level else {}
     return {
         queue: TodayCounts(
-            answered=row.answered, abandoned=row.abandoned + row.short_abandoned,
-            short_abandoned=row.short_abandoned, other_exits=row.other_exits,
+            answered=row.answered,
+            abandoned=row.abandoned + row.short_abandoned,
+            short_abandoned=row.short_abandoned,
+            other_exits=row.other_exits,
             within=tuple(level[queue].answered_within for level in per_level),
             wait_sum=(row.asa_seconds or 0.0) * row.answered,
         )

@@ -164,17 +164,23 @@ class AgentPhone(QObject):
         actual = {e.get("Queue") for e in members}
         wish = self.effective_pause()
         for queue in sorted(self.desired_queues - actual):
-            self._command("QueueAdd", Queue=queue, Interface=self.interface,
-                          MemberName=self.member_name, Paused=_flag(wish.paused),
-                          Reason=wish.reason)
+            self._command(
+                "QueueAdd",
+                Queue=queue,
+                Interface=self.interface,
+                MemberName=self.member_name,
+                Paused=_flag(wish.paused),
+                Reason=wish.reason,
+            )
         for queue in sorted((actual & set(self.queues)) - self.desired_queues):
             self._command("QueueRemove", Queue=queue, Interface=self.interface)
         kept = [e for e in members if e.get("Queue") in self.desired_queues]
         if any(_member_pause(e) != wish for e in kept):
             self._apply_pause(wish)
         self._reconcile_call(any(e.get("InCall") == "1" for e in members))
-        self.client.send("QueueStatus", {"Member": self.interface}, self._after_sync,
-                         list_action=True)
+        self.client.send(
+            "QueueStatus", {"Member": self.interface}, self._after_sync, list_action=True
+        )
 
     def _reconcile_call(self, in_call: bool) -> None:
         # A call that ended while the connection was down produced no events: close it here.
@@ -253,8 +259,12 @@ class AgentPhone(QObject):
             log.warning("call offered during wrap-up (wrapup_mode=%s)", self.settings.wrapup_mode)
         self.call = CallContext.from_agent_called(event, self._joined.get(event.get("Uniqueid")))
         self._set_phase(Phase.RINGING)
-        log.info("call offered uniqueid=%s caller=%s queue=%s", self.call.uniqueid,
-                 self.call.caller_number, self.call.queue)
+        log.info(
+            "call offered uniqueid=%s caller=%s queue=%s",
+            self.call.uniqueid,
+            self.call.caller_number,
+            self.call.queue,
+        )
         self.callOffered.emit(self.call)
 
     def _on_agent_connect(self, event: PbxMessage) -> None:
@@ -290,8 +300,10 @@ class AgentPhone(QObject):
 
     def _on_abandon(self, event: PbxMessage) -> None:
         self._joined.pop(event.get("Uniqueid"), None)
-        if self.phase is Phase.RINGING and self.call is not None and (
-            event.get("Uniqueid") == self.call.caller_uniqueid
+        if (
+            self.phase is Phase.RINGING
+            and self.call is not None
+            and (event.get("Uniqueid") == self.call.caller_uniqueid)
         ):
             self._withdraw()
 
@@ -305,19 +317,36 @@ class AgentPhone(QObject):
     def _on_member_pause(self, event: PbxMessage) -> None:
         paused = event.get("Paused") == "1"
         since = self.status.paused_since if self.status.paused == paused else time.monotonic()
-        self._set_status(MemberStatus(self.status.queues, paused,
-                                      event.get("PausedReason") if paused else "",
-                                      since if paused else None))
+        self._set_status(
+            MemberStatus(
+                self.status.queues,
+                paused,
+                event.get("PausedReason") if paused else "",
+                since if paused else None,
+            )
+        )
 
     def _on_member_added(self, event: PbxMessage) -> None:
         status = self.status
-        self._set_status(MemberStatus(status.queues | {event.get("Queue")}, status.paused,
-                                      status.reason, status.paused_since))
+        self._set_status(
+            MemberStatus(
+                status.queues | {event.get("Queue")},
+                status.paused,
+                status.reason,
+                status.paused_since,
+            )
+        )
 
     def _on_member_removed(self, event: PbxMessage) -> None:
         status = self.status
-        self._set_status(MemberStatus(status.queues - {event.get("Queue")}, status.paused,
-                                      status.reason, status.paused_since))
+        self._set_status(
+            MemberStatus(
+                status.queues - {event.get("Queue")},
+                status.paused,
+                status.reason,
+                status.paused_since,
+            )
+        )
 
     # ---------------------------------------------------------------- state
 

@@ -86,8 +86,9 @@ class CallContext:
 
     def connected_by(self, event: PbxMessage) -> CallContext:
         hold = _float_or_none(event.get("HoldTime"))
-        return replace(self, connected=True, wait_seconds=hold if hold is not None else
-                       self.wait_seconds)
+        return replace(
+            self, connected=True, wait_seconds=hold if hold is not None else self.wait_seconds
+        )
 
     def completed_by(self, event: PbxMessage) -> CallContext:
         return replace(self, talk_seconds=_float_or_none(event.get("TalkTime")))

@@ -66,9 +66,14 @@ class Thresholds:
     wrapup_pause_reason: str = "pós-atendimento"
 
     @classmethod
-    def from_settings(cls, board: WallboardSettings, service_level_seconds: int,
-                      target_percent: float, short_abandon_seconds: int,
-                      wrapup_pause_reason: str) -> Thresholds:
+    def from_settings(
+        cls,
+        board: WallboardSettings,
+        service_level_seconds: int,
+        target_percent: float,
+        short_abandon_seconds: int,
+        wrapup_pause_reason: str,
+    ) -> Thresholds:
         levels = (service_level_seconds, board.convention_service_level_seconds)
         return cls(
             wait=(board.wait_warn_seconds, board.wait_alert_seconds),
@@ -83,8 +88,11 @@ class Thresholds:
 
     def limits_of(self, state: AgentState) -> tuple[int, int] | None:
         """The (warn, alert) seconds of a timed state; None: the state is not timed."""
-        timed = {AgentState.TALKING: self.talk, AgentState.PAUSED: self.pause,
-                 AgentState.WRAPUP: self.wrapup}
+        timed = {
+            AgentState.TALKING: self.talk,
+            AgentState.PAUSED: self.pause,
+            AgentState.WRAPUP: self.wrapup,
+        }
         return timed.get(state)
 
 
@@ -115,8 +123,10 @@ class TodayCounts:
         mine = self.within + (0,) * (size - len(self.within))
         theirs = other.within + (0,) * (size - len(other.within))
         return TodayCounts(
-            self.answered + other.answered, self.abandoned + other.abandoned,
-            self.short_abandoned + other.short_abandoned, self.other_exits + other.other_exits,
+            self.answered + other.answered,
+            self.abandoned + other.abandoned,
+            self.short_abandoned + other.short_abandoned,
+            self.other_exits + other.other_exits,
             tuple(a + b for a, b in zip(mine, theirs, strict=True)),
             self.wait_sum + other.wait_sum,
         )
@@ -148,11 +158,15 @@ class LiveOutcome:
 
 def outcome_counts(outcome: LiveOutcome, thresholds: Thresholds) -> TodayCounts:
     if outcome.answered:
-        return TodayCounts(answered=1, wait_sum=outcome.waited, within=tuple(
-            int(outcome.waited <= s) for s in thresholds.service_level_seconds))
+        return TodayCounts(
+            answered=1,
+            wait_sum=outcome.waited,
+            within=tuple(int(outcome.waited <= s) for s in thresholds.service_level_seconds),
+        )
     short = int(outcome.waited < thresholds.short_abandon_seconds)
-    return TodayCounts(abandoned=1, short_abandoned=short,
-                       within=(0,) * len(thresholds.service_level_seconds))
+    return TodayCounts(
+        abandoned=1, short_abandoned=short, within=(0,) * len(thresholds.service_level_seconds)
+    )
 
 
 # --- what the view shows ---------------------------------------------------------------------
@@ -249,13 +263,12 @@ def _number(text: str) -> float | None:
         return None
 
 
-
-
 class QueueBoard:
     """See the module docstring. Not thread-safe: one owner (the GUI thread's monitor)."""
 
-    def __init__(self, thresholds: Thresholds, tz: str = "America/Sao_Paulo",
-                 clock: Clock = time.time) -> None:
+    def __init__(
+        self, thresholds: Thresholds, tz: str = "America/Sao_Paulo", clock: Clock = time.time
+    ) -> None:
         self.thresholds = thresholds
         self.tz = ZoneInfo(tz)
         self.clock = clock
@@ -316,12 +329,10 @@ class QueueBoard:
         return datetime.fromtimestamp(moment, self.tz).strftime("%Y-%m-%d")
 
     def _agent(self, event: PbxMessage) -> _Agent | None:
-        interface = (event.get("Interface") or event.get("Location")
-                     or event.get("StateInterface"))
+        interface = event.get("Interface") or event.get("Location") or event.get("StateInterface")
         if not interface:
             return None
-        agent = next((a for key, a in self.agents.items() if same_interface(key, interface)),
-                     None)
+        agent = next((a for key, a in self.agents.items() if same_interface(key, interface)), None)
         if agent is None:
             agent = self.agents[interface] = _Agent(interface, interface)
         name = event.get("MemberName") or event.get("Name")
@@ -427,8 +438,9 @@ class QueueBoard:
 
     def today(self, queue: str, now: float) -> TodayCounts:
         day = self._day(now)
-        counts = self.database.get(queue, TodayCounts()) if day == self.database_day \
-            else TodayCounts()
+        counts = (
+            self.database.get(queue, TodayCounts()) if day == self.database_day else TodayCounts()
+        )
         for outcome in self.outcomes:
             if outcome.queue == queue and self._day(outcome.at) == day:
                 counts = counts + outcome_counts(outcome, self.thresholds)
@@ -436,8 +448,11 @@ class QueueBoard:
 
     def snapshot(self, now: float | None = None) -> BoardSnapshot:
         moment = self.clock() if now is None else now
-        agents = tuple(sorted((self._tile(a, moment) for a in self.agents.values()),
-                              key=lambda t: t.name.lower()))
+        agents = tuple(
+            sorted(
+                (self._tile(a, moment) for a in self.agents.values()), key=lambda t: t.name.lower()
+            )
+        )
         figures = tuple(self._figures(q, moment, agents) for q in sorted(self.queues))
         return BoardSnapshot(moment, figures, agents, self._totals(figures, agents))
 
@@ -448,8 +463,16 @@ class QueueBoard:
             level = level_of(seconds, limits)
         else:
             level = Level.NEUTRAL if state is AgentState.LOGGED_OUT else Level.OK
-        return AgentTile(agent.interface, agent.name, state, level, seconds, detail,
-                         tuple(sorted(agent.queues)), agent.calls_taken)
+        return AgentTile(
+            agent.interface,
+            agent.name,
+            state,
+            level,
+            seconds,
+            detail,
+            tuple(sorted(agent.queues)),
+            agent.calls_taken,
+        )
 
     def _figures(self, queue: str, now: float, agents: tuple[AgentTile, ...]) -> QueueFigures:
         joined = self.waiting.get(queue, {}).values()
@@ -457,9 +480,12 @@ class QueueBoard:
         members = [a for a in agents if queue in a.queues]
         today = self.today(queue, now)
         return QueueFigures(
-            queue=queue, waiting=len(joined), longest_wait=longest,
+            queue=queue,
+            waiting=len(joined),
+            longest_wait=longest,
             wait_level=level_of(longest or 0.0, self.thresholds.wait),
-            today=today, service_level_level=self.service_level_level(today),
+            today=today,
+            service_level_level=self.service_level_level(today),
             members=len(members),
             available=sum(1 for a in members if a.state is AgentState.FREE),
         )
@@ -473,13 +499,19 @@ class QueueBoard:
             return Level.OK
         return Level.WARN if level >= target - 0.1 else Level.ALERT
 
-    def _totals(self, figures: tuple[QueueFigures, ...],
-                agents: tuple[AgentTile, ...]) -> QueueFigures:
+    def _totals(
+        self, figures: tuple[QueueFigures, ...], agents: tuple[AgentTile, ...]
+    ) -> QueueFigures:
         today = sum((f.today for f in figures), TodayCounts())
-        longest = max((f.longest_wait for f in figures if f.longest_wait is not None),
-                      default=None)
+        longest = max((f.longest_wait for f in figures if f.longest_wait is not None), default=None)
         logged = [a for a in agents if a.state is not AgentState.LOGGED_OUT]
-        return QueueFigures("", sum(f.waiting for f in figures), longest,
-                            level_of(longest or 0.0, self.thresholds.wait), today,
-                            self.service_level_level(today), len(logged),
-                            sum(1 for a in logged if a.state is AgentState.FREE))
+        return QueueFigures(
+            "",
+            sum(f.waiting for f in figures),
+            longest,
+            level_of(longest or 0.0, self.thresholds.wait),
+            today,
+            self.service_level_level(today),
+            len(logged),
+            sum(1 for a in logged if a.state is AgentState.FREE),
+        )

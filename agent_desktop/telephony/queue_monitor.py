@@ -26,8 +26,13 @@ class QueueMonitor(QObject):
     synced = Signal()
     actionFinished = Signal(bool, str)  # ok, Asterisk's message
 
-    def __init__(self, client: GatewayLink, board: QueueBoard, coalesce_ms: int = 150,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        client: GatewayLink,
+        board: QueueBoard,
+        coalesce_ms: int = 150,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.client = client
         self.board = board
@@ -46,8 +51,11 @@ class QueueMonitor(QObject):
             log.warning("QueueStatus refused: %s", response.get("Message"))
             return
         self.board.resync(events)
-        log.info("wallboard resynchronised queues=%d agents=%d", len(self.board.queues),
-                 len(self.board.agents))
+        log.info(
+            "wallboard resynchronised queues=%d agents=%d",
+            len(self.board.queues),
+            len(self.board.agents),
+        )
         self.changed.emit()
         self.synced.emit()
 

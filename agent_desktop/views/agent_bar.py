@@ -19,14 +19,16 @@ class AgentBar(QWidget):
     pauseRequested = Signal(str)
     resumeRequested = Signal()
 
-    def __init__(self, agent_text: str, reasons: tuple[str, ...],
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, agent_text: str, reasons: tuple[str, ...], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("agentBar")
         # A plain QWidget subclass paints a style-sheet background only with this attribute.
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet("QWidget#agentBar{background:#101828;} QWidget#agentBar QLabel"
-                           "{color:#f2f4f7;}")
+        self.setStyleSheet(
+            "QWidget#agentBar{background:#101828;} QWidget#agentBar QLabel{color:#f2f4f7;}"
+        )
         self.agent = QLabel(agent_text, self)
         self.agent.setStyleSheet("font-weight:600;")
         self.pbx = StatusDot("pbxStatus", self)
@@ -59,8 +61,9 @@ class AgentBar(QWidget):
 
     def show_status(self, status: MemberStatus) -> None:
         self.status = status
-        self.queues.setText(self.tr("Leave queues (F9)") if status.logged_in
-                            else self.tr("Join queues (F9)"))
+        self.queues.setText(
+            self.tr("Leave queues (F9)") if status.logged_in else self.tr("Join queues (F9)")
+        )
         self.pause.setText(self.tr("Resume (F8)") if status.paused else self.tr("Pause (F8)"))
         self.reasons.setEnabled(not status.paused)
         self._refresh_state()
@@ -72,8 +75,10 @@ class AgentBar(QWidget):
         elif status.paused:
             since = status.paused_since or time.monotonic()
             minutes, seconds = divmod(int(time.monotonic() - since), 60)
-            text = self.tr("Paused: %1").replace("%1", status.reason) + \
-                f" ({minutes:02d}:{seconds:02d})"
+            text = (
+                self.tr("Paused: %1").replace("%1", status.reason)
+                + f" ({minutes:02d}:{seconds:02d})"
+            )
         else:
             text = self.tr("Available in %n queue(s)", "", len(status.queues))
         if self.pending_pause:

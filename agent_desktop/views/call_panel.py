@@ -124,7 +124,6 @@ class CallPanel(QWidget):
         self.history.addTab(self.requests_view, self.tr("Requests"))
         self.history.addTab(self.calls_view, self.tr("Calls"))
 
-
     # ---------------------------------------------------------------- content
 
     def clear(self) -> None:
@@ -144,23 +143,28 @@ class CallPanel(QWidget):
         # Only a call in progress can be ended from here; ringing calls go back to the queue.
         self.hang_up.setVisible(phase is Phase.TALKING)
         self.phase.setText(f"  {text}  ")
-        self.phase.setStyleSheet(f"{PHASE_STYLE[phase]}border-radius:10px;font-weight:600;"
-                                 "padding:3px;")
+        self.phase.setStyleSheet(
+            f"{PHASE_STYLE[phase]}border-radius:10px;font-weight:600;padding:3px;"
+        )
 
     def show_call(self, call: CallContext) -> None:
         """Everything the PBX told us, at once (the database part follows in ``show_pop``)."""
         self.uniqueid = call.uniqueid
         name = f" — {call.caller_name}" if call.caller_name else ""
-        number = readable_phone(call.caller_number) if call.caller_number else self.tr(
-            "Unknown number")
+        number = (
+            readable_phone(call.caller_number) if call.caller_number else self.tr("Unknown number")
+        )
         self.caller.setText(f"☎ {number}{name}")
         self.queue.setText(self.tr("Queue:") + f" {call.queue}")
         ivr = call.ivr
         self.said.setText(f"“{html.escape(ivr.text)}”" if ivr.text else self.tr("(nothing)"))
         confidence = f" — {ivr.confidence:.0%}" if ivr.confidence is not None else ""
         self.service.setText((ivr.service_code or ivr.intent or "—") + confidence)
-        self.consulted.setText(format_protocol_number(ivr.protocol) if len(ivr.protocol) == 12
-                               else (ivr.protocol or "—"))
+        self.consulted.setText(
+            format_protocol_number(ivr.protocol)
+            if len(ivr.protocol) == 12
+            else (ivr.protocol or "—")
+        )
         self.show_wait(call.wait_seconds)
 
     def show_wait(self, seconds: float | None) -> None:
@@ -180,9 +184,12 @@ class CallPanel(QWidget):
         if pop.consulted is not None:
             c = pop.consulted
             late = self.tr(" — LATE") if c.late else ""
-            self.consulted.setText(f"{format_protocol_number(c.number)} · {c.service_name} · "
-                                   f"{c.status.label_pt} · " + self.tr("expected")
-                                   + f" {local_date(c.expected_at)}{late}")
+            self.consulted.setText(
+                f"{format_protocol_number(c.number)} · {c.service_name} · "
+                f"{c.status.label_pt} · "
+                + self.tr("expected")
+                + f" {local_date(c.expected_at)}{late}"
+            )
         self._fill_candidates(pop.candidates)
         self.show_history(pop.history)
         self.historyDrawn.emit(uniqueid)
@@ -213,8 +220,13 @@ class CallPanel(QWidget):
         cpf = "CPF " + format_cpf(citizen.cpf) if citizen.cpf else self.tr("no CPF")
         phones = ", ".join(readable_phone(p) for p in citizen.phones)
         address = citizen.addresses[0] if citizen.addresses else None
-        where = f"<br>{html.escape(address.street)}, {html.escape(address.house_number)} — " \
-                f"{html.escape(address.neighbourhood)}" if address else ""
-        self.citizen_label.setText(f"<b style='font-size:15px'>{html.escape(citizen.name)}</b>"
-                                   f" · {cpf}<br>{phones}{where}")
+        where = (
+            f"<br>{html.escape(address.street)}, {html.escape(address.house_number)} — "
+            f"{html.escape(address.neighbourhood)}"
+            if address
+            else ""
+        )
+        self.citizen_label.setText(
+            f"<b style='font-size:15px'>{html.escape(citizen.name)}</b> · {cpf}<br>{phones}{where}"
+        )
         self.citizen_button.setText(self.tr("Edit (F2)"))

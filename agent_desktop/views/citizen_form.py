@@ -108,14 +108,23 @@ class CitizenForm(QWidget):
     def value(self) -> CitizenInput:
         phones = [p.strip() for p in self.phones.text().split(",") if p.strip()]
         address = self.address.value()
-        return CitizenInput(name=self.name.text(), cpf=self.cpf.text() or None, phones=phones,
-                            addresses=[address] if not address.is_empty else [],
-                            email=self.email.text())
+        return CitizenInput(
+            name=self.name.text(),
+            cpf=self.cpf.text() or None,
+            phones=phones,
+            addresses=[address] if not address.is_empty else [],
+            email=self.email.text(),
+        )
 
     def to_draft(self) -> dict[str, Any]:
-        return {"citizen_id": self.citizen_id, "name": self.name.text(), "cpf": self.cpf.text(),
-                "phones": self.phones.text(), "email": self.email.text(),
-                "address": self.address.to_draft()}
+        return {
+            "citizen_id": self.citizen_id,
+            "name": self.name.text(),
+            "cpf": self.cpf.text(),
+            "phones": self.phones.text(),
+            "email": self.email.text(),
+            "address": self.address.to_draft(),
+        }
 
     def load_draft(self, data: dict[str, Any]) -> None:
         raw_id = data.get("citizen_id")
@@ -126,8 +135,7 @@ class CitizenForm(QWidget):
         self.email.setText(str(data.get("email", "")))
         address = data.get("address")
         self.address.load_draft(address if isinstance(address, dict) else {})
-        self.title.setText(self.tr("Update citizen") if self.citizen_id else
-                           self.tr("New citizen"))
+        self.title.setText(self.tr("Update citizen") if self.citizen_id else self.tr("New citizen"))
 
     # ---------------------------------------------------------------- saving
 
@@ -136,8 +144,9 @@ class CitizenForm(QWidget):
         self.keeper.save_now()
         self.save_button.setEnabled(False)
         show_message(self.message, self.tr("Saving..."), ok=True)
-        self.services.jobs.run(lambda: self.services.store.save_citizen(citizen_id, data),
-                               self._saved, self._failed)
+        self.services.jobs.run(
+            lambda: self.services.store.save_citizen(citizen_id, data), self._saved, self._failed
+        )
 
     def _saved(self, citizen: CitizenView) -> None:
         self.save_button.setEnabled(True)

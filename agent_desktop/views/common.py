@@ -35,8 +35,9 @@ def error_text(exc: Exception) -> str:
     """A message an agent can act on; domain errors already carry pt-BR text."""
     if isinstance(exc, DatabaseUnavailableError):
         return QCoreApplication.translate(
-            "Errors", "Database unavailable: nothing was lost, the form is kept. Try again "
-            "in a moment.")
+            "Errors",
+            "Database unavailable: nothing was lost, the form is kept. Try again in a moment.",
+        )
     if isinstance(exc, CitizenCenterError):
         return str(exc)
     return QCoreApplication.translate("Errors", "Unexpected error: %1").replace("%1", str(exc))
@@ -47,17 +48,22 @@ def pbx_state_text(state: ConnectionState) -> tuple[DotState, str]:
     translate = QCoreApplication.translate
     texts = {
         ConnectionState.CONNECTED: (DotState.OK, translate("DeskController", "PBX connected")),
-        ConnectionState.CONNECTING: (DotState.WARN, translate("DeskController",
-                                                              "PBX connecting...")),
+        ConnectionState.CONNECTING: (
+            DotState.WARN,
+            translate("DeskController", "PBX connecting..."),
+        ),
         ConnectionState.RETRYING: (DotState.BAD, translate("DeskController", "PBX offline")),
-        ConnectionState.DISCONNECTED: (DotState.IDLE, translate("DeskController",
-                                                                "PBX disconnected")),
+        ConnectionState.DISCONNECTED: (
+            DotState.IDLE,
+            translate("DeskController", "PBX disconnected"),
+        ),
     }
     return texts[state]
 
 
-def set_framed_central(window: QMainWindow, top: Sequence[QWidget], content: QWidget,
-                       margin: int) -> None:
+def set_framed_central(
+    window: QMainWindow, top: Sequence[QWidget], content: QWidget, margin: int
+) -> None:
     """Every role's window: the status bar and banners edge to edge on top, the content below."""
     central = QWidget(window)
     layout = QVBoxLayout(central)

@@ -79,12 +79,15 @@ class InboxView(QWidget):
         self.summary.setObjectName("inboxSummary")
         self.detail = QTextBrowser(self)
         self.detail.setObjectName("inboxDetail")
-        self.history = TableModel[RequestEventView]([
-            Column("When", lambda e: local_date(e.at, with_time=True)),
-            Column("Status", lambda e: e.status.label_pt),
-            Column("By", lambda e: e.actor),
-            Column("Note", lambda e: e.note),
-        ], parent=self)
+        self.history = TableModel[RequestEventView](
+            [
+                Column("When", lambda e: local_date(e.at, with_time=True)),
+                Column("Status", lambda e: e.status.label_pt),
+                Column("By", lambda e: e.actor),
+                Column("Note", lambda e: e.note),
+            ],
+            parent=self,
+        )
         self.history_table = QTableView(self)
         self.history_table.setObjectName("inboxHistory")
         self.history_table.setModel(self.history)
@@ -104,8 +107,9 @@ class InboxView(QWidget):
     def _build_actions(self) -> None:
         self.note = QPlainTextEdit(self)
         self.note.setObjectName("inboxNote")
-        self.note.setPlaceholderText(self.tr("What was done — the citizen will hear or read "
-                                             "this note"))
+        self.note.setPlaceholderText(
+            self.tr("What was done — the citizen will hear or read this note")
+        )
         self.note.setMaximumHeight(70)
         self.acknowledge = QPushButton(self.tr("Acknowledge: in progress (Ctrl+K)"), self)
         self.acknowledge.setObjectName("inboxAcknowledge")
@@ -121,8 +125,11 @@ class InboxView(QWidget):
         self.acknowledge.clicked.connect(self._acknowledge)
         self.resolve.clicked.connect(self._resolve)
         self.forward.clicked.connect(self._forward)
-        for key, button in (("Ctrl+K", self.acknowledge), ("Ctrl+Return", self.resolve),
-                            ("Ctrl+Shift+F", self.forward)):
+        for key, button in (
+            ("Ctrl+K", self.acknowledge),
+            ("Ctrl+Return", self.resolve),
+            ("Ctrl+Shift+F", self.forward),
+        ):
             QShortcut(QKeySequence(key), self, button.click)
 
     def _lay_out(self) -> None:
@@ -179,8 +186,10 @@ class InboxView(QWidget):
         current = self.current()
         self.model.set_rows(items)
         late = sum(1 for i in items if i.late)
-        self.summary.setText(self.tr("%n request(s) to work on", "", len(items))
-                             + (" — " + self.tr("%n late", "", late) if late else ""))
+        self.summary.setText(
+            self.tr("%n request(s) to work on", "", len(items))
+            + (" — " + self.tr("%n late", "", late) if late else "")
+        )
         if current is not None:
             self.select(current.number)
         self._selected()
@@ -206,8 +215,7 @@ class InboxView(QWidget):
             self.history.set_rows([])
             return
         self.detail.setHtml(_detail_html(item))
-        self.jobs.run(lambda: self.store.history(item.number), self.history.set_rows,
-                      self._failed)
+        self.jobs.run(lambda: self.store.history(item.number), self.history.set_rows, self._failed)
 
     # ---------------------------------------------------------------- actions
 
@@ -218,8 +226,9 @@ class InboxView(QWidget):
         number = item.number
 
         def finished(_result: object) -> None:
-            show_message(self.message, done_text.replace(
-                "%1", format_protocol_number(number)), ok=True)
+            show_message(
+                self.message, done_text.replace("%1", format_protocol_number(number)), ok=True
+            )
             self.note.clear()
             self.reason.clear()
             self.reload()
@@ -229,18 +238,19 @@ class InboxView(QWidget):
 
     def _acknowledge(self) -> None:
         note = self.note.toPlainText()
-        self._act(lambda n: self.store.acknowledge(n, note),
-                  self.tr("%1 is in progress."))
+        self._act(lambda n: self.store.acknowledge(n, note), self.tr("%1 is in progress."))
 
     def _resolve(self) -> None:
         note = self.note.toPlainText()
-        self._act(lambda n: self.store.resolve(n, note),
-                  self.tr("%1 resolved; the citizen will be told."))
+        self._act(
+            lambda n: self.store.resolve(n, note), self.tr("%1 resolved; the citizen will be told.")
+        )
 
     def _forward(self) -> None:
         code, reason = self.destination.currentData(), self.reason.text()
-        self._act(lambda n: self.store.forward(n, str(code or ""), reason),
-                  self.tr("%1 forwarded."))
+        self._act(
+            lambda n: self.store.forward(n, str(code or ""), reason), self.tr("%1 forwarded.")
+        )
 
     def _failed(self, exc: Exception) -> None:
         show_message(self.message, error_text(exc))
@@ -248,12 +258,20 @@ class InboxView(QWidget):
 
 def _detail_html(item: InboxItem) -> str:
     where = ", ".join(p for p in (item.street, item.neighbourhood) if p)
-    late = (f"<p style='color:#b42318;font-weight:600'>{html.escape(_late_text(item))}</p>"
-            if item.late else "")
-    reopened = (f"<p style='color:#b54708'>{html.escape(tr('Reopenings'))}: {item.reopen_count}"
-                "</p>" if item.reopen_count else "")
-    return (f"<h3>{format_protocol_number(item.number)} — {html.escape(item.service)}</h3>"
-            f"{late}{reopened}<p><b>{html.escape(tr('Status'))}:</b> "
-            f"{html.escape(item.status.label_pt)} · <b>{html.escape(tr('Deadline'))}:</b> "
-            f"{local_date(item.expected_at)}</p><p><b>{html.escape(tr('Address'))}:</b> "
-            f"{html.escape(where)}</p><p>{html.escape(item.description)}</p>")
+    late = (
+        f"<p style='color:#b42318;font-weight:600'>{html.escape(_late_text(item))}</p>"
+        if item.late
+        else ""
+    )
+    reopened = (
+        f"<p style='color:#b54708'>{html.escape(tr('Reopenings'))}: {item.reopen_count}</p>"
+        if item.reopen_count
+        else ""
+    )
+    return (
+        f"<h3>{format_protocol_number(item.number)} — {html.escape(item.service)}</h3>"
+        f"{late}{reopened}<p><b>{html.escape(tr('Status'))}:</b> "
+        f"{html.escape(item.status.label_pt)} · <b>{html.escape(tr('Deadline'))}:</b> "
+        f"{local_date(item.expected_at)}</p><p><b>{html.escape(tr('Address'))}:</b> "
+        f"{html.escape(where)}</p><p>{html.escape(item.description)}</p>"
+    )

@@ -29,8 +29,13 @@ class LoginDialog(QDialog):
     Thread-safety: GUI thread only.
     """
 
-    def __init__(self, sign_in: SignIn, username: str = "", interface: str = "",
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        sign_in: SignIn,
+        username: str = "",
+        interface: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.sign_in = sign_in
         self.signed_in: tuple[AgentUser, GatewaySession] | None = None
@@ -42,12 +47,14 @@ class LoginDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.interface = QLineEdit(interface, self)
         self.interface.setObjectName("loginInterface")
-        self.interface.setPlaceholderText(self.tr("e.g. PJSIP/agent-2001 (empty: your "
-                                                  "registered phone)"))
+        self.interface.setPlaceholderText(
+            self.tr("e.g. PJSIP/agent-2001 (empty: your registered phone)")
+        )
         self.message = QLabel(self)
         self.message.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
         buttons.accepted.connect(self._try_login)
         buttons.rejected.connect(self.reject)
         form = QFormLayout()
@@ -62,16 +69,18 @@ class LoginDialog(QDialog):
 
     def _try_login(self) -> None:
         try:
-            user, session = self.sign_in(self.username.text().strip(), self.password.text(),
-                                         self.interface.text().strip())
+            user, session = self.sign_in(
+                self.username.text().strip(), self.password.text(), self.interface.text().strip()
+            )
         except Exception as exc:  # shown to the agent; they may retry
             show_message(self.message, error_text(exc))
             self.password.clear()
             return
         # Only agents take calls; supervisors and focal points need no phone.
         if user.role is Role.AGENT and not user.phone_interface:
-            show_message(self.message, self.tr("Type your phone (no phone is registered for "
-                                               "this user)."))
+            show_message(
+                self.message, self.tr("Type your phone (no phone is registered for this user).")
+            )
             return
         self.signed_in = (user, session)
         self.accept()

@@ -56,8 +56,13 @@ def scrollable(widget: QWidget) -> QScrollArea:
 class MainWindow(QMainWindow):
     """GUI thread only. Holds the views; ``DeskController`` gives them behaviour."""
 
-    def __init__(self, services: DeskServices, agent_text: str, pause_reasons: tuple[str, ...],
-                 wrapup_codes: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        services: DeskServices,
+        agent_text: str,
+        pause_reasons: tuple[str, ...],
+        wrapup_codes: tuple[str, ...],
+    ) -> None:
         super().__init__()
         self.setWindowTitle(self.tr("Central 156 — Agent desktop"))
         self.setObjectName("mainWindow")
@@ -94,8 +99,9 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 6)
-        set_framed_central(self, (self.bar, self.pbx_banner, self.db_banner, self.notice),
-                           splitter, margin=8)
+        set_framed_central(
+            self, (self.bar, self.pbx_banner, self.db_banner, self.notice), splitter, margin=8
+        )
         self.setMinimumSize(1024, 640)
         self._shortcuts()
 

@@ -60,8 +60,9 @@ class RequestForm(QWidget):
     def _build(self) -> None:
         self.search = QLineEdit(self)
         self.search.setObjectName("serviceSearch")
-        self.search.setPlaceholderText(self.tr("Type what the citizen needs: buraco, lâmpada, "
-                                               "lixo, vazamento... (F3)"))
+        self.search.setPlaceholderText(
+            self.tr("Type what the citizen needs: buraco, lâmpada, lixo, vazamento... (F3)")
+        )
         self.search.setClearButtonEnabled(True)
         self.search.textEdited.connect(self._query_changed)
         self.search.returnPressed.connect(self._pick_first)
@@ -131,12 +132,15 @@ class RequestForm(QWidget):
 
     def load_catalogue(self) -> None:
         store = self.services.store
-        self.services.jobs.run(lambda: (store.services(), store.focal_points()),
-                               self._catalogue_loaded,
-                               lambda exc: show_message(self.message, error_text(exc)))
+        self.services.jobs.run(
+            lambda: (store.services(), store.focal_points()),
+            self._catalogue_loaded,
+            lambda exc: show_message(self.message, error_text(exc)),
+        )
 
-    def _catalogue_loaded(self, result: tuple[tuple[ServiceOption, ...],
-                                              tuple[FocalPointOption, ...]]) -> None:
+    def _catalogue_loaded(
+        self, result: tuple[tuple[ServiceOption, ...], tuple[FocalPointOption, ...]]
+    ) -> None:
         options, self.focal_points = result
         self.model.set_rows(options)
         self.focal_point.clear()
@@ -168,11 +172,14 @@ class RequestForm(QWidget):
         if option is None:
             self.service_info.setText(self.tr("No service chosen."))
             return
-        needs = self.tr("address required") if option.requires_address else self.tr(
-            "address optional")
+        needs = (
+            self.tr("address required") if option.requires_address else self.tr("address optional")
+        )
         self.service_info.setText(
             f"<b>{option.name}</b> — {option.secretariat_code} ({option.secretariat_name}) · "
-            + self.tr("deadline") + f": {option.deadline_text} · {needs}")
+            + self.tr("deadline")
+            + f": {option.deadline_text} · {needs}"
+        )
         self._touched()
 
     def choose_code(self, code: str) -> bool:
@@ -226,7 +233,8 @@ class RequestForm(QWidget):
             citizen_id=self.citizen.id if self.citizen else None,
             address=self.address.value(),
             description=self.description.toPlainText(),
-            secretariat_code=secretariat, focal_point_id=focal_id,
+            secretariat_code=secretariat,
+            focal_point_id=focal_id,
             forward_reason=self.forward_reason.text(),
         )
 
@@ -242,18 +250,24 @@ class RequestForm(QWidget):
         uniqueid, caller = self.call_uniqueid, self.caller_number
         self.services.jobs.run(
             lambda: self.services.store.open_request(data, uniqueid, caller),
-            self._registered, self._failed)
+            self._registered,
+            self._failed,
+        )
 
     def _registered(self, detail: RequestDetail) -> None:
         self.submit.setEnabled(True)
         self.keeper.discard()
         self.message.clear()
-        destination = detail.secretariat + (f" — {detail.focal_point}" if detail.focal_point
-                                            else "")
+        destination = detail.secretariat + (
+            f" — {detail.focal_point}" if detail.focal_point else ""
+        )
         self.protocol.show_protocol(
             detail.number,
-            self.tr("Forwarded to") + f" {destination}<br>" + self.tr("Expected by")
-            + f" <b>{local_date(detail.expected_at)}</b> · {detail.service_name}")
+            self.tr("Forwarded to")
+            + f" {destination}<br>"
+            + self.tr("Expected by")
+            + f" <b>{local_date(detail.expected_at)}</b> · {detail.service_name}",
+        )
         self._reset_fields()
         self.registered.emit(detail)
 
@@ -281,12 +295,14 @@ class RequestForm(QWidget):
     def to_draft(self) -> dict[str, Any]:
         return {
             "service_code": self.selected.code if self.selected else "",
-            "search": self.search.text(), "address": self.address.to_draft(),
+            "search": self.search.text(),
+            "address": self.address.to_draft(),
             "description": self.description.toPlainText(),
             "other_destination": self.other_destination.isChecked(),
             "focal_point_id": self.focal_point.currentData(),
             "forward_reason": self.forward_reason.text(),
-            "call_uniqueid": self.call_uniqueid, "caller_number": self.caller_number,
+            "call_uniqueid": self.call_uniqueid,
+            "caller_number": self.caller_number,
         }
 
     def load_draft(self, data: dict[str, Any]) -> None:

@@ -89,8 +89,9 @@ class RequestSearchView(QWidget):
         query = self.query.text() if text is None else text
         self.query.setText(query)
         show_message(self.message, self.tr("Searching..."), ok=True)
-        self.services.jobs.run(lambda: self.services.store.find_requests(query),
-                               self._found, self._failed)
+        self.services.jobs.run(
+            lambda: self.services.store.find_requests(query), self._found, self._failed
+        )
 
     def _found(self, matches: tuple[RequestMatch, ...]) -> None:
         self.model.set_rows(matches)
@@ -107,8 +108,9 @@ class RequestSearchView(QWidget):
         match = self.model.row_at(rows[0]) if rows else None
         if match is not None:
             number = match.number
-            self.services.jobs.run(lambda: self.services.store.request(number), self._show,
-                                   self._failed)
+            self.services.jobs.run(
+                lambda: self.services.store.request(number), self._show, self._failed
+            )
 
     def _show(self, detail: RequestDetail) -> None:
         self.current = detail
@@ -118,30 +120,39 @@ class RequestSearchView(QWidget):
     def _update_actions(self) -> None:
         has = self.current is not None
         self.add_note.setEnabled(has)
-        closed = has and self.current is not None and self.current.status in (
-            Status.RESOLVED, Status.CLOSED)
+        closed = (
+            has
+            and self.current is not None
+            and self.current.status in (Status.RESOLVED, Status.CLOSED)
+        )
         self.reopen.setEnabled(bool(closed))
 
     def _add_note(self) -> None:
         if self.current is None:
             return
         number, text = self.current.number, self.note.text()
-        self.services.jobs.run(lambda: self.services.store.add_note(number, text),
-                               self._changed(self.note, self.tr("Note added.")), self._failed)
+        self.services.jobs.run(
+            lambda: self.services.store.add_note(number, text),
+            self._changed(self.note, self.tr("Note added.")),
+            self._failed,
+        )
 
     def _reopen(self) -> None:
         if self.current is None:
             return
         number, reason = self.current.number, self.reason.text()
-        self.services.jobs.run(lambda: self.services.store.reopen(number, reason),
-                               self._changed(self.reason, self.tr("Request reopened.")),
-                               self._failed)
+        self.services.jobs.run(
+            lambda: self.services.store.reopen(number, reason),
+            self._changed(self.reason, self.tr("Request reopened.")),
+            self._failed,
+        )
 
     def _changed(self, field: QLineEdit, text: str) -> Callable[[RequestDetail], None]:
         def done(detail: RequestDetail) -> None:
             field.clear()
             self._show(detail)
             show_message(self.message, text, ok=True)
+
         return done
 
 

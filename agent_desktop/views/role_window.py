@@ -20,8 +20,9 @@ class TopBar(QWidget):
         super().__init__(parent)
         self.setObjectName("agentBar")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet("QWidget#agentBar{background:#101828;} QWidget#agentBar QLabel"
-                           "{color:#f2f4f7;}")
+        self.setStyleSheet(
+            "QWidget#agentBar{background:#101828;} QWidget#agentBar QLabel{color:#f2f4f7;}"
+        )
         self.user = QLabel(user_text, self)
         self.user.setStyleSheet("font-weight:600;")
         self.pbx = StatusDot("pbxStatus", self)
@@ -52,8 +53,9 @@ class RoleWindow(QMainWindow):
         self.notice = Banner("noticeBanner", self)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("roleTabs")
-        set_framed_central(self, (self.bar, self.pbx_banner, self.db_banner, self.notice),
-                           self.tabs, margin=6)
+        set_framed_central(
+            self, (self.bar, self.pbx_banner, self.db_banner, self.notice), self.tabs, margin=6
+        )
         self.setMinimumSize(1024, 640)
 
     def add_tab(self, widget: QWidget, title: str, key: str) -> None:

@@ -52,8 +52,13 @@ class StatisticsView(QWidget):
     reportShown = Signal(object)  # ReportResult
     exported = Signal(str)  # path
 
-    def __init__(self, store: SupervisorStore, jobs: JobRunner, target_percent: float,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: SupervisorStore,
+        jobs: JobRunner,
+        target_percent: float,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("statistics")
         self.store = store
@@ -94,9 +99,11 @@ class StatisticsView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.reports)
         layout.addLayout(right, 1)
-        for key, action in (("Ctrl+E", self.export_csv.click), ("Ctrl+Shift+P",
-                                                                self.export_pdf.click),
-                            ("Ctrl+Return", self.load)):
+        for key, action in (
+            ("Ctrl+E", self.export_csv.click),
+            ("Ctrl+Shift+P", self.export_pdf.click),
+            ("Ctrl+Return", self.load),
+        ):
             QShortcut(QKeySequence(key), self, action)
 
     def _labels(self) -> dict[ReportKind, str]:
@@ -119,11 +126,13 @@ class StatisticsView(QWidget):
     def _build_period(self) -> None:
         self.preset = QComboBox(self)
         self.preset.setObjectName("periodPreset")
-        for preset, label in ((PeriodPreset.TODAY, self.tr("Today")),
-                              (PeriodPreset.LAST_7_DAYS, self.tr("Last 7 days")),
-                              (PeriodPreset.LAST_30_DAYS, self.tr("Last 30 days")),
-                              (PeriodPreset.LAST_12_MONTHS, self.tr("Last 12 months")),
-                              (PeriodPreset.CUSTOM, self.tr("Custom"))):
+        for preset, label in (
+            (PeriodPreset.TODAY, self.tr("Today")),
+            (PeriodPreset.LAST_7_DAYS, self.tr("Last 7 days")),
+            (PeriodPreset.LAST_30_DAYS, self.tr("Last 30 days")),
+            (PeriodPreset.LAST_12_MONTHS, self.tr("Last 12 months")),
+            (PeriodPreset.CUSTOM, self.tr("Custom")),
+        ):
             self.preset.addItem(label, preset)
         self.first = QDateEdit(self)
         self.first.setObjectName("periodFirst")
@@ -143,8 +152,14 @@ class StatisticsView(QWidget):
         self.export_pdf.clicked.connect(self._export_pdf)
         self.preset.currentIndexChanged.connect(self._apply_preset)
         self.period_row = QHBoxLayout()
-        for widget in (QLabel(self.tr("Period:"), self), self.preset, self.first,
-                       QLabel(self.tr("to"), self), self.last, self.refresh):
+        for widget in (
+            QLabel(self.tr("Period:"), self),
+            self.preset,
+            self.first,
+            QLabel(self.tr("to"), self),
+            self.last,
+            self.refresh,
+        ):
             self.period_row.addWidget(widget)
         self.period_row.addStretch(1)
         self.period_row.addWidget(self.export_csv)
@@ -177,8 +192,10 @@ class StatisticsView(QWidget):
 
     def period_dates(self) -> tuple[date, date]:
         first, last = self.first.date(), self.last.date()
-        return (date(first.year(), first.month(), first.day()),
-                date(last.year(), last.month(), last.day()))
+        return (
+            date(first.year(), first.month(), first.day()),
+            date(last.year(), last.month(), last.day()),
+        )
 
     def choose(self, kind: ReportKind) -> None:
         for row in range(self.reports.count()):
@@ -203,16 +220,20 @@ class StatisticsView(QWidget):
             return
         show_message(self.message, self.tr("Computing..."), ok=True)
         period = self.store.period(first, last)
-        self.jobs.run(lambda: self.store.report(kind, period), self._show,
-                      lambda exc: show_message(self.message, error_text(exc)))
+        self.jobs.run(
+            lambda: self.store.report(kind, period),
+            self._show,
+            lambda exc: show_message(self.message, error_text(exc)),
+        )
 
     def _show(self, result: ReportResult) -> None:
         if result.kind is not self.current_kind():
             return  # the supervisor moved on meanwhile
         self.result = result
         table = result.table
-        self.model.columns = [Column(h or self.tr("Key"), _cell(i))
-                              for i, h in enumerate(table.headings())]
+        self.model.columns = [
+            Column(h or self.tr("Key"), _cell(i)) for i, h in enumerate(table.headings())
+        ]
         self.model.set_rows(table.formatted_rows(self.store.tz))
         chart = chart_for(result, self.target_percent)
         self.chart.setVisible(has_chart(result.kind))
@@ -221,15 +242,21 @@ class StatisticsView(QWidget):
             self.chart.setChart(chart)
             old.deleteLater()
         text = self.tr("%1 — %2: %n row(s).", "", len(result.items))
-        show_message(self.message, text.replace("%1", result.kind.value).replace(
-            "%2", result.period.describe(self.store.tz)), ok=True)
+        show_message(
+            self.message,
+            text.replace("%1", result.kind.value).replace(
+                "%2", result.period.describe(self.store.tz)
+            ),
+            ok=True,
+        )
         self.reportShown.emit(result)
 
     # ---------------------------------------------------------------- export
 
     def _ask_path(self, suggestion: str, filter_text: str) -> Path | None:
-        name, _filter = QFileDialog.getSaveFileName(self, self.tr("Export"),
-                                                    str(Path.home() / suggestion), filter_text)
+        name, _filter = QFileDialog.getSaveFileName(
+            self, self.tr("Export"), str(Path.home() / suggestion), filter_text
+        )
         return Path(name) if name else None
 
     def _export_csv(self) -> None:
@@ -239,16 +266,22 @@ class StatisticsView(QWidget):
             return
         path = self._ask_path(f"{result.kind.name.lower()}.csv", "CSV (*.csv)")
         if path is not None:
-            self.jobs.run(lambda: self.store.export_csv(result, path), self._exported,
-                          lambda exc: show_message(self.message, error_text(exc)))
+            self.jobs.run(
+                lambda: self.store.export_csv(result, path),
+                self._exported,
+                lambda exc: show_message(self.message, error_text(exc)),
+            )
 
     def _export_pdf(self) -> None:
         first, last = self.period_dates()
         path = self._ask_path(f"central156-{first:%Y%m%d}-{last:%Y%m%d}.pdf", "PDF (*.pdf)")
         if path is not None:
             period = self.store.period(first, last)
-            self.jobs.run(lambda: self.store.export_pdf(period, path), self._exported,
-                          lambda exc: show_message(self.message, error_text(exc)))
+            self.jobs.run(
+                lambda: self.store.export_pdf(period, path),
+                self._exported,
+                lambda exc: show_message(self.message, error_text(exc)),
+            )
 
     def _exported(self, path: Path) -> None:
         show_message(self.message, self.tr("Saved to %1").replace("%1", str(path)), ok=True)

@@ -29,8 +29,9 @@ class WallboardView(QWidget):
     resumeRequested = Signal(str)  # interface
     logoutRequested = Signal(str, str)  # interface, queue
 
-    def __init__(self, levels: tuple[int, ...], reasons: tuple[str, ...],
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, levels: tuple[int, ...], reasons: tuple[str, ...], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("wallboard")
         self.levels = levels
@@ -84,12 +85,21 @@ class WallboardView(QWidget):
         self.pause.clicked.connect(self._pause)
         self.resume.clicked.connect(self._resume)
         self.logout.clicked.connect(self._logout)
-        for key, button in (("Ctrl+P", self.pause), ("Ctrl+R", self.resume),
-                            ("Ctrl+L", self.logout)):
+        for key, button in (
+            ("Ctrl+P", self.pause),
+            ("Ctrl+R", self.resume),
+            ("Ctrl+L", self.logout),
+        ):
             QShortcut(QKeySequence(key), self, button.click)
         self.action_row = QHBoxLayout()
-        for widget in (self.selected, self.reason, self.pause, self.resume, self.logout_queue,
-                       self.logout):
+        for widget in (
+            self.selected,
+            self.reason,
+            self.pause,
+            self.resume,
+            self.logout_queue,
+            self.logout,
+        ):
             self.action_row.addWidget(widget)
         self.action_row.addWidget(self.message, 1)
 
@@ -118,8 +128,10 @@ class WallboardView(QWidget):
             count = snapshot.count(state)
             if count or state in (AgentState.FREE, AgentState.TALKING, AgentState.PAUSED):
                 colour = STATE_COLOURS[state][0]
-                parts.append(f"<span style='color:{colour};font-size:15px'>■</span> "
-                             f"{state_label(state)} <b>{count}</b>")
+                parts.append(
+                    f"<span style='color:{colour};font-size:15px'>■</span> "
+                    f"{state_label(state)} <b>{count}</b>"
+                )
         return "&nbsp;&nbsp;&nbsp;".join(parts)
 
     def _show_tiles(self) -> None:
@@ -154,7 +166,8 @@ class WallboardView(QWidget):
         self.selected.setText(f"<b>{tile.name}</b>")
         wanted = self.logout_queue.currentText()
         if [self.logout_queue.itemText(i) for i in range(self.logout_queue.count())] != list(
-                tile.queues):
+            tile.queues
+        ):
             self.logout_queue.clear()
             self.logout_queue.addItems(list(tile.queues))
             self.logout_queue.setCurrentText(wanted)
@@ -191,5 +204,8 @@ class WallboardView(QWidget):
         menu.exec(self.tiles.viewport().mapToGlobal(at))
 
     def show_result(self, ok: bool, text: str) -> None:
-        show_message(self.message, self.tr("Done.") if ok else
-                     self.tr("The PBX refused: %1").replace("%1", text), ok)
+        show_message(
+            self.message,
+            self.tr("Done.") if ok else self.tr("The PBX refused: %1").replace("%1", text),
+            ok,
+        )

@@ -54,8 +54,12 @@ class WrapupPanel(QWidget):
         """The call to wrap up, or None: nothing to wrap up (the panel is disabled)."""
         active = pending is not None
         self.header.setText(
-            self.tr("Call ended: choose the wrap-up code. No new call reaches you until you "
-                    "finish.") if active else self.tr("No call to wrap up."))
+            self.tr(
+                "Call ended: choose the wrap-up code. No new call reaches you until you finish."
+            )
+            if active
+            else self.tr("No call to wrap up.")
+        )
         self.codes.setEnabled(active)
         self.finish.setEnabled(active)
         if not active:

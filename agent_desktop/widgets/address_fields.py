@@ -54,9 +54,12 @@ class AddressFields(QWidget):
 
     def value(self) -> AddressInput:
         return AddressInput(
-            street=self.street.text(), house_number=self.house_number.text(),
-            complement=self.complement.text(), neighbourhood=self.neighbourhood.text(),
-            zipcode=self._zipcode_digits(), reference=self.reference.text(),
+            street=self.street.text(),
+            house_number=self.house_number.text(),
+            complement=self.complement.text(),
+            neighbourhood=self.neighbourhood.text(),
+            zipcode=self._zipcode_digits(),
+            reference=self.reference.text(),
         )
 
     def set_value(self, address: AddressInput) -> None:

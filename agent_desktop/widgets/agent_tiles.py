@@ -66,8 +66,9 @@ class AgentTileModel(QAbstractListModel):
         self.endResetModel()
 
     def tile_at(self, index: Index) -> AgentTile | None:
-        return self.tiles[index.row()] if index.isValid() and index.row() < len(self.tiles) \
-            else None
+        return (
+            self.tiles[index.row()] if index.isValid() and index.row() < len(self.tiles) else None
+        )
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
         return 0 if parent.isValid() else len(self.tiles)
@@ -86,14 +87,12 @@ class AgentTileModel(QAbstractListModel):
 
 
 def status_line(tile: AgentTile) -> str:
-    return f"{state_label(tile.state)} · {tile.detail}" if tile.detail else state_label(
-        tile.state)
+    return f"{state_label(tile.state)} · {tile.detail}" if tile.detail else state_label(tile.state)
 
 
 def tooltip(tile: AgentTile) -> str:
     queues = ", ".join(tile.queues) or "—"
-    return f"{tile.name}\n{tile.interface}\n{status_line(tile)} {duration(tile.seconds)}\n" \
-           f"{queues}"
+    return f"{tile.name}\n{tile.interface}\n{status_line(tile)} {duration(tile.seconds)}\n{queues}"
 
 
 class AgentTileDelegate(QStyledItemDelegate):
@@ -116,10 +115,17 @@ class AgentTileDelegate(QStyledItemDelegate):
 
     @staticmethod
     def _background(painter: QPainter, box: QRect, tile: AgentTile, selected: bool) -> None:
-        border = level_colour(tile.level) if tile.level in (Level.WARN, Level.ALERT) \
+        border = (
+            level_colour(tile.level)
+            if tile.level in (Level.WARN, Level.ALERT)
             else QColor("#d0d5dd")
-        painter.setPen(QPen(QColor("#155eef") if selected else border,
-                            3 if selected or tile.level is Level.ALERT else 1))
+        )
+        painter.setPen(
+            QPen(
+                QColor("#155eef") if selected else border,
+                3 if selected or tile.level is Level.ALERT else 1,
+            )
+        )
         painter.setBrush(state_tint(tile.state))
         painter.drawRoundedRect(box, 6, 6)
         painter.setPen(Qt.PenStyle.NoPen)
@@ -137,28 +143,40 @@ class AgentTileDelegate(QStyledItemDelegate):
         line = inner.height() // 3
         painter.setFont(bold)
         painter.setPen(QColor("#101828"))
-        name = painter.fontMetrics().elidedText(tile.name, Qt.TextElideMode.ElideRight,
-                                                inner.width())
-        painter.drawText(QRect(inner.left(), inner.top(), inner.width(), line),
-                         Qt.AlignmentFlag.AlignVCenter, name)
+        name = painter.fontMetrics().elidedText(
+            tile.name, Qt.TextElideMode.ElideRight, inner.width()
+        )
+        painter.drawText(
+            QRect(inner.left(), inner.top(), inner.width(), line),
+            Qt.AlignmentFlag.AlignVCenter,
+            name,
+        )
         painter.setFont(small)
         painter.setPen(state_colour(tile.state).darker(130))
-        status = painter.fontMetrics().elidedText(status_line(tile), Qt.TextElideMode.ElideRight,
-                                                  inner.width())
-        painter.drawText(QRect(inner.left(), inner.top() + line, inner.width(), line),
-                         Qt.AlignmentFlag.AlignVCenter, status)
+        status = painter.fontMetrics().elidedText(
+            status_line(tile), Qt.TextElideMode.ElideRight, inner.width()
+        )
+        painter.drawText(
+            QRect(inner.left(), inner.top() + line, inner.width(), line),
+            Qt.AlignmentFlag.AlignVCenter,
+            status,
+        )
         if tile.seconds is not None:
             painter.setFont(bold)
             painter.setPen(level_colour(tile.level))
-            painter.drawText(QRect(inner.left(), inner.top() + 2 * line, inner.width(), line),
-                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                             duration(tile.seconds))
+            painter.drawText(
+                QRect(inner.left(), inner.top() + 2 * line, inner.width(), line),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+                duration(tile.seconds),
+            )
         if tile.calls_taken:
             painter.setFont(small)
             painter.setPen(QColor("#667085"))
-            painter.drawText(QRect(inner.left(), inner.top() + 2 * line, inner.width(), line),
-                             Qt.AlignmentFlag.AlignVCenter,
-                             calls_text(tile.calls_taken))
+            painter.drawText(
+                QRect(inner.left(), inner.top() + 2 * line, inner.width(), line),
+                Qt.AlignmentFlag.AlignVCenter,
+                calls_text(tile.calls_taken),
+            )
 
 
 class AgentTileView(QListView):

@@ -49,8 +49,10 @@ class Banner(QFrame):
         action_text: str = "",
         action: Callable[[], None] | None = None,
     ) -> None:
-        self.setStyleSheet(f"QFrame#{self.objectName()}{{{STYLES[level]}}} QLabel{{font-weight:600;"
-                           f"{STYLES[level]}}}")
+        self.setStyleSheet(
+            f"QFrame#{self.objectName()}{{{STYLES[level]}}} QLabel{{font-weight:600;"
+            f"{STYLES[level]}}}"
+        )
         self.label.setText(text)
         self._action = action
         self.button.setText(action_text)

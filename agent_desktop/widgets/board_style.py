@@ -17,10 +17,18 @@ STATE_COLOURS: dict[AgentState, tuple[str, str]] = {
     AgentState.UNAVAILABLE: ("#667085", "#f2f4f7"),
     AgentState.LOGGED_OUT: ("#98a2b3", "#f9fafb"),
 }
-LEVEL_COLOURS = {Level.OK: "#067647", Level.WARN: "#b54708", Level.ALERT: "#b42318",
-                 Level.NEUTRAL: "#475467"}
-LEVEL_BACKGROUNDS = {Level.OK: "#ecfdf3", Level.WARN: "#fffaeb", Level.ALERT: "#fef3f2",
-                     Level.NEUTRAL: "#f9fafb"}
+LEVEL_COLOURS = {
+    Level.OK: "#067647",
+    Level.WARN: "#b54708",
+    Level.ALERT: "#b42318",
+    Level.NEUTRAL: "#475467",
+}
+LEVEL_BACKGROUNDS = {
+    Level.OK: "#ecfdf3",
+    Level.WARN: "#fffaeb",
+    Level.ALERT: "#fef3f2",
+    Level.NEUTRAL: "#f9fafb",
+}
 
 
 def state_colour(state: AgentState) -> QColor:

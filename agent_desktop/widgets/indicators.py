@@ -15,8 +15,13 @@ class DotState(enum.StrEnum):
     BUSY = "busy"
 
 
-COLOURS = {DotState.OK: "#12b76a", DotState.WARN: "#f79009", DotState.BAD: "#d92d20",
-           DotState.IDLE: "#98a2b3", DotState.BUSY: "#2e90fa"}
+COLOURS = {
+    DotState.OK: "#12b76a",
+    DotState.WARN: "#f79009",
+    DotState.BAD: "#d92d20",
+    DotState.IDLE: "#98a2b3",
+    DotState.BUSY: "#2e90fa",
+}
 
 
 class StatusDot(QWidget):

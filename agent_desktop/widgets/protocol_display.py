@@ -29,8 +29,9 @@ class ProtocolDisplay(QFrame):
         self.caption = QLabel(self)
         self.number = QLabel(self)
         self.number.setObjectName("protocolNumber")
-        self.number.setStyleSheet("font-size:30px;font-weight:700;color:#054f31;"
-                                  "font-family:'DejaVu Sans Mono',monospace;")
+        self.number.setStyleSheet(
+            "font-size:30px;font-weight:700;color:#054f31;font-family:'DejaVu Sans Mono',monospace;"
+        )
         self.spoken = QLabel(self)
         self.spoken.setStyleSheet("font-size:15px;color:#054f31;")
         self.details = QLabel(self)
@@ -47,8 +48,11 @@ class ProtocolDisplay(QFrame):
 
     def show_protocol(self, number: str, details: str) -> None:
         self.current = number
-        self.caption.setText(QCoreApplication.translate(
-            "ProtocolDisplay", "Protocol number — read it out to the citizen:"))
+        self.caption.setText(
+            QCoreApplication.translate(
+                "ProtocolDisplay", "Protocol number — read it out to the citizen:"
+            )
+        )
         self.number.setText(format_protocol_number(number))
         self.spoken.setText(spoken_groups(number))
         self.details.setText(details)

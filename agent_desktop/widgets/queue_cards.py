@@ -35,11 +35,14 @@ class QueueCard(QFrame):
         self.waiting_caption = QLabel(tr("waiting"), self)
         self.waiting_caption.setStyleSheet("font-size:10px;color:#475467;")
         service_level = tr("SL")
-        rows = (("longest", tr("Longest wait")), ("average", tr("ASA")),
-                *((f"service{i}", f"{service_level} {seconds} s")
-                  for i, seconds in enumerate(levels)),
-                ("answered", tr("Answered")), ("abandoned", tr("Abandoned")),
-                ("agents", tr("Free agents")))
+        rows = (
+            ("longest", tr("Longest wait")),
+            ("average", tr("ASA")),
+            *((f"service{i}", f"{service_level} {seconds} s") for i, seconds in enumerate(levels)),
+            ("answered", tr("Answered")),
+            ("abandoned", tr("Abandoned")),
+            ("agents", tr("Free agents")),
+        )
         self.values: dict[str, QLabel] = {}
         grid = QGridLayout(self)
         grid.setContentsMargins(8, 5, 8, 5)
@@ -47,8 +50,14 @@ class QueueCard(QFrame):
         grid.setVerticalSpacing(0)
         grid.addWidget(self.title, 0, 0, 1, 3)
         grid.addWidget(self.waiting, 1, 0, len(rows) - 2, 1)
-        grid.addWidget(self.waiting_caption, len(rows) - 1, 0, 2, 1,
-                       Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(
+            self.waiting_caption,
+            len(rows) - 1,
+            0,
+            2,
+            1,
+            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+        )
         for row, (name, caption) in enumerate(rows, start=1):
             label = QLabel(caption, self)
             label.setStyleSheet(CAPTION)
@@ -67,7 +76,8 @@ class QueueCard(QFrame):
     def _paint(self, level: Level) -> None:
         self.setStyleSheet(
             f"QFrame#queueCard{{background:{LEVEL_BACKGROUNDS[level]};border:1px solid #d0d5dd;"
-            f"border-top:4px solid {LEVEL_COLOURS[level]};border-radius:6px;}}")
+            f"border-top:4px solid {LEVEL_COLOURS[level]};border-radius:6px;}}"
+        )
 
     def show_figures(self, figures: QueueFigures) -> None:
         today = figures.today
@@ -75,14 +85,16 @@ class QueueCard(QFrame):
         self._paint(worst)
         colour = LEVEL_COLOURS[figures.wait_level if figures.waiting else Level.NEUTRAL]
         self.waiting.setText(str(figures.waiting))
-        self.waiting.setStyleSheet(f"font-size:36px;font-weight:700;color:{colour};"
-                                   "min-width:44px;")
+        self.waiting.setStyleSheet(f"font-size:36px;font-weight:700;color:{colour};min-width:44px;")
         _value(self.longest, duration(figures.longest_wait), figures.wait_level)
         _value(self.average, duration(today.average_wait))
         for i in range(len(self.levels)):
             # The colour judges the city's target (the first); the others are for comparison.
-            _value(self.values[f"service{i}"], percent(today.service_level(i)),
-                   figures.service_level_level if i == 0 else Level.NEUTRAL)
+            _value(
+                self.values[f"service{i}"],
+                percent(today.service_level(i)),
+                figures.service_level_level if i == 0 else Level.NEUTRAL,
+            )
         _value(self.answered, str(today.answered))
         short = today.short_abandoned
         _value(self.abandoned, f"{today.abandoned - short} (+{short})")

@@ -77,8 +77,9 @@ def _categories(chart: QChart, keys: Sequence[str]) -> QBarCategoryAxis:
     return axis
 
 
-def _value_axis(chart: QChart, top: float, title: str, side: Qt.AlignmentFlag,
-                label_format: str = "%d") -> QValueAxis:
+def _value_axis(
+    chart: QChart, top: float, title: str, side: Qt.AlignmentFlag, label_format: str = "%d"
+) -> QValueAxis:
     axis = QValueAxis()
     axis.setRange(0, max(top, 1))
     axis.setLabelFormat(label_format)
@@ -88,16 +89,18 @@ def _value_axis(chart: QChart, top: float, title: str, side: Qt.AlignmentFlag,
     return axis
 
 
-def _stacked(chart: QChart, keys: Sequence[str], sets: Sequence[QBarSet], title: str,
-             percent: bool = False) -> QBarCategoryAxis:
+def _stacked(
+    chart: QChart, keys: Sequence[str], sets: Sequence[QBarSet], title: str, percent: bool = False
+) -> QBarCategoryAxis:
     series = QPercentBarSeries() if percent else QStackedBarSeries()
     for bars in sets:
         series.append(bars)
     chart.addSeries(series)
     axis = _categories(chart, keys)
     totals = [sum(s.at(i) for s in sets) for i in range(len(keys))]
-    values = _value_axis(chart, 100 if percent else max(totals, default=1), title,
-                         Qt.AlignmentFlag.AlignLeft)
+    values = _value_axis(
+        chart, 100 if percent else max(totals, default=1), title, Qt.AlignmentFlag.AlignLeft
+    )
     _attach(chart, series, axis, values)
     return axis
 
@@ -106,11 +109,16 @@ def _calls(result: ReportResult) -> QChart:
     rows: list[CallStats] = list(result.items)
     keys = [r.key for r in rows]
     chart = _chart(tr("Calls and service level"))
-    axis = _stacked(chart, keys, [
-        _bar_set(tr("Answered"), [r.answered for r in rows], PALETTE[0]),
-        _bar_set(tr("Abandoned"), [r.abandoned for r in rows], PALETTE[1]),
-        _bar_set(tr("Short abandons"), [r.short_abandoned for r in rows], "#fec84b"),
-    ], tr("calls"))
+    axis = _stacked(
+        chart,
+        keys,
+        [
+            _bar_set(tr("Answered"), [r.answered for r in rows], PALETTE[0]),
+            _bar_set(tr("Abandoned"), [r.abandoned for r in rows], PALETTE[1]),
+            _bar_set(tr("Short abandons"), [r.short_abandoned for r in rows], "#fec84b"),
+        ],
+        tr("calls"),
+    )
     level_axis = _value_axis(chart, 100, tr("service level %"), Qt.AlignmentFlag.AlignRight)
     level_axis.setRange(0, 100)
     level = QLineSeries()
@@ -145,10 +153,18 @@ def calls_target(result: ReportResult, target_percent: float) -> QChart:
 def _channels(result: ReportResult) -> QChart:
     rows: list[ChannelMix] = list(result.items)
     chart = _chart(tr("Requests by channel, month by month"))
-    names = (("phone", tr("Telephone")), ("app", tr("App")), ("whatsapp", "WhatsApp"),
-             ("web", "Web"), ("email", tr("E-mail")), ("in_person", tr("In person")))
-    sets = [_bar_set(label, [getattr(r, field) for r in rows], PALETTE[i])
-            for i, (field, label) in enumerate(names)]
+    names = (
+        ("phone", tr("Telephone")),
+        ("app", tr("App")),
+        ("whatsapp", "WhatsApp"),
+        ("web", "Web"),
+        ("email", tr("E-mail")),
+        ("in_person", tr("In person")),
+    )
+    sets = [
+        _bar_set(label, [getattr(r, field) for r in rows], PALETTE[i])
+        for i, (field, label) in enumerate(names)
+    ]
     _stacked(chart, [r.month for r in rows], sets, tr("requests"))
     return chart
 
@@ -156,33 +172,50 @@ def _channels(result: ReportResult) -> QChart:
 def _satisfaction(result: ReportResult) -> QChart:
     rows: list[SatisfactionStats] = list(result.items)
     chart = _chart(tr("Satisfaction: distribution of scores 1 to 5"))
-    sets = [_bar_set(tr("Score %1").replace("%1", str(n)),
-                     [getattr(r, f"score_{n}") for r in rows], SCORE_COLOURS[n - 1])
-            for n in range(1, 6)]
+    sets = [
+        _bar_set(
+            tr("Score %1").replace("%1", str(n)),
+            [getattr(r, f"score_{n}") for r in rows],
+            SCORE_COLOURS[n - 1],
+        )
+        for n in range(1, 6)
+    ]
     _stacked(chart, [r.key for r in rows], sets, "%", percent=True)
     return chart
 
 
 def _late(result: ReportResult) -> QChart:
     rows: list[LateRequests] = list(result.items)
-    keys = [r.secretariat if r.service == "—" else f"{r.secretariat} · {r.service}"[:28]
-            for r in rows]
+    keys = [
+        r.secretariat if r.service == "—" else f"{r.secretariat} · {r.service}"[:28] for r in rows
+    ]
     chart = _chart(tr("Pending requests: late and on time"))
-    _stacked(chart, keys, [
-        _bar_set(tr("Late"), [r.late for r in rows], "#d92d20"),
-        _bar_set(tr("On time"), [r.pending - r.late for r in rows], "#12b76a"),
-    ], tr("requests"))
+    _stacked(
+        chart,
+        keys,
+        [
+            _bar_set(tr("Late"), [r.late for r in rows], "#d92d20"),
+            _bar_set(tr("On time"), [r.pending - r.late for r in rows], "#12b76a"),
+        ],
+        tr("requests"),
+    )
     return chart
 
 
 def _reopened(result: ReportResult) -> QChart:
     rows: list[ReopenStats] = list(result.items)
     chart = _chart(tr("Resolved and reopened requests per secretariat"))
-    _stacked(chart, [r.secretariat for r in rows], [
-        _bar_set(tr("Reopened"), [r.reopened for r in rows], "#d92d20"),
-        _bar_set(tr("Resolved, not reopened"), [r.resolved - r.reopened for r in rows],
-                 "#12b76a"),
-    ], tr("requests"))
+    _stacked(
+        chart,
+        [r.secretariat for r in rows],
+        [
+            _bar_set(tr("Reopened"), [r.reopened for r in rows], "#d92d20"),
+            _bar_set(
+                tr("Resolved, not reopened"), [r.resolved - r.reopened for r in rows], "#12b76a"
+            ),
+        ],
+        tr("requests"),
+    )
     return chart
 
 
@@ -198,8 +231,14 @@ _BUILDERS: dict[ReportKind, Callable[[ReportResult], QChart]] = {
     ReportKind.LATE_BY_SECRETARIAT: _late,
     ReportKind.REOPENED: _reopened,
 }
-CALL_KINDS = frozenset({ReportKind.CALLS_BY_QUEUE, ReportKind.CALLS_BY_HOUR,
-                        ReportKind.CALLS_BY_DAY, ReportKind.CALLS_BY_MONTH})
+CALL_KINDS = frozenset(
+    {
+        ReportKind.CALLS_BY_QUEUE,
+        ReportKind.CALLS_BY_HOUR,
+        ReportKind.CALLS_BY_DAY,
+        ReportKind.CALLS_BY_MONTH,
+    }
+)
 
 
 def chart_for(result: ReportResult, target_percent: float = 80.0) -> QChart | None:
@@ -212,4 +251,3 @@ def chart_for(result: ReportResult, target_percent: float = 80.0) -> QChart | No
 
 def has_chart(kind: ReportKind) -> bool:
     return kind in _BUILDERS
-

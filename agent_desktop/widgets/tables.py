@@ -6,8 +6,9 @@ from PySide6.QtCore import QAbstractItemModel
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 
-def row_table(model: QAbstractItemModel, name: str, parent: QWidget,
-              stretch_column: int | None = None) -> QTableView:
+def row_table(
+    model: QAbstractItemModel, name: str, parent: QWidget, stretch_column: int | None = None
+) -> QTableView:
     """A table of ``model`` where one whole row is selected at a time; columns fit their
     contents and ``stretch_column`` (default: the last) takes the remaining width."""
     view = QTableView(parent)

@@ -43,9 +43,15 @@ def record_request_read(
     record_access(session, actor, "read", citizen_id, f"{purpose} {number}")
 
 
-def record_list_read(session: Session, actor: Actor, purpose: str, numbers: Sequence[str],
-                     scope: str = "") -> None:
+def record_list_read(
+    session: Session, actor: Actor, purpose: str, numbers: Sequence[str], scope: str = ""
+) -> None:
     """``actor`` was shown a list of requests: one row for the whole list, naming them."""
     where = f" {scope}" if scope else ""
-    record_access(session, actor, "read", None,
-                  f"{purpose}{where}: {len(numbers)} request(s) {' '.join(numbers)}".rstrip())
+    record_access(
+        session,
+        actor,
+        "read",
+        None,
+        f"{purpose}{where}: {len(numbers)} request(s) {' '.join(numbers)}".rstrip(),
+    )

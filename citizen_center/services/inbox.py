@@ -76,7 +76,11 @@ def secretariat_of(session: Session, user_id: int) -> int:
 
 
 def inbox(
-    session: Session, user_id: int, *, now: datetime | None = None, limit: int = 500,
+    session: Session,
+    user_id: int,
+    *,
+    now: datetime | None = None,
+    limit: int = 500,
     actor: Actor | None = None,
 ) -> list[InboxItem]:
     """The requests the user's secretariat has to work on, nearest deadline first.
@@ -97,8 +101,9 @@ def inbox(
     )
     items = [_item(request, moment) for request in requests]
     reader = actor or actor_of(session, user_id)
-    record_list_read(session, reader, INBOX_LIST, [i.number for i in items],
-                     f"secretariat={secretariat_id}")
+    record_list_read(
+        session, reader, INBOX_LIST, [i.number for i in items], f"secretariat={secretariat_id}"
+    )
     return items
 
 
@@ -111,11 +116,18 @@ def actor_of(session: Session, user_id: int) -> Actor:
 def _item(request: ServiceRequest, now: datetime) -> InboxItem:
     overdue = (now - request.expected_at).total_seconds()
     return InboxItem(
-        request_id=request.id, number=request.number, service=request.service_type.name,
-        status=request.status, created_at=request.created_at, expected_at=request.expected_at,
-        late=overdue > 0, days_late=int(overdue // DAY_SECONDS) if overdue > 0 else 0,
-        reopen_count=request.reopen_count, neighbourhood=request.neighbourhood,
-        street=request.street, description=request.description,
+        request_id=request.id,
+        number=request.number,
+        service=request.service_type.name,
+        status=request.status,
+        created_at=request.created_at,
+        expected_at=request.expected_at,
+        late=overdue > 0,
+        days_late=int(overdue // DAY_SECONDS) if overdue > 0 else 0,
+        reopen_count=request.reopen_count,
+        neighbourhood=request.neighbourhood,
+        street=request.street,
+        description=request.description,
     )
 
 
@@ -131,8 +143,14 @@ def acknowledge(
 ) -> ServiceRequest:
     """The secretariat took the request up: in progress."""
     request, actor = _own_request(session, user_id, number)
-    return change_status(session, request, Status.IN_PROGRESS, actor,
-                         note.strip() or "Recebido pela secretaria.", now)
+    return change_status(
+        session,
+        request,
+        Status.IN_PROGRESS,
+        actor,
+        note.strip() or "Recebido pela secretaria.",
+        now,
+    )
 
 
 def resolve(
@@ -146,15 +164,20 @@ def resolve(
 
 
 def forward_elsewhere(
-    session: Session, user_id: int, number: str, secretariat_code: str, reason: str,
+    session: Session,
+    user_id: int,
+    number: str,
+    secretariat_code: str,
+    reason: str,
     now: datetime | None = None,
 ) -> ServiceRequest:
     """Not ours: hand it to another secretariat's focal point, saying why."""
     if not reason.strip():
         raise ValidationError("Informe o motivo do encaminhamento.")
     request, actor = _own_request(session, user_id, number)
-    return forward_request(session, request, actor, secretariat_code=secretariat_code,
-                           reason=reason, now=now)
+    return forward_request(
+        session, request, actor, secretariat_code=secretariat_code, reason=reason, now=now
+    )
 
 
 def resolution_note(request: ServiceRequest) -> str:
@@ -164,17 +187,23 @@ def resolution_note(request: ServiceRequest) -> str:
 
 
 def confirm_resolution(
-    session: Session, number: str, actor: Actor = CITIZEN,
+    session: Session,
+    number: str,
+    actor: Actor = CITIZEN,
     now: datetime | None = None,
 ) -> ServiceRequest:
     """The citizen confirms the request was solved: closed."""
     request = get_request(session, number)
-    return change_status(session, request, Status.CLOSED, actor,
-                         "Solução confirmada pelo cidadão.", now)
+    return change_status(
+        session, request, Status.CLOSED, actor, "Solução confirmada pelo cidadão.", now
+    )
 
 
 def dispute_resolution(
-    session: Session, number: str, reason: str, actor: Actor = CITIZEN,
+    session: Session,
+    number: str,
+    reason: str,
+    actor: Actor = CITIZEN,
     now: datetime | None = None,
 ) -> ServiceRequest:
     """The citizen says it was not solved: reopened, back in the same secretariat's inbox."""
@@ -183,7 +212,11 @@ def dispute_resolution(
 
 
 def close_expired_resolutions(
-    session: Session, days: int, *, now: datetime | None = None, batch: int = 1000,
+    session: Session,
+    days: int,
+    *,
+    now: datetime | None = None,
+    batch: int = 1000,
 ) -> int:
     """Close the requests resolved more than ``days`` ago that the citizen did not dispute.
 

@@ -54,25 +54,63 @@ MALFORMED_WARNINGS = 20
 LINK_WINDOW = timedelta(days=2)
 NO_CALL = frozenset({"", "NONE", "REALTIME"})
 
-CALLER_EVENTS = frozenset({
-    "ENTERQUEUE", "CONNECT", "COMPLETEAGENT", "COMPLETECALLER", "ABANDON", "EXITWITHTIMEOUT",
-    "EXITEMPTY", "EXITWITHKEY", "RINGNOANSWER", "RINGCANCELED", "TRANSFER", "BLINDTRANSFER",
-    "ATTENDEDTRANSFER", "AGENTDUMP", "DID", "SYSCOMPAT",
-})
-AGENT_EVENTS = frozenset({
-    "ADDMEMBER", "REMOVEMEMBER", "PAUSE", "UNPAUSE", "PAUSEALL", "UNPAUSEALL", "AGENTLOGIN",
-    "AGENTLOGOFF", "AGENTCALLBACKLOGIN", "AGENTCALLBACKLOGOFF",
-})
+CALLER_EVENTS = frozenset(
+    {
+        "ENTERQUEUE",
+        "CONNECT",
+        "COMPLETEAGENT",
+        "COMPLETECALLER",
+        "ABANDON",
+        "EXITWITHTIMEOUT",
+        "EXITEMPTY",
+        "EXITWITHKEY",
+        "RINGNOANSWER",
+        "RINGCANCELED",
+        "TRANSFER",
+        "BLINDTRANSFER",
+        "ATTENDEDTRANSFER",
+        "AGENTDUMP",
+        "DID",
+        "SYSCOMPAT",
+    }
+)
+AGENT_EVENTS = frozenset(
+    {
+        "ADDMEMBER",
+        "REMOVEMEMBER",
+        "PAUSE",
+        "UNPAUSE",
+        "PAUSEALL",
+        "UNPAUSEALL",
+        "AGENTLOGIN",
+        "AGENTLOGOFF",
+        "AGENTCALLBACKLOGIN",
+        "AGENTCALLBACKLOGOFF",
+    }
+)
 SYSTEM_EVENTS = frozenset({"QUEUESTART", "CONFIGRELOAD"})
 KNOWN_EVENTS = CALLER_EVENTS | AGENT_EVENTS | SYSTEM_EVENTS
-PAUSE_EVENTS = frozenset({
-    "PAUSE", "UNPAUSE", "PAUSEALL", "UNPAUSEALL", "REMOVEMEMBER", "AGENTLOGOFF",
-    "AGENTCALLBACKLOGOFF",
-})
+PAUSE_EVENTS = frozenset(
+    {
+        "PAUSE",
+        "UNPAUSE",
+        "PAUSEALL",
+        "UNPAUSEALL",
+        "REMOVEMEMBER",
+        "AGENTLOGOFF",
+        "AGENTCALLBACKLOGOFF",
+    }
+)
 # Events that end an answered stay; their data ends with holdtime|calltime|origposition.
-COMPLETED = frozenset({
-    "COMPLETEAGENT", "COMPLETECALLER", "TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER",
-})
+COMPLETED = frozenset(
+    {
+        "COMPLETEAGENT",
+        "COMPLETECALLER",
+        "TRANSFER",
+        "BLINDTRANSFER",
+        "ATTENDEDTRANSFER",
+    }
+)
 # Events that end an unanswered stay -> (outcome, index of the waiting time in the data).
 UNANSWERED: dict[str, tuple[QueueOutcome, int]] = {
     "ABANDON": (QueueOutcome.ABANDONED, 2),
@@ -193,9 +231,7 @@ def _complete_lines(handle: BinaryIO, offset: int) -> Iterator[tuple[bytes, int]
         yield raw.rstrip(b"\r\n"), position
 
 
-def _batches(
-    lines: Iterable[tuple[bytes, int]], size: int
-) -> Iterator[tuple[list[bytes], int]]:
+def _batches(lines: Iterable[tuple[bytes, int]], size: int) -> Iterator[tuple[list[bytes], int]]:
     batch: list[bytes] = []
     end = 0
     for raw, end in lines:
@@ -224,8 +260,14 @@ def import_queue_log(
             offset, result.restarted = _start_offset(bookmark, state)
         if result.restarted:
             log.warning("queue_log_rotated path=%s action=read_from_start", key)
-        with tqdm(total=state.size, initial=offset, unit="B", unit_scale=True, desc="queue_log",
-                  disable=not progress) as bar:
+        with tqdm(
+            total=state.size,
+            initial=offset,
+            unit="B",
+            unit_scale=True,
+            desc="queue_log",
+            disable=not progress,
+        ) as bar:
             for batch, end in _batches(_complete_lines(handle, offset), batch_lines):
                 with database.transaction() as session:
                     _import_batch(session, batch, result)
@@ -237,8 +279,14 @@ def import_queue_log(
     log.info(
         "queue_log_import path=%s lines=%d new=%d duplicates=%d malformed=%d unknown=%d "
         "calls=%d agents=%d",
-        key, result.lines, result.new_events, result.duplicates, result.malformed,
-        sum(result.unknown.values()), result.calls_rebuilt, result.agents_rebuilt,
+        key,
+        result.lines,
+        result.new_events,
+        result.duplicates,
+        result.malformed,
+        sum(result.unknown.values()),
+        result.calls_rebuilt,
+        result.agents_rebuilt,
     )
     return result
 
@@ -248,9 +296,7 @@ def _bookmark(session: Session, key: str) -> QueueLogFile:
     return bookmark or QueueLogFile(path=key, inode=0, offset=0, head_hash="", lines=0)
 
 
-def _save_bookmark(
-    session: Session, key: str, state: FileState, offset: int, lines: int
-) -> None:
+def _save_bookmark(session: Session, key: str, state: FileState, offset: int, lines: int) -> None:
     bookmark = session.scalar(
         select(QueueLogFile).where(QueueLogFile.path == key).with_for_update()
     )
@@ -292,13 +338,17 @@ def _parse_batch(batch: Sequence[bytes], result: ImportResult) -> list[QueueLogL
         except MalformedLineError as exc:
             result.malformed += 1
             if result.malformed <= MALFORMED_WARNINGS:
-                log.warning("queue_log_malformed path=%s line=%d error=%s",
-                            result.path, result.lines, exc)
+                log.warning(
+                    "queue_log_malformed path=%s line=%d error=%s", result.path, result.lines, exc
+                )
             continue
         if line.event not in KNOWN_EVENTS:
             if not result.unknown[line.event]:
-                log.warning("queue_log_unknown_event path=%s event=%s (kept, not interpreted)",
-                            result.path, line.event)
+                log.warning(
+                    "queue_log_unknown_event path=%s event=%s (kept, not interpreted)",
+                    result.path,
+                    line.event,
+                )
             result.unknown[line.event] += 1
         parsed.append(line)
     return parsed
@@ -308,17 +358,24 @@ def _store_new_events(
     session: Session, lines: Sequence[QueueLogLine], result: ImportResult
 ) -> list[QueueLogLine]:
     unique = {line.line_hash: line for line in lines}
-    seen = set(session.scalars(
-        select(QueueEvent.line_hash).where(QueueEvent.line_hash.in_(list(unique)))
-    ))
+    seen = set(
+        session.scalars(select(QueueEvent.line_hash).where(QueueEvent.line_hash.in_(list(unique))))
+    )
     new = [line for digest, line in unique.items() if digest not in seen]
     result.duplicates += len(lines) - len(new)
     if new:
         dialect = session.get_bind().dialect.name
         upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         rows = [
-            {"line_hash": e.line_hash, "at": e.at, "callid": e.callid, "queue": e.queue,
-             "agent": e.agent, "event": e.event, "data": "|".join(e.data)}
+            {
+                "line_hash": e.line_hash,
+                "at": e.at,
+                "callid": e.callid,
+                "queue": e.queue,
+                "agent": e.agent,
+                "event": e.event,
+                "data": "|".join(e.data),
+            }
             for e in new
         ]
         # A concurrent importer may have stored some meanwhile: theirs stand.
@@ -364,10 +421,17 @@ class Stay:
 
     def row(self, users: dict[str, int], calls: dict[str, int]) -> dict[str, Any]:
         return {
-            "callid": self.callid, "queue": self.queue, "entered_at": self.entered_at,
-            "ended_at": self.ended_at, "outcome": self.outcome, "exit_event": self.exit_event,
-            "wait_seconds": self.wait_seconds, "talk_seconds": self.talk_seconds,
-            "agent": self.agent, "agent_id": users.get(self.agent), "position": self.position,
+            "callid": self.callid,
+            "queue": self.queue,
+            "entered_at": self.entered_at,
+            "ended_at": self.ended_at,
+            "outcome": self.outcome,
+            "exit_event": self.exit_event,
+            "wait_seconds": self.wait_seconds,
+            "talk_seconds": self.talk_seconds,
+            "agent": self.agent,
+            "agent_id": users.get(self.agent),
+            "position": self.position,
             "call_id": calls.get(self.callid),
         }
 
@@ -378,8 +442,14 @@ def derive_stays(events: Iterable[QueueLogLine]) -> list[Stay]:
     for event in events:
         if event.event == "ENTERQUEUE":
             position = event.number(2)
-            stays.append(Stay(event.callid, event.queue, event.at,
-                              position=int(position) if position is not None else None))
+            stays.append(
+                Stay(
+                    event.callid,
+                    event.queue,
+                    event.at,
+                    position=int(position) if position is not None else None,
+                )
+            )
             continue
         if event.event == "CONNECT":
             stay = _open_stay(stays, event, waited=event.number(0) or 0.0)
@@ -420,8 +490,15 @@ def _stored_lines(session: Session, condition: Any) -> Iterator[QueueLogLine]:
         select(QueueEvent).where(condition).order_by(QueueEvent.at, QueueEvent.id)
     ).scalars()
     for e in rows:
-        yield QueueLogLine(e.at, e.callid, e.queue, e.agent, e.event,
-                           tuple(e.data.split("|")) if e.data else (), e.line_hash)
+        yield QueueLogLine(
+            e.at,
+            e.callid,
+            e.queue,
+            e.agent,
+            e.event,
+            tuple(e.data.split("|")) if e.data else (),
+            e.line_hash,
+        )
 
 
 def rebuild_queue_calls(session: Session, callids: set[str], users: dict[str, int]) -> int:
@@ -432,8 +509,9 @@ def rebuild_queue_calls(session: Session, callids: set[str], users: dict[str, in
     by_call: dict[str, list[QueueLogLine]] = {}
     for line in _stored_lines(session, QueueEvent.callid.in_(wanted)):
         by_call.setdefault(line.callid, []).append(line)
-    calls = dict(session.execute(
-        select(Call.uniqueid, Call.id).where(Call.uniqueid.in_(wanted))).all())
+    calls = dict(
+        session.execute(select(Call.uniqueid, Call.id).where(Call.uniqueid.in_(wanted))).all()
+    )
     rows = [stay.row(users, calls) for lines in by_call.values() for stay in derive_stays(lines)]
     session.execute(delete(QueueCall).where(QueueCall.callid.in_(wanted)))
     if rows:
@@ -449,8 +527,7 @@ def link_calls(session: Session, since: datetime) -> int:
     matching = select(Call.id).where(Call.uniqueid == QueueCall.callid).scalar_subquery()
     result = session.execute(
         update(QueueCall)
-        .where(QueueCall.call_id.is_(None), QueueCall.entered_at >= since,
-               matching.is_not(None))
+        .where(QueueCall.call_id.is_(None), QueueCall.entered_at >= since, matching.is_not(None))
         .values(call_id=matching)
         .execution_options(synchronize_session=False)
     )
@@ -510,8 +587,13 @@ def rebuild_agent_pauses(session: Session, agents: set[str], users: dict[str, in
     for line in _stored_lines(session, condition):
         by_agent.setdefault(line.agent, []).append(line)
     rows = [
-        {"agent": agent, "agent_id": users.get(agent), "reason": reason[:80],
-         "started_at": start, "ended_at": end}
+        {
+            "agent": agent,
+            "agent_id": users.get(agent),
+            "reason": reason[:80],
+            "started_at": start,
+            "ended_at": end,
+        }
         for agent, lines in by_agent.items()
         for start, end, reason in derive_pauses(lines)
     ]

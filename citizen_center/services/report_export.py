@@ -30,22 +30,49 @@ from citizen_center.services.reports import (
 
 # Column headings as supervisors read them (pt-BR); CSV keeps the field names for machines.
 HEADINGS = {
-    "key": "", "offered": "Ofertadas", "answered": "Atendidas", "abandoned": "Abandonadas",
-    "short_abandoned": "Aband. curtos", "other_exits": "Outras saídas",
-    "answered_within": "Atend. no prazo", "service_level": "NS", "meets_target": "Meta",
-    "abandon_rate": "Tx. abandono", "asa_seconds": "TME (s)", "aht_seconds": "TMA (s)",
-    "responses": "Respostas", "average": "Média", "satisfied_share": "Satisfeitos",
-    "month": "Mês", "total": "Total", "phone": "Telefone", "app": "Aplicativo",
-    "whatsapp": "WhatsApp", "web": "Web", "email": "E-mail", "in_person": "Presencial",
-    "secretariat": "Secretaria", "service": "Serviço", "pending": "Pendentes",
-    "late": "Atrasadas", "late_share": "% atraso", "oldest_due": "Prazo mais antigo",
-    "requests": "Solicitações", "resolved": "Resolvidas", "reopened": "Reabertas",
-    "reopenings": "Reaberturas", "reopen_rate": "Tx. reabertura", "agent": "Atendente",
-    "reason": "Motivo", "pauses": "Pausas", "seconds": "Segundos",
+    "key": "",
+    "offered": "Ofertadas",
+    "answered": "Atendidas",
+    "abandoned": "Abandonadas",
+    "short_abandoned": "Aband. curtos",
+    "other_exits": "Outras saídas",
+    "answered_within": "Atend. no prazo",
+    "service_level": "NS",
+    "meets_target": "Meta",
+    "abandon_rate": "Tx. abandono",
+    "asa_seconds": "TME (s)",
+    "aht_seconds": "TMA (s)",
+    "responses": "Respostas",
+    "average": "Média",
+    "satisfied_share": "Satisfeitos",
+    "month": "Mês",
+    "total": "Total",
+    "phone": "Telefone",
+    "app": "Aplicativo",
+    "whatsapp": "WhatsApp",
+    "web": "Web",
+    "email": "E-mail",
+    "in_person": "Presencial",
+    "secretariat": "Secretaria",
+    "service": "Serviço",
+    "pending": "Pendentes",
+    "late": "Atrasadas",
+    "late_share": "% atraso",
+    "oldest_due": "Prazo mais antigo",
+    "requests": "Solicitações",
+    "resolved": "Resolvidas",
+    "reopened": "Reabertas",
+    "reopenings": "Reaberturas",
+    "reopen_rate": "Tx. reabertura",
+    "agent": "Atendente",
+    "reason": "Motivo",
+    "pauses": "Pausas",
+    "seconds": "Segundos",
     **{f"score_{n}": f"Nota {n}" for n in range(1, 6)},
 }
-SHARE_FIELDS = frozenset({"service_level", "abandon_rate", "satisfied_share", "late_share",
-                          "reopen_rate"})
+SHARE_FIELDS = frozenset(
+    {"service_level", "abandon_rate", "satisfied_share", "late_share", "reopen_rate"}
+)
 
 
 @dataclass(frozen=True)
@@ -65,13 +92,12 @@ class ReportTable:
         return cls(title, columns, rows, key_heading)
 
     def headings(self) -> list[str]:
-        return [
-            self.key_heading if c == "key" else HEADINGS.get(c, c) for c in self.columns
-        ]
+        return [self.key_heading if c == "key" else HEADINGS.get(c, c) for c in self.columns]
 
     def formatted_rows(self, tz: str = "America/Sao_Paulo") -> list[list[str]]:
-        return [[_format(c, v, tz) for c, v in zip(self.columns, row, strict=True)]
-                for row in self.rows]
+        return [
+            [_format(c, v, tz) for c, v in zip(self.columns, row, strict=True)] for row in self.rows
+        ]
 
 
 def _format(column: str, value: Any, tz: str) -> str:
@@ -114,10 +140,12 @@ def format_text(table: ReportTable, tz: str = "America/Sao_Paulo") -> str:
     widths = [max(len(row[i]) for row in cells) for i in range(len(table.columns))]
     lines = [table.title]
     for n, row in enumerate(cells):
-        lines.append("  ".join(
-            cell.ljust(w) if i == 0 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        ))
+        lines.append(
+            "  ".join(
+                cell.ljust(w) if i == 0 else cell.rjust(w)
+                for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
@@ -133,24 +161,38 @@ def summary_tables(
     calls = reports.call_stats
     sat = reports.satisfaction
     return [
-        ReportTable.of("Chamadas por fila", calls(session, period, CallDimension.QUEUE, options),
-                       "Fila"),
-        ReportTable.of("Chamadas por mês", calls(session, period, CallDimension.MONTH, options),
-                       "Mês"),
-        ReportTable.of("Chamadas por hora do dia",
-                       calls(session, period, CallDimension.HOUR, options), "Hora"),
-        ReportTable.of("Chamadas por atendente",
-                       calls(session, period, CallDimension.AGENT, options), "Atendente"),
-        ReportTable.of("Satisfação por mês",
-                       sat(session, period, SatisfactionDimension.MONTH, options), "Mês"),
-        ReportTable.of("Satisfação por serviço",
-                       sat(session, period, SatisfactionDimension.SERVICE, options), "Serviço"),
-        ReportTable.of("Canais das solicitações por mês",
-                       reports.channel_mix(session, period, options)),
-        ReportTable.of("Solicitações em atraso por secretaria",
-                       reports.late_requests(session, now, by_service=False)),
-        ReportTable.of("Reaberturas por secretaria",
-                       reports.reopened_by_secretariat(session, period)),
+        ReportTable.of(
+            "Chamadas por fila", calls(session, period, CallDimension.QUEUE, options), "Fila"
+        ),
+        ReportTable.of(
+            "Chamadas por mês", calls(session, period, CallDimension.MONTH, options), "Mês"
+        ),
+        ReportTable.of(
+            "Chamadas por hora do dia", calls(session, period, CallDimension.HOUR, options), "Hora"
+        ),
+        ReportTable.of(
+            "Chamadas por atendente",
+            calls(session, period, CallDimension.AGENT, options),
+            "Atendente",
+        ),
+        ReportTable.of(
+            "Satisfação por mês", sat(session, period, SatisfactionDimension.MONTH, options), "Mês"
+        ),
+        ReportTable.of(
+            "Satisfação por serviço",
+            sat(session, period, SatisfactionDimension.SERVICE, options),
+            "Serviço",
+        ),
+        ReportTable.of(
+            "Canais das solicitações por mês", reports.channel_mix(session, period, options)
+        ),
+        ReportTable.of(
+            "Solicitações em atraso por secretaria",
+            reports.late_requests(session, now, by_service=False),
+        ),
+        ReportTable.of(
+            "Reaberturas por secretaria", reports.reopened_by_secretariat(session, period)
+        ),
     ]
 
 
@@ -167,7 +209,11 @@ class _SummaryPdf(FPDF):
 
 
 def write_pdf_summary(
-    path: Path, tables: Sequence[ReportTable], *, title: str, subtitle: str = "",
+    path: Path,
+    tables: Sequence[ReportTable],
+    *,
+    title: str,
+    subtitle: str = "",
     tz: str = "America/Sao_Paulo",
 ) -> Path:
     """A printable A4 summary: a title, then each table (long tables continue on new pages)."""

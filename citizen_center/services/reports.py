@@ -161,7 +161,9 @@ class CallStats:
 
 
 _CALL_GRAINS = {
-    CallDimension.HOUR: Grain.HOUR, CallDimension.DAY: Grain.DAY, CallDimension.MONTH: Grain.MONTH,
+    CallDimension.HOUR: Grain.HOUR,
+    CallDimension.DAY: Grain.DAY,
+    CallDimension.MONTH: Grain.MONTH,
 }
 
 
@@ -188,21 +190,17 @@ def call_stats(
     outcome, wait = QueueCall.outcome, QueueCall.wait_seconds
     answered = outcome == QueueOutcome.ANSWERED
     short = and_(outcome == QueueOutcome.ABANDONED, wait < options.short_abandon_seconds)
-    statement = (
-        select(
-            key,
-            _count_if(outcome != QueueOutcome.WAITING),
-            _count_if(answered),
-            _count_if(and_(outcome == QueueOutcome.ABANDONED,
-                           wait >= options.short_abandon_seconds)),
-            _count_if(short),
-            _count_if(outcome.in_((QueueOutcome.TIMEOUT, QueueOutcome.EMPTY, QueueOutcome.KEY))),
-            _count_if(and_(answered, wait <= options.service_level_seconds)),
-            func.avg(case((answered, wait))),
-            func.avg(case((answered, QueueCall.talk_seconds))),
-        )
-        .where(QueueCall.entered_at >= period.start, QueueCall.entered_at < period.end)
-    )
+    statement = select(
+        key,
+        _count_if(outcome != QueueOutcome.WAITING),
+        _count_if(answered),
+        _count_if(and_(outcome == QueueOutcome.ABANDONED, wait >= options.short_abandon_seconds)),
+        _count_if(short),
+        _count_if(outcome.in_((QueueOutcome.TIMEOUT, QueueOutcome.EMPTY, QueueOutcome.KEY))),
+        _count_if(and_(answered, wait <= options.service_level_seconds)),
+        func.avg(case((answered, wait))),
+        func.avg(case((answered, QueueCall.talk_seconds))),
+    ).where(QueueCall.entered_at >= period.start, QueueCall.entered_at < period.end)
     if by is not CallDimension.TOTAL:  # PostgreSQL refuses GROUP BY a constant
         statement = statement.group_by(key).order_by(key)
     if queue is not None:
@@ -210,9 +208,7 @@ def call_stats(
     if by is CallDimension.AGENT:
         statement = statement.where(answered, QueueCall.agent != "")
     grain = _CALL_GRAINS.get(by)
-    return [
-        _call_row(row, grain, options) for row in _rows(session, statement)
-    ]
+    return [_call_row(row, grain, options) for row in _rows(session, statement)]
 
 
 def _call_row(row: Sequence[Any], grain: Grain | None, options: ReportOptions) -> CallStats:
@@ -221,13 +217,17 @@ def _call_row(row: Sequence[Any], grain: Grain | None, options: ReportOptions) -
     level = _ratio(int(within), base)
     return CallStats(
         key=bucket_label(key, grain, options.timezone) if grain else str(key or NO_KEY),
-        offered=int(offered), answered=int(answered), abandoned=int(abandoned),
-        short_abandoned=int(short), other_exits=int(other), answered_within=int(within),
+        offered=int(offered),
+        answered=int(answered),
+        abandoned=int(abandoned),
+        short_abandoned=int(short),
+        other_exits=int(other),
+        answered_within=int(within),
         service_level=level,
-        meets_target=None if level is None
-        else level * 100 >= options.service_level_target_percent,
+        meets_target=None if level is None else level * 100 >= options.service_level_target_percent,
         abandon_rate=_ratio(int(abandoned), base),
-        asa_seconds=_round(asa), aht_seconds=_round(aht),
+        asa_seconds=_round(asa),
+        aht_seconds=_round(aht),
     )
 
 
@@ -242,9 +242,7 @@ class PauseStats:
     seconds: float
 
 
-def pause_stats(
-    session: Session, period: Period, now: datetime | None = None
-) -> list[PauseStats]:
+def pause_stats(session: Session, period: Period, now: datetime | None = None) -> list[PauseStats]:
     """Time in pause per agent and reason, for pauses that began in the period (an open pause
     counts until ``now``)."""
     until = (now or utcnow()).astimezone(UTC)
@@ -320,13 +318,21 @@ def satisfaction(
     rows = []
     for key_value, responses, average, *scores in _rows(session, statement):
         counts = [int(s) for s in scores]
-        rows.append(SatisfactionStats(
-            key=bucket_label(key_value, grain, options.timezone) if grain
-            else str(key_value or NO_KEY),
-            responses=int(responses), average=_round(average, 2), score_1=counts[0],
-            score_2=counts[1], score_3=counts[2], score_4=counts[3], score_5=counts[4],
-            satisfied_share=_ratio(counts[3] + counts[4], int(responses)),
-        ))
+        rows.append(
+            SatisfactionStats(
+                key=bucket_label(key_value, grain, options.timezone)
+                if grain
+                else str(key_value or NO_KEY),
+                responses=int(responses),
+                average=_round(average, 2),
+                score_1=counts[0],
+                score_2=counts[1],
+                score_3=counts[2],
+                score_4=counts[3],
+                score_5=counts[4],
+                satisfied_share=_ratio(counts[3] + counts[4], int(responses)),
+            )
+        )
     return rows
 
 
@@ -365,8 +371,11 @@ def channel_mix(
         label = bucket_label(bucket, Grain.MONTH, options.timezone)
         months.setdefault(label, {})[Channel(channel).value] = int(count)
     return [
-        ChannelMix(month=label, total=sum(counts.values()),
-                   **{c.value: counts.get(c.value, 0) for c in Channel})
+        ChannelMix(
+            month=label,
+            total=sum(counts.values()),
+            **{c.value: counts.get(c.value, 0) for c in Channel},
+        )
         for label, counts in sorted(months.items())
     ]
 
@@ -392,7 +401,9 @@ def late_requests(
         groups.append(ServiceType.name)
     statement = (
         select(
-            *groups, func.count(), _count_if(is_late),
+            *groups,
+            func.count(),
+            _count_if(is_late),
             func.min(case((is_late, ServiceRequest.expected_at))),
         )
         .join(Secretariat, Secretariat.id == ServiceRequest.secretariat_id)
@@ -406,8 +417,9 @@ def late_requests(
     if not by_service:
         rows = [(code, NO_KEY, *rest) for code, *rest in rows]
     return [
-        LateRequests(code, name, int(pending), int(late), _ratio(int(late), int(pending)),
-                     _aware(oldest))
+        LateRequests(
+            code, name, int(pending), int(late), _ratio(int(late), int(pending)), _aware(oldest)
+        )
         for code, name, pending, late, oldest in rows
     ]
 
@@ -437,7 +449,10 @@ def reopened_by_secretariat(session: Session, period: Period) -> list[ReopenStat
     ever_resolved = ServiceRequest.status.in_((Status.RESOLVED, Status.CLOSED)) | reopened
     statement = (
         select(
-            Secretariat.code, func.count(), _count_if(ever_resolved), _count_if(reopened),
+            Secretariat.code,
+            func.count(),
+            _count_if(ever_resolved),
+            _count_if(reopened),
             func.coalesce(func.sum(ServiceRequest.reopen_count), 0),
         )
         .join(Secretariat, Secretariat.id == ServiceRequest.secretariat_id)
@@ -446,7 +461,13 @@ def reopened_by_secretariat(session: Session, period: Period) -> list[ReopenStat
         .order_by(Secretariat.code)
     )
     return [
-        ReopenStats(code, int(total), int(resolved), int(again), int(times),
-                    _ratio(int(again), int(resolved)))
+        ReopenStats(
+            code,
+            int(total),
+            int(resolved),
+            int(again),
+            int(times),
+            _ratio(int(again), int(resolved)),
+        )
         for code, total, resolved, again, times in _rows(session, statement)
     ]

@@ -117,8 +117,9 @@ class MainMenu:
         if self.citizen_id is not None:
             self.call.set_variable(ChannelVar.CITIZEN_ID, self.citizen_id)
         # Recorded before playing: a caller who hangs up during the welcome still has a path.
-        self.call.step("welcome", detail={"citizen_id": self.citizen_id,
-                                          "open_requests": open_count})
+        self.call.step(
+            "welcome", detail={"citizen_id": self.citizen_id, "open_requests": open_count}
+        )
         keys = self.call.play(["welcome"])
         if not keys and open_count:
             keys = self.call.play([*open_requests_keys(open_count), "open_requests/offer"])
@@ -207,8 +208,9 @@ class MainMenu:
         self.call.play(["open_requests/same_service"])
         outcome = read_back_status(self.call, same.number)
         key = self.call.ask_keys(["open_requests/new_or_end"])
-        self.call.step("open-request-offer", keys=key,
-                       detail={"protocol": same.number, "readback": outcome})
+        self.call.step(
+            "open-request-offer", keys=key, detail={"protocol": same.number, "readback": outcome}
+        )
         if key != KEY_END_CALL:
             return False  # another problem, or no answer: an agent hears the caller out
         self.protocol = same.number

@@ -61,15 +61,19 @@ def load_heard(path: Path | None = None) -> dict[str, tuple[str, str]]:
     if not source.exists():
         return {}
     with source.open(encoding="utf-8", newline="") as fh:
-        return {row["text"]: (row["label"], row["heard"])
-                for row in csv.DictReader(fh, delimiter="\t")}
+        return {
+            row["text"]: (row["label"], row["heard"]) for row in csv.DictReader(fh, delimiter="\t")
+        }
 
 
 def heard_phrasings(phrasings: Sequence[Phrasing], path: Path | None = None) -> list[Phrasing]:
     """The heard versions of ``phrasings`` that exist, as extra training phrasings."""
     heard = load_heard(path)
-    return [Phrasing(p.label, heard[p.text][1], f"heard:{p.source}") for p in phrasings
-            if p.text in heard and heard[p.text][0] == p.label and heard[p.text][1].strip()]
+    return [
+        Phrasing(p.label, heard[p.text][1], f"heard:{p.source}")
+        for p in phrasings
+        if p.text in heard and heard[p.text][0] == p.label and heard[p.text][1].strip()
+    ]
 
 
 def prepare(text: str) -> str:
@@ -77,15 +81,16 @@ def prepare(text: str) -> str:
     return " ".join(stem(word) for word in normalise(text).split())
 
 
-def training_examples(phrasings: Sequence[Phrasing], catalogue: Catalogue
-                      ) -> list[tuple[str, str]]:
+def training_examples(phrasings: Sequence[Phrasing], catalogue: Catalogue) -> list[tuple[str, str]]:
     """(label, text) pairs: the corpus plus the catalogue's names, keywords and queue groups."""
     known = {s.code for s in catalogue.service_types} | {m.value for m in MenuLabel}
     unknown = sorted({p.label for p in phrasings} - known)
     if unknown:
         where = next(p.source for p in phrasings if p.label == unknown[0])
-        raise ValueError(f"{where}: label {unknown[0]!r} is not a service code of the catalogue "
-                         f"nor one of {', '.join(m.value for m in MenuLabel)}")
+        raise ValueError(
+            f"{where}: label {unknown[0]!r} is not a service code of the catalogue "
+            f"nor one of {', '.join(m.value for m in MenuLabel)}"
+        )
     examples = [(p.label, p.text) for p in phrasings]
     for service in catalogue.service_types:
         examples.extend((service.code, text) for text in (service.name, *service.keywords))
@@ -99,8 +104,9 @@ def training_examples(phrasings: Sequence[Phrasing], catalogue: Catalogue
 def catalogue_fingerprint(catalogue: Catalogue) -> str:
     """Changes with what the model learns from the catalogue, not with the order it is listed
     in (the database lists services by code, the shipped file by group)."""
-    parts = sorted(f"{s.code}:{s.queue}:{s.name}:{'|'.join(s.keywords)}"
-                   for s in catalogue.service_types)
+    parts = sorted(
+        f"{s.code}:{s.queue}:{s.name}:{'|'.join(s.keywords)}" for s in catalogue.service_types
+    )
     parts += sorted(f"{q.code}:{q.name}:{'|'.join(q.groups)}" for q in catalogue.queues)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
@@ -113,8 +119,9 @@ class IntentClassifier:
     catalogue: str
 
     @classmethod
-    def train(cls, phrasings: Sequence[Phrasing], catalogue: Catalogue,
-              heard: Sequence[Phrasing] = ()) -> IntentClassifier:
+    def train(
+        cls, phrasings: Sequence[Phrasing], catalogue: Catalogue, heard: Sequence[Phrasing] = ()
+    ) -> IntentClassifier:
         """Train on the corpus, the catalogue and ``heard``: the corpus as the recogniser
         transcribes it (derived data, not part of the fingerprint)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -125,14 +132,23 @@ class IntentClassifier:
         examples += [(p.label, p.text) for p in heard]
         features = make_union(
             TfidfVectorizer(preprocessor=prepare, ngram_range=(1, 2), sublinear_tf=True),
-            TfidfVectorizer(preprocessor=prepare, analyzer="char_wb", ngram_range=(2, 5),
-                            sublinear_tf=True, min_df=_CHAR_MIN_DF),
+            TfidfVectorizer(
+                preprocessor=prepare,
+                analyzer="char_wb",
+                ngram_range=(2, 5),
+                sublinear_tf=True,
+                min_df=_CHAR_MIN_DF,
+            ),
         )
         model = LogisticRegression(C=_C, max_iter=5000, class_weight="balanced")
         pipeline = make_pipeline(features, model)
         pipeline.fit([text for _, text in examples], [label for label, _ in examples])
-        return cls(pipeline, tuple(str(c) for c in pipeline.classes_),
-                   corpus_fingerprint(list(phrasings)), catalogue_fingerprint(catalogue))
+        return cls(
+            pipeline,
+            tuple(str(c) for c in pipeline.classes_),
+            corpus_fingerprint(list(phrasings)),
+            catalogue_fingerprint(catalogue),
+        )
 
     def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """One row per text, one column per label (``labels``), each row summing to 1."""
@@ -154,8 +170,9 @@ class IntentClassifier:
         return frozenset(term for term in words if " " not in term)
 
     def is_current(self, phrasings: Sequence[Phrasing], catalogue: Catalogue) -> bool:
-        return (self.corpus == corpus_fingerprint(list(phrasings))
-                and self.catalogue == catalogue_fingerprint(catalogue))
+        return self.corpus == corpus_fingerprint(
+            list(phrasings)
+        ) and self.catalogue == catalogue_fingerprint(catalogue)
 
     def save(self, path: Path) -> None:
         import joblib
@@ -165,9 +182,17 @@ class IntentClassifier:
         model = self.pipeline.steps[-1][1]
         # float32 weights and xz: a quarter of the file, the same decisions (differences ~1e-7).
         model.coef_ = model.coef_.astype(np.float32)
-        joblib.dump({"pipeline": self.pipeline, "labels": self.labels, "corpus": self.corpus,
-                     "catalogue": self.catalogue, "sklearn": sklearn.__version__},
-                    path, compress=("xz", 6))
+        joblib.dump(
+            {
+                "pipeline": self.pipeline,
+                "labels": self.labels,
+                "corpus": self.corpus,
+                "catalogue": self.catalogue,
+                "sklearn": sklearn.__version__,
+            },
+            path,
+            compress=("xz", 6),
+        )
 
     @classmethod
     def load(cls, path: Path | None = None) -> IntentClassifier:
@@ -180,7 +205,10 @@ class IntentClassifier:
         # the code itself, so unpickling it is safe.
         stored = joblib.load(path or default_model_path())
         if stored["sklearn"] != sklearn.__version__:
-            raise ValueError(f"the intent model was trained with scikit-learn {stored['sklearn']},"
-                             f" this is {sklearn.__version__}")
-        return cls(stored["pipeline"], tuple(stored["labels"]), stored["corpus"],
-                   stored["catalogue"])
+            raise ValueError(
+                f"the intent model was trained with scikit-learn {stored['sklearn']},"
+                f" this is {sklearn.__version__}"
+            )
+        return cls(
+            stored["pipeline"], tuple(stored["labels"]), stored["corpus"], stored["catalogue"]
+        )

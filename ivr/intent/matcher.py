@@ -26,11 +26,49 @@ from ivr.intent.actions import (
 from ivr.intent.normalise import digits_only, normalise, stem, stemmed_tokens, words_to_digits
 
 # Words that carry no meaning for matching ("buraco na rua" ~ "buraco rua").
-_STOPWORDS = frozenset({
-    "a", "o", "as", "os", "de", "da", "do", "das", "dos", "e", "em", "na", "no", "nas", "nos",
-    "um", "uma", "uns", "umas", "com", "para", "pra", "por", "pelo", "pela", "que", "meu",
-    "minha", "meus", "minhas", "aqui", "ali", "esta", "esse", "essa", "isto", "la", "ao", "aos",
-})
+_STOPWORDS = frozenset(
+    {
+        "a",
+        "o",
+        "as",
+        "os",
+        "de",
+        "da",
+        "do",
+        "das",
+        "dos",
+        "e",
+        "em",
+        "na",
+        "no",
+        "nas",
+        "nos",
+        "um",
+        "uma",
+        "uns",
+        "umas",
+        "com",
+        "para",
+        "pra",
+        "por",
+        "pelo",
+        "pela",
+        "que",
+        "meu",
+        "minha",
+        "meus",
+        "minhas",
+        "aqui",
+        "ali",
+        "esta",
+        "esse",
+        "essa",
+        "isto",
+        "la",
+        "ao",
+        "aos",
+    }
+)
 # Recognisers misspell long words ("sinaleria"); a close enough word still counts, a bit less.
 _FUZZY_MIN_LENGTH = 5
 _FUZZY_MIN_RATIO = 0.84
@@ -157,8 +195,14 @@ class IntentMatcher:
     def _catalogue_phrases(catalogue: Catalogue) -> Iterable[_Phrase]:
         for service in catalogue.service_types:
             for keyword in service.keywords:
-                yield _Phrase(keyword, _content_tokens(keyword), IntentKind.SERVICE,
-                              service.code, service.queue, priority=2)
+                yield _Phrase(
+                    keyword,
+                    _content_tokens(keyword),
+                    IntentKind.SERVICE,
+                    service.code,
+                    service.queue,
+                    priority=2,
+                )
         for queue in catalogue.queues:
             for name in (queue.name, *queue.groups):
                 yield _Phrase(name, _content_tokens(name), IntentKind.SERVICE, None, queue.code, 1)
@@ -176,12 +220,26 @@ class IntentMatcher:
         allowed = context.allowed_kinds()
         texts = [p.text for p in self._phrases if p.kind in allowed]
         if IntentKind.DIGITS in allowed:
-            texts.extend(["zero", "um", "dois", "três", "quatro", "cinco", "seis", "sete", "oito",
-                          "nove", "meia"])
+            texts.extend(
+                [
+                    "zero",
+                    "um",
+                    "dois",
+                    "três",
+                    "quatro",
+                    "cinco",
+                    "seis",
+                    "sete",
+                    "oito",
+                    "nove",
+                    "meia",
+                ]
+            )
         return list(dict.fromkeys(texts))
 
-    def vocabulary(self, context: MenuContext = MenuContext.MAIN,
-                   prompts: PromptPolicy = PromptPolicy.NONE) -> str:
+    def vocabulary(
+        self, context: MenuContext = MenuContext.MAIN, prompts: PromptPolicy = PromptPolicy.NONE
+    ) -> str:
         """Words callers use to answer in ``context``, as a recogniser prompt ("" for none).
 
         The open question's prompt is built from the catalogue, so it follows its changes. Off
@@ -243,8 +301,13 @@ class IntentMatcher:
         words = words_to_digits(text).split()
         if len(words) == 2 and words[0] in {"opcao", "tecla", "numero"} and words[1].isdigit():
             intent = self.match_key(words[1], context)
-            return Intent(intent.kind, 0.9, text, intent.service_code, intent.queue_code,
-                          intent.digits) if intent.kind is not IntentKind.UNKNOWN else None
+            return (
+                Intent(
+                    intent.kind, 0.9, text, intent.service_code, intent.queue_code, intent.digits
+                )
+                if intent.kind is not IntentKind.UNKNOWN
+                else None
+            )
         return None
 
     def _digits_intent(self, text: str, context: MenuContext) -> Intent | None:
@@ -268,20 +331,31 @@ class IntentMatcher:
         heard = [stem(t) for t in normalise(text).split()]
         heard_content = [t for t in heard if t not in _STOPWORDS] or heard
         scores = sorted(
-            (s for p in self._phrases if p.kind in allowed
-             if (s := _score(p, heard_content)) is not None),
+            (
+                s
+                for p in self._phrases
+                if p.kind in allowed
+                if (s := _score(p, heard_content)) is not None
+            ),
             reverse=True,
         )
         if not scores:
             return Intent(IntentKind.UNKNOWN, 0.0, text)
         # Speaking to a person wins whatever else was said ("não, quero um atendente").
-        agent = next((s for s in scores if s.phrase.kind is IntentKind.AGENT and s.coverage == 1),
-                     None)
+        agent = next(
+            (s for s in scores if s.phrase.kind is IntentKind.AGENT and s.coverage == 1), None
+        )
         best = agent or scores[0]
         confidence = self._confidence(best, scores)
         phrase = best.phrase
-        return Intent(phrase.kind, confidence, text, phrase.service_code, phrase.queue_code,
-                      matched_phrase=phrase.text)
+        return Intent(
+            phrase.kind,
+            confidence,
+            text,
+            phrase.service_code,
+            phrase.queue_code,
+            matched_phrase=phrase.text,
+        )
 
     @staticmethod
     def _confidence(best: _Score, scores: Sequence[_Score]) -> float:
@@ -290,9 +364,12 @@ class IntentMatcher:
             # A partial multi-word match ("poste" of "poste caído") is a guess worth confirming.
             confidence *= 0.8
         rival = next(
-            (s for s in scores
-             if _different_target(s.phrase, best.phrase)
-             and (s.coverage, s.matched_tokens) >= (best.coverage, best.matched_tokens)),
+            (
+                s
+                for s in scores
+                if _different_target(s.phrase, best.phrase)
+                and (s.coverage, s.matched_tokens) >= (best.coverage, best.matched_tokens)
+            ),
             None,
         )
         if rival is not None:

@@ -12,21 +12,56 @@ import re
 import unicodedata
 
 _UNITS = {
-    "zero": 0, "um": 1, "uma": 1, "dois": 2, "duas": 2, "tres": 3, "quatro": 4, "cinco": 5,
-    "seis": 6, "meia": 6, "sete": 7, "oito": 8, "nove": 9,
+    "zero": 0,
+    "um": 1,
+    "uma": 1,
+    "dois": 2,
+    "duas": 2,
+    "tres": 3,
+    "quatro": 4,
+    "cinco": 5,
+    "seis": 6,
+    "meia": 6,
+    "sete": 7,
+    "oito": 8,
+    "nove": 9,
 }
 _TEENS = {
-    "dez": 10, "onze": 11, "doze": 12, "treze": 13, "quatorze": 14, "catorze": 14, "quinze": 15,
-    "dezesseis": 16, "dezasseis": 16, "dezessete": 17, "dezoito": 18, "dezenove": 19,
+    "dez": 10,
+    "onze": 11,
+    "doze": 12,
+    "treze": 13,
+    "quatorze": 14,
+    "catorze": 14,
+    "quinze": 15,
+    "dezesseis": 16,
+    "dezasseis": 16,
+    "dezessete": 17,
+    "dezoito": 18,
+    "dezenove": 19,
 }
 _TENS = {
-    "vinte": 20, "trinta": 30, "quarenta": 40, "cinquenta": 50, "sessenta": 60, "setenta": 70,
-    "oitenta": 80, "noventa": 90,
+    "vinte": 20,
+    "trinta": 30,
+    "quarenta": 40,
+    "cinquenta": 50,
+    "sessenta": 60,
+    "setenta": 70,
+    "oitenta": 80,
+    "noventa": 90,
 }
 _HUNDREDS = {
-    "cem": 100, "cento": 100, "duzentos": 200, "duzentas": 200, "trezentos": 300,
+    "cem": 100,
+    "cento": 100,
+    "duzentos": 200,
+    "duzentas": 200,
+    "trezentos": 300,
     "quatrocentos": 400,
-    "quinhentos": 500, "seiscentos": 600, "setecentos": 700, "oitocentos": 800, "novecentos": 900,
+    "quinhentos": 500,
+    "seiscentos": 600,
+    "setecentos": 700,
+    "oitocentos": 800,
+    "novecentos": 900,
 }
 _NUMBER_WORDS = {**_UNITS, **_TEENS, **_TENS, **_HUNDREDS, "mil": 1000}
 # Words that only glue a spoken number together ("vinte e três") or separate digit groups.
@@ -53,8 +88,15 @@ def tokens(text: str) -> list[str]:
 
 def stem(word: str) -> str:
     """A light Portuguese plural stemmer (applied to both sides, so it need not be perfect)."""
-    for plural, singular in (("oes", "ao"), ("aes", "ao"), ("zes", "z"), ("res", "r"),
-                             ("ais", "al"), ("eis", "el"), ("ns", "m")):
+    for plural, singular in (
+        ("oes", "ao"),
+        ("aes", "ao"),
+        ("zes", "z"),
+        ("res", "r"),
+        ("ais", "al"),
+        ("eis", "el"),
+        ("ns", "m"),
+    ):
         if len(word) > 4 and word.endswith(plural):
             return word[: -len(plural)] + singular
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
@@ -114,7 +156,9 @@ def words_to_digits(text: str) -> str:
     words = tokens(text)
     for index, word in enumerate(words):
         glue_inside_number = (
-            word in _NUMBER_GLUE and run and index + 1 < len(words)
+            word in _NUMBER_GLUE
+            and run
+            and index + 1 < len(words)
             and words[index + 1] in _NUMBER_WORDS
         )
         if word in _NUMBER_WORDS or word.isdigit():

@@ -37,8 +37,9 @@ def survey_score(text: str) -> str | None:
         following = words[index + 1] if index + 1 < len(words) else ""
         before = words[index - 1] if index > 0 else ""
         # "dou um quatro": the article passes the cue on to the number after it.
-        cued = before in _SCORE_CUES or (before in _ARTICLES and index > 1
-                                         and words[index - 2] in _SCORE_CUES)
+        cued = before in _SCORE_CUES or (
+            before in _ARTICLES and index > 1 and words[index - 2] in _SCORE_CUES
+        )
         if word in _ARTICLES and following and (is_number_word(following) or not cued):
             continue
         found.append((int(value), cued))

@@ -71,18 +71,36 @@ class Evidence:
     context: MenuContext
     off_menu: float = 0.0  # the n-best-weighted probability that the answer is off-menu speech
 
-    FEATURES = ("logit_top", "margin", "agreement", "asr_confidence", "no_speech", "log_words",
-                "keyword_agrees", "keyword_conflicts", "known_words", "confirm_context",
-                "number_context", "off_menu")
+    FEATURES = (
+        "logit_top",
+        "margin",
+        "agreement",
+        "asr_confidence",
+        "no_speech",
+        "log_words",
+        "keyword_agrees",
+        "keyword_conflicts",
+        "known_words",
+        "confirm_context",
+        "number_context",
+        "off_menu",
+    )
 
     def vector(self) -> list[float]:
         top = min(max(self.top_probability, 1e-4), 1 - 1e-4)
         return [
-            math.log(top / (1 - top)), self.margin, self.agreement, self.asr_confidence,
-            self.no_speech, math.log1p(self.words), float(self.keyword_agrees),
-            float(self.keyword_conflicts), self.known_words,
+            math.log(top / (1 - top)),
+            self.margin,
+            self.agreement,
+            self.asr_confidence,
+            self.no_speech,
+            math.log1p(self.words),
+            float(self.keyword_agrees),
+            float(self.keyword_conflicts),
+            self.known_words,
             float(self.context is MenuContext.CONFIRM),
-            float(self.context not in _CLASSIFIED_CONTEXTS), self.off_menu,
+            float(self.context not in _CLASSIFIED_CONTEXTS),
+            self.off_menu,
         ]
 
 
@@ -96,7 +114,8 @@ class Calibration:
 
     def probability(self, evidence: Evidence) -> float:
         score = self.intercept + sum(
-            c * x for c, x in zip(self.coefficients, evidence.vector(), strict=True))
+            c * x for c, x in zip(self.coefficients, evidence.vector(), strict=True)
+        )
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
     @classmethod
@@ -114,20 +133,23 @@ class Calibration:
             raise ValueError("calibration needs both right and wrong answers to learn from")
         features = np.array([e.vector() for e in evidence])
         model = LogisticRegression(C=1.0, max_iter=2000).fit(features, np.array(right))
-        return cls(tuple(round(float(c), 5) for c in model.coef_[0]),
-                   round(float(model.intercept_[0]), 5), note)
+        return cls(
+            tuple(round(float(c), 5) for c in model.coef_[0]),
+            round(float(model.intercept_[0]), 5),
+            note,
+        )
 
     def save(self, path: Path | None = None) -> None:
         data = {"features": list(Evidence.FEATURES), **asdict(self)}
-        (path or calibration_path()).write_text(json.dumps(data, indent=2) + "\n",
-                                                encoding="utf-8")
+        (path or calibration_path()).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path | None = None) -> Calibration:
         data = json.loads((path or calibration_path()).read_text(encoding="utf-8"))
         if tuple(data["features"]) != Evidence.FEATURES:
-            raise ValueError("the calibration was fitted on other features: run "
-                             "`central156 speech train`")
+            raise ValueError(
+                "the calibration was fitted on other features: run `central156 speech train`"
+            )
         return cls(tuple(data["coefficients"]), data["intercept"], data.get("fitted_on", ""))
 
 
@@ -140,8 +162,13 @@ class Candidate:
 
 
 class SpeechUnderstanding:
-    def __init__(self, catalogue: Catalogue, matcher: IntentMatcher,
-                 classifier: IntentClassifier, calibration: Calibration) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        matcher: IntentMatcher,
+        classifier: IntentClassifier,
+        calibration: Calibration,
+    ) -> None:
         self.catalogue = catalogue
         self.matcher = matcher
         self.classifier = classifier
@@ -155,16 +182,20 @@ class SpeechUnderstanding:
         self._off_menu_column = classifier.labels.index(_OFF_MENU)
         targets = sorted({self._target(label) for label in classifier.labels})
         self._target_matrix = np.array(
-            [[self._target(label) == target for target in targets]
-             for label in classifier.labels], dtype=np.float64)
+            [[self._target(label) == target for target in targets] for label in classifier.labels],
+            dtype=np.float64,
+        )
         self._off_menu_target = targets.index(_OFF_MENU)
 
     def _allowed_labels(self, context: MenuContext) -> frozenset[str]:
         kinds = context.allowed_kinds()
         labels = {label for label, kind in _LABEL_KINDS.items() if kind in kinds}
         if IntentKind.SERVICE in kinds:
-            labels |= {label for label in self.classifier.labels
-                       if label in self._queue_of or label.startswith(QUEUE_PREFIX)}
+            labels |= {
+                label
+                for label in self.classifier.labels
+                if label in self._queue_of or label.startswith(QUEUE_PREFIX)
+            }
         return frozenset(labels | {_OFF_MENU})
 
     # --- the decision ---------------------------------------------------------------------------
@@ -194,8 +225,9 @@ class SpeechUnderstanding:
         asks_agent = keywords.kind is IntentKind.AGENT and keywords.confidence >= 0.95
         return keywords if asks_agent else None
 
-    def candidate(self, heard: Recognition, context: MenuContext,
-                  keywords: Intent | None = None) -> Candidate | None:
+    def candidate(
+        self, heard: Recognition, context: MenuContext, keywords: Intent | None = None
+    ) -> Candidate | None:
         """The best reading of ``heard`` and its evidence (None: nothing to read);
         ``keywords`` is the keyword matcher's reading of the best transcript, if known."""
         hypotheses = _hypotheses(heard)
@@ -208,16 +240,21 @@ class SpeechUnderstanding:
             return self._classified(hypotheses, weights, heard, context, keywords)
         return self._numbered(hypotheses, weights, heard, context)
 
-    def _classified(self, hypotheses: Sequence[Hypothesis], weights: npt.NDArray[np.float64],
-                    heard: Recognition, context: MenuContext, keywords: Intent) -> Candidate:
+    def _classified(
+        self,
+        hypotheses: Sequence[Hypothesis],
+        weights: npt.NDArray[np.float64],
+        heard: Recognition,
+        context: MenuContext,
+        keywords: Intent,
+    ) -> Candidate:
         """The likeliest *target* (a queue, or a menu action), then its likeliest label.
 
         Routing is decided per target: "poste apagado" and "poste caído" both reach the same
         agents, so their probabilities add up before the best is chosen, and the service sent
         along is the likeliest one within that target.
         """
-        labels = self._masked(self.classifier.probabilities([h.text for h in hypotheses]),
-                              context)
+        labels = self._masked(self.classifier.probabilities([h.text for h in hypotheses]), context)
         targets = labels @ self._target_matrix  # one row per transcript, one column per target
         combined = weights @ targets
         order = np.argsort(combined)[::-1]
@@ -227,15 +264,23 @@ class SpeechUnderstanding:
         agreement = float(weights[targets.argmax(axis=1) == top].sum())
         agrees, conflicts = self._keyword_evidence(keywords, label)
         evidence = Evidence(
-            float(combined[top]), float(combined[top] - combined[second]), agreement,
-            _asr_confidence(hypotheses[0]), heard.no_speech_prob,
-            len(hypotheses[0].text.split()), agrees, conflicts,
-            self.classifier.known_share(hypotheses[0].text), context,
-            float(combined[self._off_menu_target]))
+            float(combined[top]),
+            float(combined[top] - combined[second]),
+            agreement,
+            _asr_confidence(hypotheses[0]),
+            heard.no_speech_prob,
+            len(hypotheses[0].text.split()),
+            agrees,
+            conflicts,
+            self.classifier.known_share(hypotheses[0].text),
+            context,
+            float(combined[self._off_menu_target]),
+        )
         return Candidate(label, evidence)
 
-    def _masked(self, rows: npt.NDArray[np.float64], context: MenuContext
-                ) -> npt.NDArray[np.float64]:
+    def _masked(
+        self, rows: npt.NDArray[np.float64], context: MenuContext
+    ) -> npt.NDArray[np.float64]:
         """Labels that cannot answer this question count as off-menu ("sim" to the menu).
 
         In the yes/no question they are dropped instead: a short answer often shares words with
@@ -251,8 +296,13 @@ class SpeechUnderstanding:
         masked[:, self._off_menu_column] += rows[:, ~allowed].sum(axis=1)
         return masked
 
-    def _numbered(self, hypotheses: Sequence[Hypothesis], weights: npt.NDArray[np.float64],
-                  heard: Recognition, context: MenuContext) -> Candidate | None:
+    def _numbered(
+        self,
+        hypotheses: Sequence[Hypothesis],
+        weights: npt.NDArray[np.float64],
+        heard: Recognition,
+        context: MenuContext,
+    ) -> Candidate | None:
         read = valid_protocol if context is MenuContext.PROTOCOL else survey_score
         readings = [read(h.text) for h in hypotheses]
         chosen = next((r for r in readings if r is not None), None)
@@ -260,9 +310,18 @@ class SpeechUnderstanding:
             return None
         share = float(sum(w for w, r in zip(weights, readings, strict=True) if r == chosen))
         first = readings.index(chosen)
-        evidence = Evidence(share, share, share, _asr_confidence(hypotheses[first]),
-                            heard.no_speech_prob, len(hypotheses[first].text.split()),
-                            first == 0, False, 1.0, context)
+        evidence = Evidence(
+            share,
+            share,
+            share,
+            _asr_confidence(hypotheses[first]),
+            heard.no_speech_prob,
+            len(hypotheses[first].text.split()),
+            first == 0,
+            False,
+            1.0,
+            context,
+        )
         return Candidate(f"digits:{chosen}", evidence)
 
     def _keyword_evidence(self, ruled: Intent, label: str) -> tuple[bool, bool]:
@@ -282,11 +341,22 @@ class SpeechUnderstanding:
         if label.startswith("digits:"):
             return Intent(IntentKind.DIGITS, confidence, text, digits=label.split(":", 1)[1])
         if label.startswith(QUEUE_PREFIX):
-            return Intent(IntentKind.SERVICE, confidence, text,
-                          queue_code=label.removeprefix(QUEUE_PREFIX), matched_phrase=label)
+            return Intent(
+                IntentKind.SERVICE,
+                confidence,
+                text,
+                queue_code=label.removeprefix(QUEUE_PREFIX),
+                matched_phrase=label,
+            )
         if label in self._queue_of:
-            return Intent(IntentKind.SERVICE, confidence, text, service_code=label,
-                          queue_code=self._queue_of[label], matched_phrase=label)
+            return Intent(
+                IntentKind.SERVICE,
+                confidence,
+                text,
+                service_code=label,
+                queue_code=self._queue_of[label],
+                matched_phrase=label,
+            )
         return Intent(_LABEL_KINDS[label], confidence, text, matched_phrase=label)
 
 
@@ -324,13 +394,19 @@ def load_understanding(catalogue: Catalogue, matcher: IntentMatcher) -> SpeechUn
     phrasings = load_phrasings()
     try:
         classifier = IntentClassifier.load()
-        problem = "" if classifier.is_current(phrasings, catalogue) else \
-            "it predates the corpus or the catalogue"
+        problem = (
+            ""
+            if classifier.is_current(phrasings, catalogue)
+            else "it predates the corpus or the catalogue"
+        )
     except (FileNotFoundError, ValueError) as exc:
         problem = str(exc)
     if problem:
-        log.warning("intent model unusable (%s): retraining it from the corpus now; "
-                    "`central156 speech train` ships one", problem)
+        log.warning(
+            "intent model unusable (%s): retraining it from the corpus now; "
+            "`central156 speech train` ships one",
+            problem,
+        )
         classifier = IntentClassifier.train(phrasings, catalogue, heard_phrasings(phrasings))
     try:
         calibration = Calibration.load()

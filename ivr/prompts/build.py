@@ -56,8 +56,22 @@ def _digest(engine: str, text: str) -> str:
 
 def to_telephone_wav(source: Path, dest: Path) -> None:
     """Convert any audio sox reads (WAV, MP3 with libsox-fmt-mp3) to 8 kHz mono 16-bit WAV."""
-    _run(["sox", "-R", str(source), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer",
-          str(dest)])
+    _run(
+        [
+            "sox",
+            "-R",
+            str(source),
+            "-r",
+            "8000",
+            "-c",
+            "1",
+            "-b",
+            "16",
+            "-e",
+            "signed-integer",
+            str(dest),
+        ]
+    )
 
 
 def _run(command: list[str]) -> None:
@@ -84,15 +98,36 @@ def synthesize_gtts(text: str, dest: Path, timeout: float) -> None:
 
 
 def write_silence(dest: Path, seconds: float) -> None:
-    _run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", str(dest),
-          "trim", "0", str(seconds)])
+    _run(
+        [
+            "sox",
+            "-n",
+            "-r",
+            "8000",
+            "-c",
+            "1",
+            "-b",
+            "16",
+            "-e",
+            "signed-integer",
+            str(dest),
+            "trim",
+            "0",
+            str(seconds),
+        ]
+    )
 
 
 class PromptBuilder:
     """Render prompts into ``audio_dir / "pt_BR"``; one builder per build."""
 
-    def __init__(self, audio_dir: Path, engine: str = "auto", timeout: float = 10.0,
-                 gtts: Callable[[str, Path, float], None] = synthesize_gtts) -> None:
+    def __init__(
+        self,
+        audio_dir: Path,
+        engine: str = "auto",
+        timeout: float = 10.0,
+        gtts: Callable[[str, Path, float], None] = synthesize_gtts,
+    ) -> None:
         if engine not in ENGINES:
             raise ValueError(f"TTS engine must be one of {', '.join(ENGINES)}, got {engine!r}")
         self.out_dir = audio_dir / LANGUAGE_DIR
@@ -103,9 +138,12 @@ class PromptBuilder:
     def build(self, prompts: Mapping[str, str], progress: bool = True) -> list[Rendered]:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        rendered = [self._build_one(key, text)
-                    for key, text in tqdm(prompts.items(), desc="prompts", unit="prompt",
-                                          disable=not progress or None)]
+        rendered = [
+            self._build_one(key, text)
+            for key, text in tqdm(
+                prompts.items(), desc="prompts", unit="prompt", disable=not progress or None
+            )
+        ]
         pause = self.out_dir / f"{PAUSE}.wav"
         if not pause.is_file():
             write_silence(pause, PAUSE_SECONDS)

@@ -93,15 +93,57 @@ SENTENCES: dict[str, str] = {
 # Status keys match the domain's workflow (open → forwarded → in_progress → resolved → closed,
 # reopened, cancelled); the text is what the caller hears.
 STATUS_WORDS: dict[str, str] = {status.value: status.label_pt for status in Status}
-MONTHS = ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro",
-          "outubro", "novembro", "dezembro")
+MONTHS = (
+    "janeiro",
+    "fevereiro",
+    "março",
+    "abril",
+    "maio",
+    "junho",
+    "julho",
+    "agosto",
+    "setembro",
+    "outubro",
+    "novembro",
+    "dezembro",
+)
 _UNITS = ("zero", "um", "dois", "três", "quatro", "cinco", "seis", "sete", "oito", "nove")
-_TEENS = ("dez", "onze", "doze", "treze", "quatorze", "quinze", "dezesseis", "dezessete", "dezoito",
-          "dezenove")
-_TENS = ("", "", "vinte", "trinta", "quarenta", "cinquenta", "sessenta", "setenta", "oitenta",
-         "noventa")
-HUNDREDS = ("", "cento", "duzentos", "trezentos", "quatrocentos", "quinhentos", "seiscentos",
-            "setecentos", "oitocentos", "novecentos")
+_TEENS = (
+    "dez",
+    "onze",
+    "doze",
+    "treze",
+    "quatorze",
+    "quinze",
+    "dezesseis",
+    "dezessete",
+    "dezoito",
+    "dezenove",
+)
+_TENS = (
+    "",
+    "",
+    "vinte",
+    "trinta",
+    "quarenta",
+    "cinquenta",
+    "sessenta",
+    "setenta",
+    "oitenta",
+    "noventa",
+)
+HUNDREDS = (
+    "",
+    "cento",
+    "duzentos",
+    "trezentos",
+    "quatrocentos",
+    "quinhentos",
+    "seiscentos",
+    "setecentos",
+    "oitocentos",
+    "novecentos",
+)
 # Whole-year pieces sound better than "dois mil" + "e" + "vinte e seis"; other years are composed.
 YEARS = range(2020, 2041)
 
@@ -127,8 +169,13 @@ def number_words(n: int) -> str:
         parts.append("mil" if thousands == 1 else f"{_UNITS[thousands]} mil")
     if rest:
         hundreds, tail = divmod(rest, 100)
-        words = "cem" if rest == 100 else " e ".join(
-            w for w in (HUNDREDS[hundreds], below_hundred_words(tail) if tail else "") if w)
+        words = (
+            "cem"
+            if rest == 100
+            else " e ".join(
+                w for w in (HUNDREDS[hundreds], below_hundred_words(tail) if tail else "") if w
+            )
+        )
         # "mil e vinte", "mil e cem", but "mil duzentos e trinta": "e" only before a round group.
         if thousands and (hundreds == 0 or tail == 0):
             parts.append("e")
@@ -138,8 +185,10 @@ def number_words(n: int) -> str:
 
 def key_menu_text(catalogue: Catalogue) -> str:
     """The key menu, built from the catalogue's queues plus the IVR's own options."""
-    options = [f"Para {queue.name.lower()}, tecle {queue.dtmf}." for queue in
-               sorted(catalogue.queues, key=lambda q: q.dtmf)]
+    options = [
+        f"Para {queue.name.lower()}, tecle {queue.dtmf}."
+        for queue in sorted(catalogue.queues, key=lambda q: q.dtmf)
+    ]
     options.append(f"Para consultar um protocolo, tecle {KEY_CONSULT_PROTOCOL}.")
     options.append(f"Para falar com um atendente, tecle {KEY_AGENT}.")
     return " ".join(options)

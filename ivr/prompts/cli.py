@@ -19,8 +19,12 @@ def prompts() -> None:
 
 
 @prompts.command("build")
-@click.option("--engine", type=click.Choice(ENGINES), default=None,
-              help="TTS engine (default: the ivr.tts_engine setting).")
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default=None,
+    help="TTS engine (default: the ivr.tts_engine setting).",
+)
 def build(engine: str | None) -> None:
     """Render every prompt to <audio dir>/pt_BR/ (cached: a rebuild is instant)."""
     settings = load_settings().ivr
@@ -32,8 +36,10 @@ def build(engine: str | None) -> None:
     except SynthesisError as exc:
         raise click.ClickException(str(exc)) from exc
     engines = sorted({r.engine for r in rendered})
-    click.echo(f"{len(rendered)} prompts in {audio_dir / LANGUAGE_DIR} "
-               f"({', '.join(engines)}) in {time.perf_counter() - started:.1f} s")
+    click.echo(
+        f"{len(rendered)} prompts in {audio_dir / LANGUAGE_DIR} "
+        f"({', '.join(engines)}) in {time.perf_counter() - started:.1f} s"
+    )
 
 
 @prompts.command("list")

@@ -60,8 +60,14 @@ def number_keys(n: int) -> list[str]:
 def protocol_keys(digits: str) -> list[str]:
     """ "Protocolo número 2 0 2 6 - 0 0 0 1 2 3 4 - 5", digit by digit, pausing between groups."""
     year, sequence, check = protocol_groups(digits)
-    return ["protocol/number", *digit_keys(year), PAUSE, *digit_keys(sequence), PAUSE,
-            *digit_keys(check)]
+    return [
+        "protocol/number",
+        *digit_keys(year),
+        PAUSE,
+        *digit_keys(sequence),
+        PAUSE,
+        *digit_keys(check),
+    ]
 
 
 def year_keys(year: int) -> list[str]:
@@ -71,8 +77,7 @@ def year_keys(year: int) -> list[str]:
 def date_keys(day: date) -> list[str]:
     """ "dia 5 de março de 2026" ("dia primeiro" on the 1st)."""
     day_key = "date/first" if day.day == 1 else f"num/{day.day}"
-    return ["date/day", day_key, "date/of", f"month/{day.month}", "date/of",
-            *year_keys(day.year)]
+    return ["date/day", day_key, "date/of", f"month/{day.month}", "date/of", *year_keys(day.year)]
 
 
 def open_requests_keys(count: int) -> list[str]:
@@ -98,11 +103,20 @@ def deadline_keys(late: bool) -> list[str]:
     return ["deadline/late" if late else "deadline/on_time"]
 
 
-def status_readback_keys(protocol_digits: str, service_code: str, status: str,
-                         expected: date | None, late: bool) -> list[str]:
+def status_readback_keys(
+    protocol_digits: str, service_code: str, status: str, expected: date | None, late: bool
+) -> list[str]:
     """The whole read-back of a protocol consultation."""
-    keys = [*protocol_keys(protocol_digits), PAUSE, "protocol/service", f"service/{service_code}",
-            PAUSE, "protocol/status", status_key(status), PAUSE]
+    keys = [
+        *protocol_keys(protocol_digits),
+        PAUSE,
+        "protocol/service",
+        f"service/{service_code}",
+        PAUSE,
+        "protocol/status",
+        status_key(status),
+        PAUSE,
+    ]
     if expected is None:
         keys.append("protocol/no_expected")
     else:

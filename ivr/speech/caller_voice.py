@@ -146,8 +146,19 @@ def _to_telephone(source: Path, dest: Path, utterance: Utterance) -> None:
     """8 kHz mono 16-bit with silence around the speech, as a phone line delivers it."""
     # -R (repeatable): sox dithers and makes noise with a random seed by default, so the same
     # utterance came out different on every run and a marginal recognition test flickered.
-    command = ["sox", "-R", str(source), "-r", "8000", "-c", "1", "-b", "16",
-               "-e", "signed-integer"]
+    command = [
+        "sox",
+        "-R",
+        str(source),
+        "-r",
+        "8000",
+        "-c",
+        "1",
+        "-b",
+        "16",
+        "-e",
+        "signed-integer",
+    ]
     if utterance.noise <= 0:
         subprocess.run(
             [*command, str(dest), "pad", str(utterance.lead), str(utterance.trail)], check=True

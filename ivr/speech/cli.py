@@ -21,8 +21,10 @@ def list_models() -> None:
     aliases = {name: alias for alias, name in INSTALL_ALIASES.items()}
     for info in KNOWN_MODELS:
         state = "installed" if info.is_installed(models_dir) else "missing"
-        click.echo(f"  {aliases[info.name]:<13} {info.name:<24} {info.engine:<8} "
-                   f"{info.language}  {state:<9}  {info.description}")
+        click.echo(
+            f"  {aliases[info.name]:<13} {info.name:<24} {info.engine:<8} "
+            f"{info.language}  {state:<9}  {info.description}"
+        )
 
 
 @models.command("install")

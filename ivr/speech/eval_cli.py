@@ -30,24 +30,35 @@ def progress_bar(label: str, total: int) -> Callable[[int], None]:
 def _decoding(beam: int, phrases: bool, full_window: bool) -> DecodingOptions:
     from ivr.speech.whisper_engine import DecodingOptions
 
-    return DecodingOptions(beam_size=beam, hypotheses=beam, short_window=not full_window,
-                           phrase_scoring=phrases)
+    return DecodingOptions(
+        beam_size=beam, hypotheses=beam, short_window=not full_window, phrase_scoring=phrases
+    )
 
 
 def _session(beam: int, prompts: str, phrases: bool, full_window: bool) -> EvalSession:
     from ivr.intent import PromptPolicy
     from ivr.speech.evaluation.session import EvalSession
 
-    return EvalSession.create(load_settings().ivr, _decoding(beam, phrases, full_window),
-                              progress_bar, PromptPolicy(prompts))
+    return EvalSession.create(
+        load_settings().ivr,
+        _decoding(beam, phrases, full_window),
+        progress_bar,
+        PromptPolicy(prompts),
+    )
 
 
 _decoding_options = [
     click.option("--beam", default=5, show_default=True, help="Beam size (and n-best)."),
-    click.option("--prompts", type=click.Choice(["none", "closed", "all"]), default="none",
-                 show_default=True, help="Which questions get a vocabulary prompt."),
-    click.option("--phrases/--no-phrases", default=False, show_default=True,
-                 help="Acoustic phrase scoring."),
+    click.option(
+        "--prompts",
+        type=click.Choice(["none", "closed", "all"]),
+        default="none",
+        show_default=True,
+        help="Which questions get a vocabulary prompt.",
+    ),
+    click.option(
+        "--phrases/--no-phrases", default=False, show_default=True, help="Acoustic phrase scoring."
+    ),
     click.option("--full-window", is_flag=True, help="Encode Whisper's whole 30 s window."),
 ]
 
@@ -81,11 +92,15 @@ def train(beam: int, prompts: str, phrases: bool, full_window: bool, dry_run: bo
     session = _session(beam, prompts, phrases, full_window)
     settings = session.settings
     understanding, turns, cross_fitted = session.train(save=not dry_run)
-    click.echo(f"intent model: {len(understanding.classifier.labels)} labels; "
-               f"calibration: {understanding.calibration.fitted_on}")
+    click.echo(
+        f"intent model: {len(understanding.classifier.labels)} labels; "
+        f"calibration: {understanding.calibration.fitted_on}"
+    )
     click.echo(render(f"dev part ({session.name})", rows(turns)))
-    click.echo("threshold sweep, dev part with the calibration cross-fitted in two halves "
-               "(each half scored by a fit on the other):")
+    click.echo(
+        "threshold sweep, dev part with the calibration cross-fitted in two halves "
+        "(each half scored by a fit on the other):"
+    )
     click.echo(sweep(cross_fitted, settings, session.catalogue))
     if dry_run:
         click.echo("(dry run: nothing saved)")
@@ -93,14 +108,26 @@ def train(beam: int, prompts: str, phrases: bool, full_window: bool, dry_run: bo
 
 @speech.command("eval")
 @decoding_options
-@click.option("--split", type=click.Choice(["dev", "test", "all"]), default="test",
-              show_default=True)
-@click.option("--fresh", is_flag=True, help="Recognise again instead of using the cache "
-                                            "(times on this machine).")
+@click.option(
+    "--split", type=click.Choice(["dev", "test", "all"]), default="test", show_default=True
+)
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Recognise again instead of using the cache (times on this machine).",
+)
 @click.option("--voices", is_flag=True, help="Also one row per voice.")
 @click.option("--errors", is_flag=True, help="List every misrouted turn.")
-def evaluate(beam: int, prompts: str, phrases: bool, full_window: bool, split: str,
-             fresh: bool, voices: bool, errors: bool) -> None:
+def evaluate(
+    beam: int,
+    prompts: str,
+    phrases: bool,
+    full_window: bool,
+    split: str,
+    fresh: bool,
+    voices: bool,
+    errors: bool,
+) -> None:
     """Print the four-outcome table (right, confirmed, retry, misroute) of one part."""
     from ivr.speech.evaluation.dataset import Split
     from ivr.speech.evaluation.scoring import Outcome
@@ -114,7 +141,9 @@ def evaluate(beam: int, prompts: str, phrases: bool, full_window: bool, split: s
     if errors:
         for turn in turns:
             if turn.outcome is Outcome.MISROUTE:
-                click.echo(f"  {turn.clip.item.id} {turn.clip.voice:<13} "
-                           f"{turn.clip.item.expected:<16} → {turn.intent.kind.value}:"
-                           f"{turn.intent.service_code or turn.intent.queue_code or ''} "
-                           f"{turn.intent.confidence:.2f} {turn.heard.transcript!r}")
+                click.echo(
+                    f"  {turn.clip.item.id} {turn.clip.voice:<13} "
+                    f"{turn.clip.item.expected:<16} → {turn.intent.kind.value}:"
+                    f"{turn.intent.service_code or turn.intent.queue_code or ''} "
+                    f"{turn.intent.confidence:.2f} {turn.heard.transcript!r}"
+                )

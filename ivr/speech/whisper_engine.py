@@ -91,7 +91,10 @@ def _load_model(folder: Path, threads: int, workers: int) -> Any:
         if key not in _models:
             log.info("loading whisper model %s", folder)
             _models[key] = WhisperModel(
-                str(folder), device="cpu", compute_type="int8", cpu_threads=threads,
+                str(folder),
+                device="cpu",
+                compute_type="int8",
+                cpu_threads=threads,
                 num_workers=workers,
             )
         return _models[key]
@@ -120,8 +123,9 @@ def similarity(transcript: str, phrase: str) -> float:
     return matched / len(wanted)
 
 
-def trim_silence(audio: npt.NDArray[np.float32], rate: int = _SAMPLE_RATE
-                 ) -> npt.NDArray[np.float32]:
+def trim_silence(
+    audio: npt.NDArray[np.float32], rate: int = _SAMPLE_RATE
+) -> npt.NDArray[np.float32]:
     """``audio`` without its leading and trailing silence (kept whole when all quiet)."""
     frame = rate // 50
     count = len(audio) // frame
@@ -139,16 +143,23 @@ def trim_silence(audio: npt.NDArray[np.float32], rate: int = _SAMPLE_RATE
 class WhisperRecognizer:
     engine = "whisper"
 
-    def __init__(self, model_dir: Path, language: str = "pt", threads: int = 2,
-                 workers: int = 1, options: DecodingOptions | None = None) -> None:
+    def __init__(
+        self,
+        model_dir: Path,
+        language: str = "pt",
+        threads: int = 2,
+        workers: int = 1,
+        options: DecodingOptions | None = None,
+    ) -> None:
         from faster_whisper.tokenizer import Tokenizer
 
         self.model_dir = model_dir.resolve()
         self.language = language
         self.options = options or DecodingOptions()
         self._model = _load_model(self.model_dir, threads, workers)
-        self._tokenizer = Tokenizer(self._model.hf_tokenizer, True, task="transcribe",
-                                    language=language)
+        self._tokenizer = Tokenizer(
+            self._model.hf_tokenizer, True, task="transcribe", language=language
+        )
         self._silence_scores: dict[str, float] = {}
         self._silence_lock = threading.Lock()
         self._silence: _Encoded | None = None
@@ -156,8 +167,9 @@ class WhisperRecognizer:
 
     # --- public -------------------------------------------------------------------------------
 
-    def recognize(self, wav_path: Path, phrases: Sequence[str] | None = None, *,
-                  vocabulary: str = "") -> Recognition:
+    def recognize(
+        self, wav_path: Path, phrases: Sequence[str] | None = None, *, vocabulary: str = ""
+    ) -> Recognition:
         started = time.perf_counter()
         pcm = read_wav(wav_path)
         encoded = self._encode(pcm.as_float(_SAMPLE_RATE))
@@ -168,13 +180,19 @@ class WhisperRecognizer:
         alternatives: tuple[Alternative, ...] = ()
         if phrases and self.options.phrase_scoring and not _is_number(best.text):
             chosen, chosen_confidence, alternatives = self._choose_phrase(
-                encoded, best.text, phrases)
+                encoded, best.text, phrases
+            )
             if chosen:
                 text, confidence = chosen, chosen_confidence
         return Recognition(
-            text=text, confidence=confidence, engine=self.engine,
-            seconds=time.perf_counter() - started, alternatives=alternatives,
-            transcript=best.text, audio_seconds=pcm.seconds, hypotheses=tuple(hypotheses),
+            text=text,
+            confidence=confidence,
+            engine=self.engine,
+            seconds=time.perf_counter() - started,
+            alternatives=alternatives,
+            transcript=best.text,
+            audio_seconds=pcm.seconds,
+            hypotheses=tuple(hypotheses),
             no_speech_prob=round(no_speech, 4),
         )
 
@@ -185,8 +203,11 @@ class WhisperRecognizer:
             audio = trim_silence(audio)
         features = self._model.feature_extractor(audio)
         frames = min(features.shape[-1], _FULL_WINDOW_FRAMES)
-        window = (min(frames + _TAIL_FRAMES, _FULL_WINDOW_FRAMES) if self.options.short_window
-                  else _FULL_WINDOW_FRAMES)
+        window = (
+            min(frames + _TAIL_FRAMES, _FULL_WINDOW_FRAMES)
+            if self.options.short_window
+            else _FULL_WINDOW_FRAMES
+        )
         window += window % 2  # the encoder halves the frames
         padding = max(0, window - features.shape[-1])
         mel = np.pad(features, ((0, 0), (0, padding)))[:, :window]
@@ -202,18 +223,24 @@ class WhisperRecognizer:
             self._prompts[vocabulary] = [tokenizer.sot_prev, *words, *task]
         return self._prompts[vocabulary]
 
-    def _transcribe(self, encoded: _Encoded, vocabulary: str
-                    ) -> tuple[list[Hypothesis], float]:
+    def _transcribe(self, encoded: _Encoded, vocabulary: str) -> tuple[list[Hypothesis], float]:
         prompt = self._prompt(vocabulary)
-        new_tokens = int(min(_MAX_NEW_TOKENS, _MIN_NEW_TOKENS
-                             + _TOKENS_PER_SECOND * encoded.seconds))
+        new_tokens = int(
+            min(_MAX_NEW_TOKENS, _MIN_NEW_TOKENS + _TOKENS_PER_SECOND * encoded.seconds)
+        )
         beam = self.options.beam_size
         result = self._model.model.generate(
-            encoded.output, [prompt], beam_size=beam,
+            encoded.output,
+            [prompt],
+            beam_size=beam,
             num_hypotheses=min(beam, self.options.hypotheses),
-            max_length=len(prompt) + new_tokens, return_scores=True,
-            return_no_speech_prob=True, suppress_blank=True, suppress_tokens=[-1],
-            no_repeat_ngram_size=3, repetition_penalty=1.1,
+            max_length=len(prompt) + new_tokens,
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=[-1],
+            no_repeat_ngram_size=3,
+            repetition_penalty=1.1,
         )[0]
         hypotheses: list[Hypothesis] = []
         for tokens, score in zip(result.sequences_ids, result.scores, strict=True):
@@ -222,8 +249,9 @@ class WhisperRecognizer:
                 hypotheses.append(Hypothesis(text, round(float(score), 4)))
         return hypotheses, float(result.no_speech_prob)
 
-    def _choose_phrase(self, encoded: _Encoded, transcript: str, phrases: Sequence[str]
-                       ) -> tuple[str, float, tuple[Alternative, ...]]:
+    def _choose_phrase(
+        self, encoded: _Encoded, transcript: str, phrases: Sequence[str]
+    ) -> tuple[str, float, tuple[Alternative, ...]]:
         candidates = self._shortlist(transcript, phrases)
         audio_scores = self._align_scores(encoded, candidates)
         baselines = self._silence_baselines(candidates)
@@ -253,8 +281,10 @@ class WhisperRecognizer:
         token_lists = [self._tokenizer.encode(" " + p.strip()) for p in phrases]
         repeated = np.repeat(np.array(encoded.output), len(token_lists), axis=0)
         results = self._model.model.align(
-            ctranslate2.StorageView.from_array(repeated), self._tokenizer.sot_sequence,
-            token_lists, [max(1, encoded.frames // 2)] * len(token_lists),
+            ctranslate2.StorageView.from_array(repeated),
+            self._tokenizer.sot_sequence,
+            token_lists,
+            [max(1, encoded.frames // 2)] * len(token_lists),
         )
         return [float(np.sum(np.log(np.asarray(r.text_token_probs) + 1e-9))) for r in results]
 

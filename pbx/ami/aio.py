@@ -151,34 +151,44 @@ class AsyncAmiClient:
 
     # ---------------------------------------------------------------- actions
 
-    async def action(self, name: str, *, timeout: float | None = None,
-                     **fields: object) -> AmiMessage:
+    async def action(
+        self, name: str, *, timeout: float | None = None, **fields: object
+    ) -> AmiMessage:
         """Send an action and return its response (a manager's Error is returned)."""
         return (await self._request(name, fields, False, timeout)).response
 
-    async def checked_action(self, name: str, *, timeout: float | None = None,
-                             **fields: object) -> AmiMessage:
+    async def checked_action(
+        self, name: str, *, timeout: float | None = None, **fields: object
+    ) -> AmiMessage:
         """Like ``action`` but raises ``AmiError`` unless the response is Success."""
         response = await self.action(name, timeout=timeout, **fields)
         if response.get("Response") != "Success":
             raise AmiError(f"{name} failed: {response.get('Message')}")
         return response
 
-    async def list_action(self, name: str, *, timeout: float | None = None,
-                          **fields: object) -> tuple[AmiMessage, list[AmiMessage]]:
+    async def list_action(
+        self, name: str, *, timeout: float | None = None, **fields: object
+    ) -> tuple[AmiMessage, list[AmiMessage]]:
         """An action answered by a list of events (``QueueStatus``): the response and the
         events before the ``...Complete`` one. ``timeout`` covers the whole list."""
         completed = await self._request(name, fields, True, timeout)
         return completed.response, completed.events
 
-    async def _request(self, name: str, fields: Mapping[str, object], list_action: bool,
-                       timeout: float | None, *, logging_in: bool = False) -> Completed:
+    async def _request(
+        self,
+        name: str,
+        fields: Mapping[str, object],
+        list_action: bool,
+        timeout: float | None,
+        *,
+        logging_in: bool = False,
+    ) -> Completed:
         writer = self._writer
         if writer is None or not (self.connected or logging_in):
-            why = f"{self._state.value}: {self.last_error}" if self.last_error else \
-                self._state.value
-            raise AmiError(f"not connected to AMI {self.host}:{self.port} ({why}); "
-                           f"{name} not sent")
+            why = (
+                f"{self._state.value}: {self.last_error}" if self.last_error else self._state.value
+            )
+            raise AmiError(f"not connected to AMI {self.host}:{self.port} ({why}); {name} not sent")
         wait = timeout if timeout is not None else self.timeout
         action_id, data = self._protocol.start_action(name, fields, list_action)
         future: asyncio.Future[Completed] = asyncio.get_running_loop().create_future()
@@ -213,8 +223,14 @@ class AsyncAmiClient:
                 delay = min(high, low * 2 ** min(self.attempt, 30))
                 self.attempt += 1
                 self._set_state(AmiState.RETRYING)
-                log.info("ami %s:%d reconnect in %.1f s (attempt %d): %s", self.host, self.port,
-                         delay, self.attempt, self.last_error)
+                log.info(
+                    "ami %s:%d reconnect in %.1f s (attempt %d): %s",
+                    self.host,
+                    self.port,
+                    delay,
+                    self.attempt,
+                    self.last_error,
+                )
                 await asyncio.sleep(delay)
         finally:
             self._first_attempt_done(False)
@@ -222,7 +238,8 @@ class AsyncAmiClient:
     async def _session(self) -> None:
         """One connection from connect to loss; returns or raises when it is over."""
         reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(self.host, self.port), self.timeout)
+            asyncio.open_connection(self.host, self.port), self.timeout
+        )
         self._writer = writer
         read_task: asyncio.Task[None] | None = None
         ping_task: asyncio.Task[None] | None = None
@@ -230,9 +247,15 @@ class AsyncAmiClient:
             early = await self._read_greeting(reader)
             read_task = asyncio.create_task(self._read_loop(reader))
             self._dispatch(early)
-            response = (await self._request(
-                "Login", {"Username": self.username, "Secret": self._secret,
-                          "Events": self.events}, False, None, logging_in=True)).response
+            response = (
+                await self._request(
+                    "Login",
+                    {"Username": self.username, "Secret": self._secret, "Events": self.events},
+                    False,
+                    None,
+                    logging_in=True,
+                )
+            ).response
             if response.get("Response") != "Success":
                 raise AmiError(f"AMI login as {self.username} refused: {response.get('Message')}")
             self.attempt, self.last_error = 0, ""

@@ -115,8 +115,7 @@ def format_action(name: str, action_id: str, fields: Mapping[str, object]) -> by
     for key, value in fields.items():
         # A list value repeats the header (Originate's Variable:, for instance).
         values = value if isinstance(value, list | tuple) else [value]
-        lines.extend(f"{_single_line('header name', key)}: {_single_line(key, v)}"
-                     for v in values)
+        lines.extend(f"{_single_line('header name', key)}: {_single_line(key, v)}" for v in values)
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
@@ -298,9 +297,11 @@ def _lost(action_id: str, pending: _Pending) -> Completed:
         detail = f"{pending.action} was complete ({len(pending.events)} list events received)"
     else:
         detail = f"{pending.action} was answered"
-    response = AmiMessage((
-        ("Response", "Error"),
-        ("ActionID", action_id),
-        ("Message", f"connection lost before {detail}"),
-    ))
+    response = AmiMessage(
+        (
+            ("Response", "Error"),
+            ("ActionID", action_id),
+            ("Message", f"connection lost before {detail}"),
+        )
+    )
     return Completed(action_id, pending.action, response, pending.events, None, lost=True)

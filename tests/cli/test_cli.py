@@ -76,8 +76,11 @@ def test_upgrade_seed_demo_data_and_show_a_request(user_env: dict[str, str]) -> 
 
     database = Database.from_url(f"sqlite:///{user_env['CENTRAL156_DATA_DIR']}/central156.sqlite3")
     with database.transaction() as session:
-        audited = session.execute(select(AuditLog.actor_label, AuditLog.detail)
-                                  .where(AuditLog.detail == f"request_view {number}")).all()
+        audited = session.execute(
+            select(AuditLog.actor_label, AuditLog.detail).where(
+                AuditLog.detail == f"request_view {number}"
+            )
+        ).all()
     database.dispose()
     assert len(audited) == 1 and audited[0].actor_label.startswith("cli:")
 

@@ -40,10 +40,12 @@ def _counts(env: dict[str, str]) -> tuple[int, int, bool]:
     database = _database(env)
     try:
         with database.transaction() as session:
-            return (session.scalar(select(func.count()).select_from(Citizen)) or 0,
-                    session.scalar(select(func.count()).select_from(ServiceRequest)) or 0,
-                    session.scalar(select(User.id).where(User.username == DEMO_MARKER_USER))
-                    is not None)
+            return (
+                session.scalar(select(func.count()).select_from(Citizen)) or 0,
+                session.scalar(select(func.count()).select_from(ServiceRequest)) or 0,
+                session.scalar(select(User.id).where(User.username == DEMO_MARKER_USER))
+                is not None,
+            )
     finally:
         database.dispose()
 
@@ -61,8 +63,10 @@ def test_a_database_with_real_data_is_refused_unless_forced(user_env: dict[str, 
     database = _database(user_env)
     with database.transaction() as session:
         citizens.register_citizen(
-            session, citizens.CitizenInput(name="Cidadã Real", phones=["51999990000"]),
-            Actor.system("test"))
+            session,
+            citizens.CitizenInput(name="Cidadã Real", phones=["51999990000"]),
+            Actor.system("test"),
+        )
     database.dispose()
 
     small = ("demo-data", "--citizens", "5", "--requests", "10", "--calls", "5")
@@ -85,9 +89,22 @@ def test_a_killed_run_leaves_nothing_behind(user_env: dict[str, str], tmp_path: 
     with log.open("w") as stderr:
         # 25,000 citizens: more than one chunk of 20,000 is written before the requests start.
         process = subprocess.Popen(
-            [sys.executable, "-m", "citizen_center", "demo-data", "--citizens", "25000",
-             "--requests", "2000000", "--calls", "0"],
-            env=user_env, stdout=subprocess.DEVNULL, stderr=stderr)
+            [
+                sys.executable,
+                "-m",
+                "citizen_center",
+                "demo-data",
+                "--citizens",
+                "25000",
+                "--requests",
+                "2000000",
+                "--calls",
+                "0",
+            ],
+            env=user_env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
         try:
             deadline = time.monotonic() + 240
             while "requests" not in log.read_text() and process.poll() is None:

@@ -48,8 +48,10 @@ def _settings(tmp_path: Path, case: str) -> dict[str, str]:
 EXPECTED = {
     "malformed url": ("unknown kind of database 'notaurl'", "fix CENTRAL156_DATABASE_URL"),
     "bad port": ("is malformed", "fix CENTRAL156_DATABASE_URL"),
-    "server down": ("cannot connect to PostgreSQL", "start PostgreSQL, or fix "
-                    "CENTRAL156_DATABASE_URL"),
+    "server down": (
+        "cannot connect to PostgreSQL",
+        "start PostgreSQL, or fix CENTRAL156_DATABASE_URL",
+    ),
     "data dir not writable": ("cannot create the database folder", "CENTRAL156_DATA_DIR"),
     "text file as database": ("is not a SQLite database", "point CENTRAL156_DATABASE_URL"),
     "not migrated": ("has no Central 156 tables", "run `central156 db upgrade`"),
@@ -91,8 +93,9 @@ COMMANDS = [
 ]
 
 
-@pytest.mark.parametrize(("command", "case"), COMMANDS, ids=lambda v: " ".join(v)
-                         if isinstance(v, tuple) else v)
+@pytest.mark.parametrize(
+    ("command", "case"), COMMANDS, ids=lambda v: " ".join(v) if isinstance(v, tuple) else v
+)
 def test_commands_fail_fast_with_one_line(
     command: tuple[str, ...], case: str, user_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -108,8 +111,13 @@ def test_the_ivr_starts_without_a_database_that_is_only_down(
     line and serves callers anyway (its writes go to the journal), so restarting it during an
     outage does not leave every caller without the menu."""
     env = user_env | _settings(tmp_path, "server down")
-    ivr = subprocess.Popen([sys.executable, "-m", "citizen_center", "ivr", "serve", "--port", "0"],
-                           env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ivr = subprocess.Popen(
+        [sys.executable, "-m", "citizen_center", "ivr", "serve", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         time.sleep(6)
         assert ivr.poll() is None, ivr.communicate()[1]

@@ -22,8 +22,20 @@ def test_import_report_pdf_and_close_expired(user_env: dict[str, str], tmp_path:
     assert "0 new events" in again.stdout
 
     csv_path = tmp_path / "filas.csv"
-    report = central156("stats", "report", "calls", "--by", "queue", "--from", "2026-03-01",
-                        "--to", "2026-03-31", "--csv", str(csv_path), env=user_env)
+    report = central156(
+        "stats",
+        "report",
+        "calls",
+        "--by",
+        "queue",
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-03-31",
+        "--csv",
+        str(csv_path),
+        env=user_env,
+    )
     assert report.returncode == 0, report.stderr
     assert "agua-esgoto" in report.stdout and "25.0 %" in report.stdout
     assert csv_path.read_text().splitlines()[0].startswith("key,offered,answered")

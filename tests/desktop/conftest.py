@@ -46,8 +46,13 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
 @pytest.fixture
 def agent(database: Database) -> AgentUser:
     with database.transaction() as session:
-        user = users.create_user(session, username="agente.teste", full_name="Ana Atendente",
-                                 role=Role.AGENT, password=PASSWORD)
+        user = users.create_user(
+            session,
+            username="agente.teste",
+            full_name="Ana Atendente",
+            role=Role.AGENT,
+            password=PASSWORD,
+        )
         return AgentUser(user.id, user.username, user.full_name, user.role, "")
 
 
@@ -57,14 +62,28 @@ def known_citizen(database: Database) -> tuple[int, str, str]:
     phone = f"5199{random.randrange(10**7):07d}"
     actor = Actor.system("test")
     with database.transaction() as session:
-        citizen = citizens.register_citizen(session, CitizenInput(
-            name="João da Silva Pereira", phones=[phone],
-            addresses=[AddressInput(street="Avenida Ipiranga", house_number="1200",
-                                    neighbourhood="Azenha")]), actor)
+        citizen = citizens.register_citizen(
+            session,
+            CitizenInput(
+                name="João da Silva Pereira",
+                phones=[phone],
+                addresses=[
+                    AddressInput(
+                        street="Avenida Ipiranga", house_number="1200", neighbourhood="Azenha"
+                    )
+                ],
+            ),
+            actor,
+        )
         old = requests.open_request(
-            session, service_code="ILUM-APAGADA", channel="phone", actor=actor,
-            citizen_id=citizen.id, address=AddressInput(street="Avenida Ipiranga"),
-            now=utcnow() - timedelta(days=200))
+            session,
+            service_code="ILUM-APAGADA",
+            channel="phone",
+            actor=actor,
+            citizen_id=citizen.id,
+            address=AddressInput(street="Avenida Ipiranga"),
+            now=utcnow() - timedelta(days=200),
+        )
         return citizen.id, phone, old.number
 
 

@@ -47,8 +47,7 @@ class Gateways:
     def settings(self) -> Settings:
         # Fast keep-alive so that a lost PBX or gateway is noticed within a second or two.
         base = load_settings()
-        return base.replace(pbx=self.pbx.settings,
-                            gateway=base.gateway.replace(ping_interval=1.0))
+        return base.replace(pbx=self.pbx.settings, gateway=base.gateway.replace(ping_interval=1.0))
 
     def url_for(self, database: Database) -> str:
         key = id(database)
@@ -71,9 +70,14 @@ class Gateways:
 
 
 def desk_settings(gateway_url: str, tmp_path: Path, queues: str = QUEUE) -> Settings:
-    desktop = DesktopSettings(queues=(queues,), drafts_dir=tmp_path / "drafts",
-                              ping_interval=1.0, ping_timeout=1.0, reconnect_min_delay=0.2,
-                              reconnect_max_delay=1.0)
+    desktop = DesktopSettings(
+        queues=(queues,),
+        drafts_dir=tmp_path / "drafts",
+        ping_interval=1.0,
+        ping_timeout=1.0,
+        reconnect_min_delay=0.2,
+        reconnect_max_delay=1.0,
+    )
     return with_gateway_url(load_settings().replace(desktop=desktop), gateway_url)
 
 
@@ -83,8 +87,14 @@ def agent_interface(talk_seconds: int, context: str = ANSWERING_PHONE) -> str:
     return f"Local/a{next_agent_number():04d}t{talk_seconds}@{context}/n"
 
 
-def open_desk(qtbot: QtBot, settings: Settings, database: Database, agent: AgentUser,
-              interface: str, offline: bool = False) -> Desk:
+def open_desk(
+    qtbot: QtBot,
+    settings: Settings,
+    database: Database,
+    agent: AgentUser,
+    interface: str,
+    offline: bool = False,
+) -> Desk:
     """The agent's desktop, logged in at the settings' gateway (``offline``: pointed at no
     gateway at all, for what must work without the PBX)."""
     if offline:
@@ -101,16 +111,29 @@ def open_desk(qtbot: QtBot, settings: Settings, database: Database, agent: Agent
     return desk
 
 
-def logged_in_desk(qtbot: QtBot, gateways: Gateways, tmp_path: Path, database: Database,
-                   agent: AgentUser, opened: list[Desk], talk_seconds: int = 6,
-                   queues: str = QUEUE, phone: str = ANSWERING_PHONE) -> Desk:
+def logged_in_desk(
+    qtbot: QtBot,
+    gateways: Gateways,
+    tmp_path: Path,
+    database: Database,
+    agent: AgentUser,
+    opened: list[Desk],
+    talk_seconds: int = 6,
+    queues: str = QUEUE,
+    phone: str = ANSWERING_PHONE,
+) -> Desk:
     """An agent desktop logged into ``queues`` and available (not paused)."""
-    desk = open_desk(qtbot, desk_settings(gateways.url_for(database), tmp_path, queues), database,
-                     agent,
-                     agent_interface(talk_seconds, phone))
+    desk = open_desk(
+        qtbot,
+        desk_settings(gateways.url_for(database), tmp_path, queues),
+        database,
+        agent,
+        agent_interface(talk_seconds, phone),
+    )
     opened.append(desk)
-    qtbot.waitUntil(lambda: desk.phone.status.logged_in and not desk.phone.status.paused,
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: desk.phone.status.logged_in and not desk.phone.status.paused, timeout=10000
+    )
     return desk
 
 

@@ -33,12 +33,20 @@ INTERFACE = "PJSIP/agent-2001"
 
 
 def queue_event(name: str, phone: str, **extra: str) -> PbxMessage:
-    variables = {ChannelVar.CALL_ID: "1764400000.42",
-                 ChannelVar.TEXT: "tem um buraco na minha rua",
-                 ChannelVar.SERVICE: "VIA-BURACO", ChannelVar.CONFIDENCE: "0.91",
-                 ChannelVar.INTENT: "new_request"}
-    headers = [("Event", name), ("Interface", INTERFACE), ("Queue", "servicos-urbanos"),
-               ("Uniqueid", "1764400000.42"), ("CallerIDNum", phone)]
+    variables = {
+        ChannelVar.CALL_ID: "1764400000.42",
+        ChannelVar.TEXT: "tem um buraco na minha rua",
+        ChannelVar.SERVICE: "VIA-BURACO",
+        ChannelVar.CONFIDENCE: "0.91",
+        ChannelVar.INTENT: "new_request",
+    }
+    headers = [
+        ("Event", name),
+        ("Interface", INTERFACE),
+        ("Queue", "servicos-urbanos"),
+        ("Uniqueid", "1764400000.42"),
+        ("CallerIDNum", phone),
+    ]
     headers += [("ChanVariable", f"{k}={v}") for k, v in variables.items()]
     return PbxMessage(tuple(headers + list(extra.items())))
 
@@ -59,8 +67,11 @@ def spin(app: QApplication, seconds: float) -> None:
 
 def main(url: str, phone: str, out: Path) -> None:
     app = QApplication(sys.argv)
-    settings = load_settings().replace(desktop=DesktopSettings(
-        queues=("servicos-urbanos", "geral"), drafts_dir=Path(tempfile.mkdtemp())))
+    settings = load_settings().replace(
+        desktop=DesktopSettings(
+            queues=("servicos-urbanos", "geral"), drafts_dir=Path(tempfile.mkdtemp())
+        )
+    )
     install_translator(app, "pt_BR")
     database = Database.from_url(url)
     services = make_services(settings, database, "screenshot")

@@ -33,9 +33,30 @@ from gateway.protocol import PbxMessage
 from tests.fixtures.gateway import offline_session
 
 QUEUES = ("agua-esgoto", "limpeza-urbana", "servicos-urbanos", "transito-transporte", "geral")
-FIRST = ("Ana", "Bruno", "Carla", "Diego", "Elisa", "Fábio", "Gabriela", "Heitor", "Isabel",
-         "João", "Karen", "Lucas", "Marina", "Nelson", "Olívia", "Paulo", "Queila", "Rafael",
-         "Sofia", "Tiago", "Úrsula", "Vítor")
+FIRST = (
+    "Ana",
+    "Bruno",
+    "Carla",
+    "Diego",
+    "Elisa",
+    "Fábio",
+    "Gabriela",
+    "Heitor",
+    "Isabel",
+    "João",
+    "Karen",
+    "Lucas",
+    "Marina",
+    "Nelson",
+    "Olívia",
+    "Paulo",
+    "Queila",
+    "Rafael",
+    "Sofia",
+    "Tiago",
+    "Úrsula",
+    "Vítor",
+)
 LAST = ("Silva", "Souza", "Oliveira", "Pereira", "Costa", "Rodrigues", "Almeida", "Lima")
 REASONS = ("Almoço", "Treinamento", "Backoffice", "Banheiro")
 
@@ -59,42 +80,91 @@ def feed(board: QueueBoard, now: float, rng: random.Random) -> None:
         name = f"{FIRST[n % len(FIRST)]} {LAST[(n * 7) % len(LAST)]}"
         queues = (QUEUES[n % 4], "geral") if n % 3 else (QUEUES[n % 4],)
         for queue in queues:
-            board.apply(event("QueueMember", Queue=queue, Location=interface, Name=name,
-                              Status="1", Paused="0", InCall="0",
-                              CallsTaken=str(rng.randrange(3, 40))))
+            board.apply(
+                event(
+                    "QueueMember",
+                    Queue=queue,
+                    Location=interface,
+                    Name=name,
+                    Status="1",
+                    Paused="0",
+                    InCall="0",
+                    CallsTaken=str(rng.randrange(3, 40)),
+                )
+            )
         roll = rng.random()
         if roll < 0.55:
-            at(board, now - rng.randrange(5, 700), event(
-                "AgentConnect", Queue=queues[-1], Interface=interface, Uniqueid=f"c{n}",
-                HoldTime=str(rng.randrange(2, 40))))
+            at(
+                board,
+                now - rng.randrange(5, 700),
+                event(
+                    "AgentConnect",
+                    Queue=queues[-1],
+                    Interface=interface,
+                    Uniqueid=f"c{n}",
+                    HoldTime=str(rng.randrange(2, 40)),
+                ),
+            )
         elif roll < 0.68:
-            at(board, now - rng.randrange(60, 1500), event(
-                "QueueMemberPause", Queue=queues[0], Interface=interface, Paused="1",
-                PausedReason=rng.choice(REASONS)))
+            at(
+                board,
+                now - rng.randrange(60, 1500),
+                event(
+                    "QueueMemberPause",
+                    Queue=queues[0],
+                    Interface=interface,
+                    Paused="1",
+                    PausedReason=rng.choice(REASONS),
+                ),
+            )
         elif roll < 0.76:
-            at(board, now - rng.randrange(5, 200), event(
-                "QueueMemberPause", Queue=queues[0], Interface=interface, Paused="1",
-                PausedReason="pós-atendimento"))
+            at(
+                board,
+                now - rng.randrange(5, 200),
+                event(
+                    "QueueMemberPause",
+                    Queue=queues[0],
+                    Interface=interface,
+                    Paused="1",
+                    PausedReason="pós-atendimento",
+                ),
+            )
         elif roll < 0.80:
             at(board, now - 4, event("AgentCalled", Queue=queues[-1], Interface=interface))
         elif roll < 0.83:
             board.apply(event("QueueMemberRemoved", Queue=queues[0], Interface=interface))
             if len(queues) > 1:
                 board.apply(event("QueueMemberRemoved", Queue="geral", Interface=interface))
-    for i, (queue, waits) in enumerate((("agua-esgoto", (3, 12)), ("servicos-urbanos", (41,)),
-                                        ("geral", (8, 17, 26)), ("transito-transporte", ()))):
+    for i, (queue, waits) in enumerate(
+        (
+            ("agua-esgoto", (3, 12)),
+            ("servicos-urbanos", (41,)),
+            ("geral", (8, 17, 26)),
+            ("transito-transporte", ()),
+        )
+    ):
         for j, wait in enumerate(waits):
             at(board, now - wait, event("QueueCallerJoin", Queue=queue, Uniqueid=f"w{i}{j}"))
-    board.set_database_today({
-        q: TodayCounts(answered=a, abandoned=b, short_abandoned=s, within=(w30, w20),
-                       wait_sum=a * asa, other_exits=o)
-        for q, a, b, s, w30, w20, asa, o in (
-            ("agua-esgoto", 412, 31, 9, 352, 318, 17.0, 2),
-            ("limpeza-urbana", 298, 14, 5, 281, 266, 9.5, 0),
-            ("servicos-urbanos", 537, 58, 12, 401, 350, 29.0, 4),
-            ("transito-transporte", 206, 9, 3, 197, 188, 8.0, 1),
-            ("geral", 655, 47, 16, 540, 497, 19.0, 3))
-    }, now)
+    board.set_database_today(
+        {
+            q: TodayCounts(
+                answered=a,
+                abandoned=b,
+                short_abandoned=s,
+                within=(w30, w20),
+                wait_sum=a * asa,
+                other_exits=o,
+            )
+            for q, a, b, s, w30, w20, asa, o in (
+                ("agua-esgoto", 412, 31, 9, 352, 318, 17.0, 2),
+                ("limpeza-urbana", 298, 14, 5, 281, 266, 9.5, 0),
+                ("servicos-urbanos", 537, 58, 12, 401, 350, 29.0, 4),
+                ("transito-transporte", 206, 9, 3, 197, 188, 8.0, 1),
+                ("geral", 655, 47, 16, 540, 497, 19.0, 3),
+            )
+        },
+        now,
+    )
 
 
 def spin(app: QApplication, seconds: float) -> None:
@@ -127,10 +197,18 @@ def main(url: str, out_dir: Path) -> None:
     app = QApplication(sys.argv)
     install_translator(app, "pt_BR")
     database = Database.from_url(url)
-    demo_data.generate(database, citizens=400, requests=6000, calls=6000, seed=156,
-                       policy=DEFAULT_POLICY, progress=False)
-    settings = Settings(wallboard=WallboardSettings(import_interval_seconds=0),
-                        desktop=load_settings().desktop)
+    demo_data.generate(
+        database,
+        citizens=400,
+        requests=6000,
+        calls=6000,
+        seed=156,
+        policy=DEFAULT_POLICY,
+        progress=False,
+    )
+    settings = Settings(
+        wallboard=WallboardSettings(import_interval_seconds=0), desktop=load_settings().desktop
+    )
     user = AgentUser(1, "supervisora", "Sara Supervisora", Role.SUPERVISOR, "")
     desk = build_supervisor(settings, database, user, offline_session(user))
     desk.window.resize(1366, 768)
@@ -149,8 +227,7 @@ def main(url: str, out_dir: Path) -> None:
     desk.statistics.choose_preset(PeriodPreset.LAST_12_MONTHS)
     statistics(app, desk, ReportKind.CALLS_BY_HOUR, out_dir / "statistics-by-hour.png")
     statistics(app, desk, ReportKind.CHANNELS_BY_MONTH, out_dir / "statistics-channels.png")
-    statistics(app, desk, ReportKind.SATISFACTION_BY_MONTH,
-               out_dir / "statistics-satisfaction.png")
+    statistics(app, desk, ReportKind.SATISFACTION_BY_MONTH, out_dir / "statistics-satisfaction.png")
     desk.close()
 
 

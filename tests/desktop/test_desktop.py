@@ -153,7 +153,6 @@ def test_call_pops_context_and_history_request_then_enforced_wrapup(
         assert [link.request.number for link in call.request_links] == [detail.number]
 
 
-
 def test_the_agent_hangs_up_their_own_call_from_the_desktop(
     qtbot: QtBot,
     gateways: Gateways,
@@ -166,10 +165,15 @@ def test_the_agent_hangs_up_their_own_call_from_the_desktop(
 ) -> None:
     """The phone would talk for a minute: the button ends the call now, through the gateway
     (which allows an agent to hang up only the call connected to them), and wrap-up starts."""
-    desk = logged_in_desk(qtbot, gateways, tmp_path, database, agent, desk_factory,
-                          talk_seconds=60)
-    place_call(pbx.settings, SAID, caller_number=unique_caller_number(), lead_seconds=0.3,
-               hold_seconds=90, folder=tmp_path)
+    desk = logged_in_desk(qtbot, gateways, tmp_path, database, agent, desk_factory, talk_seconds=60)
+    place_call(
+        pbx.settings,
+        SAID,
+        caller_number=unique_caller_number(),
+        lead_seconds=0.3,
+        hold_seconds=90,
+        folder=tmp_path,
+    )
     qtbot.waitUntil(lambda: desk.phone.phase is Phase.TALKING, timeout=20000)
     button = desk.window.call_panel.hang_up
     assert button.isVisible()

@@ -34,14 +34,14 @@ STREET = AddressInput(street="Rua da Praia", house_number="100", neighbourhood="
 
 
 def quiet_settings() -> Settings:
-    return Settings(wallboard=WallboardSettings(import_interval_seconds=0),
-                    desktop=load_settings().desktop)
+    return Settings(
+        wallboard=WallboardSettings(import_interval_seconds=0), desktop=load_settings().desktop
+    )
 
 
 @pytest.fixture
 def supervisor(qtbot: QtBot, database: Database) -> Iterator[SupervisorDesk]:
-    desk = build_supervisor(quiet_settings(), database, SUPERVISOR,
-                            offline_session(SUPERVISOR))
+    desk = build_supervisor(quiet_settings(), database, SUPERVISOR, offline_session(SUPERVISOR))
     qtbot.addWidget(desk.window)
     desk.window.resize(1366, 768)
     desk.window.show()
@@ -56,7 +56,10 @@ def show(qtbot: QtBot, view: StatisticsView, kind: ReportKind) -> list[list[str]
 
 
 def test_statistics_match_the_hand_counted_sample_and_export(
-    qtbot: QtBot, supervisor: SupervisorDesk, database: Database, tmp_path: Path,
+    qtbot: QtBot,
+    supervisor: SupervisorDesk,
+    database: Database,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     log = tmp_path / "queue_log"
@@ -68,8 +71,9 @@ def test_statistics_match_the_hand_counted_sample_and_export(
     view.set_period(date(2026, 3, 1), date(2026, 3, 31))
 
     rows = {r[0]: r for r in show(qtbot, view, ReportKind.CALLS_BY_QUEUE)}
-    headings = [view.model.headerData(i, Qt.Orientation.Horizontal)
-                for i in range(view.model.columnCount())]
+    headings = [
+        view.model.headerData(i, Qt.Orientation.Horizontal) for i in range(view.model.columnCount())
+    ]
     assert headings[:5] == ["Fila", "Ofertadas", "Atendidas", "Abandonadas", "Aband. curtos"]
     # agua-esgoto: 5 offered, 2 answered, 1 abandoned, 1 short, 1 timeout; SL 1/4; ASA 28.5.
     assert rows["agua-esgoto"][1:8] == ["5", "2", "1", "1", "1", "1", "25.0 %"]
@@ -81,8 +85,10 @@ def test_statistics_match_the_hand_counted_sample_and_export(
     assert agents == {"Ana Souza": "2", "Bruno Lima": "2"}
     assert not view.chart.isVisible()
     pauses = show(qtbot, view, ReportKind.PAUSES)
-    assert [(r[0], r[1], r[2]) for r in pauses] == [("Ana Souza", "almoco", "1"),
-                                                    ("Bruno Lima", "treinamento", "1")]
+    assert [(r[0], r[1], r[2]) for r in pauses] == [
+        ("Ana Souza", "almoco", "1"),
+        ("Bruno Lima", "treinamento", "1"),
+    ]
 
     show(qtbot, view, ReportKind.CALLS_BY_QUEUE)
     target = tmp_path / "filas.csv"
@@ -107,22 +113,31 @@ def test_statistics_match_the_hand_counted_sample_and_export(
 @pytest.fixture
 def focal_point(database: Database) -> AgentUser:
     with database.transaction() as session:
-        user = users.create_user(session, username="pf.smsurb", full_name="Paula Focal",
-                                 role=Role.FOCAL_POINT, password="senha-segura-1",
-                                 secretariat_code="SMSUrb")
+        user = users.create_user(
+            session,
+            username="pf.smsurb",
+            full_name="Paula Focal",
+            role=Role.FOCAL_POINT,
+            password="senha-segura-1",
+            secretariat_code="SMSUrb",
+        )
         return AgentUser(user.id, user.username, user.full_name, user.role, "")
 
 
 def open_pothole(database: Database, days_ago: int) -> str:
     with database.transaction() as session:
         return requests.open_request(
-            session, service_code="VIA-BURACO", channel="phone", actor=Actor.system("agente"),
-            address=STREET, now=utcnow() - timedelta(days=days_ago)).number
+            session,
+            service_code="VIA-BURACO",
+            channel="phone",
+            actor=Actor.system("agente"),
+            address=STREET,
+            now=utcnow() - timedelta(days=days_ago),
+        ).number
 
 
 @pytest.fixture
-def inbox_desk(qtbot: QtBot, database: Database, focal_point: AgentUser
-               ) -> Iterator[InboxDesk]:
+def inbox_desk(qtbot: QtBot, database: Database, focal_point: AgentUser) -> Iterator[InboxDesk]:
     desk = build_inbox(database, focal_point)
     qtbot.addWidget(desk.window)
     desk.window.resize(1366, 768)
@@ -132,7 +147,9 @@ def inbox_desk(qtbot: QtBot, database: Database, focal_point: AgentUser
 
 
 def test_focal_point_works_the_inbox_through_to_a_reopening(
-    qtbot: QtBot, database: Database, inbox_desk: InboxDesk,
+    qtbot: QtBot,
+    database: Database,
+    inbox_desk: InboxDesk,
 ) -> None:
     late = open_pothole(database, 90)
     recent = open_pothole(database, 0)
@@ -184,7 +201,12 @@ def test_focal_point_works_the_inbox_through_to_a_reopening(
 
     # LGPD (issue 11): the lists and the requests opened are in the audit trail, by this user.
     with database.transaction() as session:
-        details = list(session.scalars(select(AuditLog.detail).where(
-            AuditLog.user_id == view.store.user_id).order_by(AuditLog.id)))
+        details = list(
+            session.scalars(
+                select(AuditLog.detail)
+                .where(AuditLog.user_id == view.store.user_id)
+                .order_by(AuditLog.id)
+            )
+        )
     assert any(d.startswith("inbox_list ") and late in d for d in details)
     assert f"inbox_view {recent}" in details

@@ -21,14 +21,25 @@ NAMES = ("wallboard", "statistics-by-hour", "statistics-channels", "statistics-s
 
 
 def test_screenshots_of_the_supervisor_views_under_xvfb(
-    database: Database, tmp_path: Path, xvfb_run: list[str],
+    database: Database,
+    tmp_path: Path,
+    xvfb_run: list[str],
 ) -> None:
     folder = Path(os.environ.get("CENTRAL156_SCREENSHOT_DIR", tmp_path))
     env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
     subprocess.run(
-        [*xvfb_run, sys.executable, "-m",
-         "tests.desktop.supervisor_screenshot_app", str(database.engine.url), str(folder)],
-        check=True, env=env, timeout=150, cwd=Path(__file__).resolve().parents[2],
+        [
+            *xvfb_run,
+            sys.executable,
+            "-m",
+            "tests.desktop.supervisor_screenshot_app",
+            str(database.engine.url),
+            str(folder),
+        ],
+        check=True,
+        env=env,
+        timeout=150,
+        cwd=Path(__file__).resolve().parents[2],
     )
     for name in NAMES:
         image = QImage(str(folder / f"{name}.png"))

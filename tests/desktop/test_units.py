@@ -34,15 +34,21 @@ def test_packet_buffer_splits_banner_and_packets_across_chunks() -> None:
 
 
 def test_call_context_from_agent_called_reads_ivr_variables() -> None:
-    event = PbxMessage((
-        ("Event", "AgentCalled"), ("Uniqueid", "111.2"), ("Channel", "Local/156@x-0;2"),
-        ("CallerIDNum", "51999990000"), ("CallerIDName", "<unknown>"), ("Queue", "geral"),
-        ("ChanVariable", f"{ChannelVar.CALL_ID}=111.1"),
-        ("ChanVariable", f"{ChannelVar.TEXT}=tem um buraco"),
-        ("ChanVariable", f"{ChannelVar.CONFIDENCE}=0.87"),
-        ("ChanVariable", f"{ChannelVar.CITIZEN_ID}=42"),
-        ("ChanVariable", f"{ChannelVar.SERVICE}=VIA-BURACO"),
-    ))
+    event = PbxMessage(
+        (
+            ("Event", "AgentCalled"),
+            ("Uniqueid", "111.2"),
+            ("Channel", "Local/156@x-0;2"),
+            ("CallerIDNum", "51999990000"),
+            ("CallerIDName", "<unknown>"),
+            ("Queue", "geral"),
+            ("ChanVariable", f"{ChannelVar.CALL_ID}=111.1"),
+            ("ChanVariable", f"{ChannelVar.TEXT}=tem um buraco"),
+            ("ChanVariable", f"{ChannelVar.CONFIDENCE}=0.87"),
+            ("ChanVariable", f"{ChannelVar.CITIZEN_ID}=42"),
+            ("ChanVariable", f"{ChannelVar.SERVICE}=VIA-BURACO"),
+        )
+    )
     call = CallContext.from_agent_called(event, joined_at=10.0, now=25.0)
     assert (call.uniqueid, call.caller_uniqueid) == ("111.1", "111.2")
     assert call.caller_name == "" and call.wait_seconds == 15.0
@@ -75,13 +81,21 @@ def test_a_pending_wrapup_survives_a_restart_as_a_draft(tmp_path: Path) -> None:
     draft = DraftStore(tmp_path).load("wrapup")
     assert draft is not None and PendingWrapUp.from_draft(draft) == pending
     # A draft written by the version that kept a plain dict has these very keys.
-    legacy: dict[str, object] = {"uniqueid": "9.9", "caller_number": "", "queue": "geral",
-                                 "citizen_id": None, "requests": []}
+    legacy: dict[str, object] = {
+        "uniqueid": "9.9",
+        "caller_number": "",
+        "queue": "geral",
+        "citizen_id": None,
+        "requests": [],
+    }
     assert PendingWrapUp.from_draft(legacy) == PendingWrapUp("9.9", "", "geral")
     assert PendingWrapUp.from_draft({"requests": []}) is None
     saved = pending.finished("Solicitação registrada", "PJSIP/agent-2001")
     assert (saved.code, saved.citizen_id, saved.request_numbers) == (
-        "Solicitação registrada", 42, ("2026000001", "2026000002"))
+        "Solicitação registrada",
+        42,
+        ("2026000001", "2026000002"),
+    )
 
 
 def test_reading_aids() -> None:
@@ -91,13 +105,22 @@ def test_reading_aids() -> None:
 
 def test_search_requests_by_every_key(migrated_db: Database) -> None:
     with migrated_db.transaction() as session:
-        citizen = citizens.register_citizen(session, CitizenInput(
-            name="Maria Aparecida Souza", cpf="529.982.247-25", phones=["51 99876-5432"]), ACTOR)
+        citizen = citizens.register_citizen(
+            session,
+            CitizenInput(
+                name="Maria Aparecida Souza", cpf="529.982.247-25", phones=["51 99876-5432"]
+            ),
+            ACTOR,
+        )
         opened = requests.open_request(
-            session, service_code="VIA-BURACO", channel="phone", actor=ACTOR,
-            citizen_id=citizen.id, address=AddressInput(street="Rua Lima e Silva",
-                                                        house_number="100"),
-            now=utcnow() - timedelta(days=400))
+            session,
+            service_code="VIA-BURACO",
+            channel="phone",
+            actor=ACTOR,
+            citizen_id=citizen.id,
+            address=AddressInput(street="Rua Lima e Silva", house_number="100"),
+            now=utcnow() - timedelta(days=400),
+        )
         number = opened.number
     with migrated_db.transaction() as session:
         for query in (number, "529.982.247-25", "(51) 99876-5432", "aparecida", "lima e silva"):

@@ -31,8 +31,11 @@ class Clock:
 def replayed_board() -> tuple[QueueBoard, Clock, list[Received], int]:
     """A board resynchronised with the recorded QueueStatus; the items; the status's index."""
     items = replay_core(AmiProtocol("t-"), Recording.load("queue_call"))
-    status_at = next(i for i, item in enumerate(items)
-                     if isinstance(item, Completed) and item.action == "QueueStatus")
+    status_at = next(
+        i
+        for i, item in enumerate(items)
+        if isinstance(item, Completed) and item.action == "QueueStatus"
+    )
     status = items[status_at]
     assert isinstance(status, Completed)
     clock = Clock()
@@ -65,14 +68,21 @@ def test_recorded_call_drives_the_board_from_resync_to_logout() -> None:
     (tile,) = snapshot.agents
     assert (tile.name, tile.state, tile.detail) == ("Carla Dias", AgentState.PAUSED, PAUSE_REASON)
 
-    states = apply_rest(board, clock, items[status_at + 1:])
-    assert states == [AgentState.PAUSED, AgentState.FREE, AgentState.RINGING, AgentState.TALKING,
-                      AgentState.FREE, AgentState.PAUSED, AgentState.LOGGED_OUT]
+    states = apply_rest(board, clock, items[status_at + 1 :])
+    assert states == [
+        AgentState.PAUSED,
+        AgentState.FREE,
+        AgentState.RINGING,
+        AgentState.TALKING,
+        AgentState.FREE,
+        AgentState.PAUSED,
+        AgentState.LOGGED_OUT,
+    ]
     final = board.snapshot()
     assert (final.queues[0].waiting, final.queues[0].today.answered) == (0, 1)
 
 
 def test_recorded_call_counts_one_call_taken() -> None:
     board, clock, items, status_at = replayed_board()
-    apply_rest(board, clock, items[status_at + 1:])
+    apply_rest(board, clock, items[status_at + 1 :])
     assert board.snapshot().agents[0].calls_taken == 1

@@ -27,19 +27,31 @@ def event(name: str, **headers: str) -> PbxMessage:
 
 
 def member(queue: str, interface: str, name: str, **extra: str) -> PbxMessage:
-    return event("QueueMember", Queue=queue, Location=interface, Name=name, Status="1",
-                 Paused="0", InCall="0", **extra)
+    return event(
+        "QueueMember",
+        Queue=queue,
+        Location=interface,
+        Name=name,
+        Status="1",
+        Paused="0",
+        InCall="0",
+        **extra,
+    )
 
 
 def board_with_two_agents() -> tuple[QueueBoard, Clock]:
     clock = Clock()
     board = QueueBoard(Thresholds(pause=(60, 120)), clock=clock)
-    board.resync([
-        event("QueueParams", Queue="geral"), event("QueueParams", Queue="agua-esgoto"),
-        member("geral", "PJSIP/2001", "Ana"), member("agua-esgoto", "PJSIP/2001", "Ana"),
-        member("geral", "PJSIP/2002", "Bruno"),
-        event("QueueEntry", Queue="geral", Uniqueid="c1", Wait="12"),
-    ])
+    board.resync(
+        [
+            event("QueueParams", Queue="geral"),
+            event("QueueParams", Queue="agua-esgoto"),
+            member("geral", "PJSIP/2001", "Ana"),
+            member("agua-esgoto", "PJSIP/2001", "Ana"),
+            member("geral", "PJSIP/2002", "Bruno"),
+            event("QueueEntry", Queue="geral", Uniqueid="c1", Wait="12"),
+        ]
+    )
     return board, clock
 
 
@@ -56,8 +68,9 @@ def test_resync_then_events_drive_queue_figures_and_tiles() -> None:
     assert board.snapshot().queues[1].wait_level is Level.ALERT  # 32 s > 30 s
     board.apply(event("AgentCalled", Queue="geral", Interface="pjsip/2001", Uniqueid="c1"))
     assert tile(board, "Ana")[0] is AgentState.RINGING  # the interface's case does not matter
-    board.apply(event("AgentConnect", Queue="geral", Interface="PJSIP/2001", Uniqueid="c1",
-                      HoldTime="33"))
+    board.apply(
+        event("AgentConnect", Queue="geral", Interface="PJSIP/2001", Uniqueid="c1", HoldTime="33")
+    )
     clock.now += 5
     assert tile(board, "Ana") == (AgentState.TALKING, Level.OK, 5, "geral")
     figures = board.snapshot().queues[1]
@@ -69,14 +82,28 @@ def test_resync_then_events_drive_queue_figures_and_tiles() -> None:
 
 def test_pause_reason_time_and_thresholds() -> None:
     board, clock = board_with_two_agents()
-    board.apply(event("QueueMemberPause", Queue="geral", Interface="PJSIP/2002", Paused="1",
-                      PausedReason="Almoço"))
+    board.apply(
+        event(
+            "QueueMemberPause",
+            Queue="geral",
+            Interface="PJSIP/2002",
+            Paused="1",
+            PausedReason="Almoço",
+        )
+    )
     clock.now += 90
     assert tile(board, "Bruno") == (AgentState.PAUSED, Level.WARN, 90, "Almoço")
     clock.now += 60
     assert tile(board, "Bruno")[1] is Level.ALERT
-    board.apply(event("QueueMemberPause", Queue="geral", Interface="PJSIP/2002", Paused="1",
-                      PausedReason="pós-atendimento"))
+    board.apply(
+        event(
+            "QueueMemberPause",
+            Queue="geral",
+            Interface="PJSIP/2002",
+            Paused="1",
+            PausedReason="pós-atendimento",
+        )
+    )
     assert tile(board, "Bruno")[0] is AgentState.WRAPUP  # the desktop's enforced wrap-up
     board.apply(event("QueueMemberRemoved", Queue="geral", Interface="PJSIP/2002"))
     assert tile(board, "Bruno")[0] is AgentState.LOGGED_OUT
@@ -92,8 +119,7 @@ def test_today_adds_database_and_live_outcomes_once() -> None:
     today = board.snapshot().queues[1].today
     assert (today.abandoned, today.short_abandoned, today.offered) == (2, 1, 2)
     # The database has imported the first abandon (its cut-off is between the two).
-    database = TodayCounts(answered=5, abandoned=1, short_abandoned=1, within=(4, 3),
-                           wait_sum=50.0)
+    database = TodayCounts(answered=5, abandoned=1, short_abandoned=1, within=(4, 3), wait_sum=50.0)
     board.set_database_today({"geral": database}, cutoff=NOON + 5)
     today = board.snapshot().queues[1].today
     assert (today.answered, today.abandoned, today.short_abandoned) == (5, 2, 1)

@@ -46,12 +46,15 @@ def test_values_have_their_real_types(tmp_path: Path) -> None:
         "[ivr]\nintent_accept_confidence = 0.95\n"
         "[desktop]\npause_on_missed_ring = false\n"
     )
-    settings = load_settings(config, environ={
-        "CENTRAL156_IVR_LISTEN_PORT": "4600",
-        "CENTRAL156_IVR_RECORDINGS_DIR": "/mnt/recordings",
-        "CENTRAL156_WALLBOARD_IMPORT_INTERVAL_SECONDS": "2.5",
-        "CENTRAL156_DESKTOP_PAUSE_ON_MISSED_RING": "yes",
-    })
+    settings = load_settings(
+        config,
+        environ={
+            "CENTRAL156_IVR_LISTEN_PORT": "4600",
+            "CENTRAL156_IVR_RECORDINGS_DIR": "/mnt/recordings",
+            "CENTRAL156_WALLBOARD_IMPORT_INTERVAL_SECONDS": "2.5",
+            "CENTRAL156_DESKTOP_PAUSE_ON_MISSED_RING": "yes",
+        },
+    )
     assert settings.database.echo is True
     assert settings.pbx.runtime_dir == Path("/srv/pbx")
     assert settings.pbx.resolved_runtime_dir() == Path("/srv/pbx")
@@ -84,10 +87,13 @@ def test_lists_as_arrays_or_bar_separated_strings(tmp_path: Path) -> None:
     assert settings.desktop.queues == ("geral", "agua-esgoto")
     assert settings.desktop.wrapup_codes == ("Atendida", "Caiu")
 
-    from_env = load_settings(config, environ={
-        "CENTRAL156_DESKTOP_QUEUES": "limpeza-urbana|geral",
-        "CENTRAL156_DESKTOP_PAUSE_REASONS": '["Almoço", "Lanche"]',
-    })
+    from_env = load_settings(
+        config,
+        environ={
+            "CENTRAL156_DESKTOP_QUEUES": "limpeza-urbana|geral",
+            "CENTRAL156_DESKTOP_PAUSE_REASONS": '["Almoço", "Lanche"]',
+        },
+    )
     assert from_env.desktop.queues == ("limpeza-urbana", "geral")
     assert from_env.desktop.pause_reasons == ("Almoço", "Lanche")
     # Empty: every queue of the line.
@@ -117,11 +123,16 @@ def test_the_gateway_section() -> None:
     assert (gateway.host, gateway.port, gateway.token_hours) == ("127.0.0.1", 8156, 12.0)
     assert gateway.max_failed_logins == 5
     assert gateway.resolved_url() == "http://127.0.0.1:8156"
-    assert GatewaySettings(host="::1", tls_cert_file="/c.pem").resolved_url() == "https://[::1]:8156"
-    configured = load_settings(Path("/nonexistent/c.toml"), environ={
-        "CENTRAL156_GATEWAY_URL": "https://gw.156.local",
-        "CENTRAL156_GATEWAY_PORT": "9156",
-    }).gateway
+    assert (
+        GatewaySettings(host="::1", tls_cert_file="/c.pem").resolved_url() == "https://[::1]:8156"
+    )
+    configured = load_settings(
+        Path("/nonexistent/c.toml"),
+        environ={
+            "CENTRAL156_GATEWAY_URL": "https://gw.156.local",
+            "CENTRAL156_GATEWAY_PORT": "9156",
+        },
+    ).gateway
     assert configured.resolved_url() == "https://gw.156.local" and configured.port == 9156
 
 
@@ -193,8 +204,11 @@ def test_the_cli_prints_a_config_error_as_one_line(
     monkeypatch.setattr("citizen_center.logs.configure_logging", lambda level: None)
     config = tmp_path / "c.toml"
     config.write_text("")
-    env = {"CENTRAL156_CONFIG": str(config), "CENTRAL156_DATA_DIR": str(tmp_path),
-           "CENTRAL156_PBX_AMI_PORT": "abc"}
+    env = {
+        "CENTRAL156_CONFIG": str(config),
+        "CENTRAL156_DATA_DIR": str(tmp_path),
+        "CENTRAL156_PBX_AMI_PORT": "abc",
+    }
     result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
     assert result.exit_code == 1
     assert "Traceback" not in result.output

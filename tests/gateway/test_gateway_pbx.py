@@ -47,12 +47,21 @@ def lab(request: pytest.FixtureRequest, tmp_path: Path, pbx: RunningPbx) -> Iter
     stamp = time.monotonic_ns() % 10**6
     ana, bia = f"Local/ana{stamp}@c156-test-agent/n", f"Local/bia{stamp}@c156-test-agent/n"
     with database.transaction() as session:
-        for name, role, phone in (("ana", Role.AGENT, ana), ("bia", Role.AGENT, bia),
-                                  ("sara", Role.SUPERVISOR, ""),
-                                  ("fabi", Role.FOCAL_POINT, "")):
-            users.create_user(session, username=name, full_name=name.title(), role=role,
-                              password=PASSWORD, phone_interface=phone,
-                              secretariat_code="DMAE" if role is Role.FOCAL_POINT else None)
+        for name, role, phone in (
+            ("ana", Role.AGENT, ana),
+            ("bia", Role.AGENT, bia),
+            ("sara", Role.SUPERVISOR, ""),
+            ("fabi", Role.FOCAL_POINT, ""),
+        ):
+            users.create_user(
+                session,
+                username=name,
+                full_name=name.title(),
+                role=role,
+                password=PASSWORD,
+                phone_interface=phone,
+                secretariat_code="DMAE" if role is Role.FOCAL_POINT else None,
+            )
     settings = load_settings().replace(pbx=pbx.settings)
     with gateway_on(settings, database) as (_running, configured):
         yield Lab(configured, database, ana, bia)
@@ -73,8 +82,11 @@ class Desk:
 
     def __init__(self, session: GatewaySession) -> None:
         self.connection: ClientConnection = connect(
-            session.stream_url, additional_headers={"Authorization": f"Bearer {session.token}"},
-            open_timeout=5, legacy=True)
+            session.stream_url,
+            additional_headers={"Authorization": f"Bearer {session.token}"},
+            open_timeout=5,
+            legacy=True,
+        )
         self.hello = json.loads(self.connection.recv(timeout=5))
         self.events: list[dict[str, str]] = []
         self._ids = 0
@@ -103,8 +115,10 @@ class Desk:
         if message["type"] == "event":
             self.events.append(dict(message["headers"]))
         elif message["type"] == "response":
-            self._answered = (dict(message["headers"]),
-                              [dict(event) for event in message["events"]])
+            self._answered = (
+                dict(message["headers"]),
+                [dict(event) for event in message["events"]],
+            )
             return str(message["id"])
         return ""
 
@@ -120,7 +134,8 @@ def member(pbx: RunningPbx, interface: str) -> dict[str, str] | None:
 
 
 def test_an_agents_token_acts_on_their_own_phone_and_nothing_else(
-    lab: Lab, pbx: RunningPbx,
+    lab: Lab,
+    pbx: RunningPbx,
 ) -> None:
     ana, bia = Desk(sign_in(lab, "ana")), Desk(sign_in(lab, "bia"))
     try:
@@ -134,21 +149,27 @@ def test_an_agents_token_acts_on_their_own_phone_and_nothing_else(
         assert (member(pbx, lab.ana) or {}).get("Paused") == "1"
 
         # A colleague: neither paused nor removed.
-        for action, fields in (("QueuePause", {"Interface": lab.bia, "Paused": "true"}),
-                               ("QueueRemove", {"Queue": QUEUE, "Interface": lab.bia})):
+        for action, fields in (
+            ("QueuePause", {"Interface": lab.bia, "Paused": "true"}),
+            ("QueueRemove", {"Queue": QUEUE, "Interface": lab.bia}),
+        ):
             answer, _ = ana.ask(action, **fields)
             assert answer["Response"] == "Error" and "próprio ramal" in answer["Message"]
         still = member(pbx, lab.bia)
         assert still is not None and still.get("Paused") == "0"
 
         # The PBX itself: no global set, no call originated, no CLI.
-        answer, _ = ana.ask("Setvar", Variable=f"GLOBAL({ChannelVar.AGI})",
-                            Value="agi://10.6.6.6")
+        answer, _ = ana.ask("Setvar", Variable=f"GLOBAL({ChannelVar.AGI})", Value="agi://10.6.6.6")
         assert answer["Response"] == "Error" and "não permitida" in answer["Message"]
         assert "10.6.6.6" not in pbx.cli("dialplan show globals")
         channels_before = pbx.cli("core show channels count")
-        answer, _ = ana.ask("Originate", Channel="Local/156@c156-from-pstn",
-                            CallerID="190", Application="Wait", Data="5")
+        answer, _ = ana.ask(
+            "Originate",
+            Channel="Local/156@c156-from-pstn",
+            CallerID="190",
+            Application="Wait",
+            Data="5",
+        )
         assert answer["Response"] == "Error"
         assert ana.ask("Command", Command="core stop now")[0]["Response"] == "Error"
         assert pbx.cli("core show channels count") == channels_before
@@ -204,31 +225,45 @@ def test_logins_are_checked_and_locked_out(lab: Lab) -> None:
     assert wrong.status_code == 401
     assert wrong.json()["detail"].startswith("Usuário ou senha incorretos")
     # A colleague's registered phone is not for the taking.
-    taken = httpx.post(f"{url}/v1/session", json={"username": "ana", "password": PASSWORD,
-                                                  "interface": lab.bia})
+    taken = httpx.post(
+        f"{url}/v1/session", json={"username": "ana", "password": PASSWORD, "interface": lab.bia}
+    )
     assert taken.status_code == 403
-    garbage = httpx.post(f"{url}/v1/session", content=b"\x00\xff not json",
-                         headers={"Content-Type": "application/json"})
+    garbage = httpx.post(
+        f"{url}/v1/session",
+        content=b"\x00\xff not json",
+        headers={"Content-Type": "application/json"},
+    )
     assert garbage.status_code == 400 and "detail" in garbage.json()
     # Four more wrong passwords (five in a row): then even the right one is refused.
     for _ in range(4):
         httpx.post(f"{url}/v1/session", json={"username": "bia", "password": "errada!!"})
-    assert httpx.post(f"{url}/v1/session", json={"username": "bia", "password": "errada!!"}
-                      ).status_code == 401
+    assert (
+        httpx.post(
+            f"{url}/v1/session", json={"username": "bia", "password": "errada!!"}
+        ).status_code
+        == 401
+    )
     locked = httpx.post(f"{url}/v1/session", json={"username": "bia", "password": PASSWORD})
     assert locked.status_code == 401
     with lab.database.transaction() as session:
-        attempts = session.scalars(select(LoginAttempt).where(LoginAttempt.username == "bia")
-                                   .order_by(LoginAttempt.id)).all()
-        assert [a.failure for a in attempts][-2:] == [LoginFailure.WRONG_PASSWORD,
-                                                      LoginFailure.LOCKED]
+        attempts = session.scalars(
+            select(LoginAttempt).where(LoginAttempt.username == "bia").order_by(LoginAttempt.id)
+        ).all()
+        assert [a.failure for a in attempts][-2:] == [
+            LoginFailure.WRONG_PASSWORD,
+            LoginFailure.LOCKED,
+        ]
         assert all(a.source.startswith("gateway:127.0.0.1") for a in attempts)
 
 
 def test_a_forged_or_missing_token_gets_no_stream(lab: Lab) -> None:
     session = sign_in(lab, "ana")
-    for header in ({}, {"Authorization": "Bearer forged.token.here"},
-                   {"Authorization": f"Bearer {session.token[:-2]}xx"}):
+    for header in (
+        {},
+        {"Authorization": "Bearer forged.token.here"},
+        {"Authorization": f"Bearer {session.token[:-2]}xx"},
+    ):
         with pytest.raises(InvalidStatus):
             connect(session.stream_url, additional_headers=header, open_timeout=5)
 

@@ -26,17 +26,20 @@ BETO = SessionUser(3, "beto", "Beto", Role.SUPERVISOR, "")
 class FakeAmi:
     sent: list[tuple[str, dict[str, object]]] = field(default_factory=list)
 
-    async def action(self, name: str, *, timeout: float | None = None,
-                     **fields: object) -> PbxMessage:
+    async def action(
+        self, name: str, *, timeout: float | None = None, **fields: object
+    ) -> PbxMessage:
         self.sent.append((name, fields))
         return PbxMessage((("Response", "Success"),))
 
-    async def list_action(self, name: str, *, timeout: float | None = None,
-                          **fields: object) -> tuple[PbxMessage, list[PbxMessage]]:
+    async def list_action(
+        self, name: str, *, timeout: float | None = None, **fields: object
+    ) -> tuple[PbxMessage, list[PbxMessage]]:
         self.sent.append((name, fields))
         return PbxMessage((("Response", "Success"),)), [
             PbxMessage((("Event", "QueueMember"), ("Location", "PJSIP/agent-2001"))),
-            PbxMessage((("Event", "QueueEntry"), ("CallerIDNum", "51999990000")))]
+            PbxMessage((("Event", "QueueEntry"), ("CallerIDNum", "51999990000"))),
+        ]
 
 
 def drained(session: DesktopSession) -> list[dict[str, Any]]:
@@ -52,8 +55,7 @@ def test_events_reach_only_those_they_concern() -> None:
         ana, bia, beto = (DesktopSession(u, "test") for u in (ANA, BIA, BETO))
         for session in (ana, bia, beto):
             hub.attach(session)
-        hub.on_ami_event(PbxMessage((("Event", "AgentCalled"),
-                                     ("Interface", "PJSIP/agent-2001"))))
+        hub.on_ami_event(PbxMessage((("Event", "AgentCalled"), ("Interface", "PJSIP/agent-2001"))))
         assert [m["type"] for m in drained(ana)] == ["event"]
         assert drained(bia) == []
         assert [m["type"] for m in drained(beto)] == ["event"]
@@ -68,8 +70,9 @@ def test_actions_are_authorised_and_answered() -> None:
         ami = FakeAmi()
         hub = Hub(ami, ["geral"])
         ana = DesktopSession(ANA, "test")
-        await hub.perform(ana, ActionRequest("1", "Setvar", {"Variable": ChannelVar.AGI,
-                                                             "Value": "agi://evil"}))
+        await hub.perform(
+            ana, ActionRequest("1", "Setvar", {"Variable": ChannelVar.AGI, "Value": "agi://evil"})
+        )
         await hub.perform(ana, ActionRequest("2", "QueueStatus", {}))
         refused, status = drained(ana)
         assert refused["headers"][0] == ["Response", "Error"]
@@ -84,13 +87,21 @@ def test_an_agent_may_hang_up_the_call_connected_to_them() -> None:
         ami = FakeAmi()
         hub = Hub(ami, ["geral"])
         ana = DesktopSession(ANA, "test")
-        hub.on_ami_event(PbxMessage((("Event", "AgentConnect"), ("Interface", "PJSIP/agent-2001"),
-                                     ("Channel", "PJSIP/trunk-1"),
-                                     ("DestChannel", "PJSIP/agent-2001-2"))))
+        hub.on_ami_event(
+            PbxMessage(
+                (
+                    ("Event", "AgentConnect"),
+                    ("Interface", "PJSIP/agent-2001"),
+                    ("Channel", "PJSIP/trunk-1"),
+                    ("DestChannel", "PJSIP/agent-2001-2"),
+                )
+            )
+        )
         await hub.perform(ana, ActionRequest("1", "Hangup", {"Channel": "PJSIP/trunk-1"}))
         assert ami.sent == [("Hangup", {"Channel": "PJSIP/trunk-1"})]
-        hub.on_ami_event(PbxMessage((("Event", "AgentComplete"),
-                                     ("Interface", "PJSIP/agent-2001"))))
+        hub.on_ami_event(
+            PbxMessage((("Event", "AgentComplete"), ("Interface", "PJSIP/agent-2001")))
+        )
         await hub.perform(ana, ActionRequest("2", "Hangup", {"Channel": "PJSIP/trunk-1"}))
         assert len(ami.sent) == 1
 
@@ -113,13 +124,18 @@ def test_a_desktop_that_cannot_keep_up_is_dropped() -> None:
 def test_the_hubs_fan_out_agrees_with_the_rules_on_recorded_traffic() -> None:
     """Every event of a call recorded from Asterisk 22 reaches exactly the desktops the rules
     let see it, in the version they may see."""
-    recorded = [item.message for item in replay_core(AmiProtocol("t-"),
-                                                     Recording.load("queue_call"))
-                if isinstance(item, Event)]
+    recorded = [
+        item.message
+        for item in replay_core(AmiProtocol("t-"), Recording.load("queue_call"))
+        if isinstance(item, Event)
+    ]
     member = next(m.get("Interface") for m in recorded if m.get("Event") == "AgentCalled")
-    users = [SessionUser(1, "dona", "Dona", Role.AGENT, member.upper()),
-             SessionUser(2, "outra", "Outra", Role.AGENT, "PJSIP/agent-2999"),
-             BETO, SessionUser(4, "fabi", "Fabi", Role.FOCAL_POINT, "")]
+    users = [
+        SessionUser(1, "dona", "Dona", Role.AGENT, member.upper()),
+        SessionUser(2, "outra", "Outra", Role.AGENT, "PJSIP/agent-2999"),
+        BETO,
+        SessionUser(4, "fabi", "Fabi", Role.FOCAL_POINT, ""),
+    ]
 
     async def scenario() -> None:
         hub = Hub(FakeAmi(), ["geral"])
@@ -132,8 +148,8 @@ def test_the_hubs_fan_out_agrees_with_the_rules_on_recorded_traffic() -> None:
             for session in sessions:
                 expected = visible_event(session.user, event)
                 got = drained(session)
-                assert got == ([] if expected is None else
-                               [{"type": "event", "headers": expected.as_pairs()}]), (
-                    session.user.username, event.get("Event"))
+                assert got == (
+                    [] if expected is None else [{"type": "event", "headers": expected.as_pairs()}]
+                ), (session.user.username, event.get("Event"))
 
     asyncio.run(scenario())

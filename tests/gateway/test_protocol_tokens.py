@@ -21,8 +21,13 @@ ANA = SessionUser(7, "ana", "Ana Atendente", Role.AGENT, "PJSIP/agent-2001")
 
 
 def test_an_event_keeps_repeated_headers_and_reads_channel_variables() -> None:
-    event = PbxMessage((("Event", "AgentCalled"), ("ChanVariable", f"{ChannelVar.INTENT}=service"),
-                        ("ChanVariable", f"{ChannelVar.TEXT}=poste apagado=sim")))
+    event = PbxMessage(
+        (
+            ("Event", "AgentCalled"),
+            ("ChanVariable", f"{ChannelVar.INTENT}=service"),
+            ("ChanVariable", f"{ChannelVar.TEXT}=poste apagado=sim"),
+        )
+    )
     back = PbxMessage.from_pairs(decode(encode_event(event))["headers"])
     assert back == event
     assert back.variables() == {ChannelVar.INTENT: "service", ChannelVar.TEXT: "poste apagado=sim"}
@@ -34,12 +39,18 @@ def test_an_action_round_trips() -> None:
     assert decode_action(decode(sent.encode())) == sent
 
 
-@pytest.mark.parametrize("text", [
-    "not json", "[1, 2]", '{"type": "shutdown"}', '{"type": "action", "action": "Ping"}',
-    '{"type": "action", "id": "1", "action": "Queue Pause"}',
-    '{"type": "action", "id": "1", "action": "QueuePause", "fields": {"a": [1]}}',
-    '{"type": "action", "id": "1", "action": "QueuePause", "fields": []}',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        "[1, 2]",
+        '{"type": "shutdown"}',
+        '{"type": "action", "action": "Ping"}',
+        '{"type": "action", "id": "1", "action": "Queue Pause"}',
+        '{"type": "action", "id": "1", "action": "QueuePause", "fields": {"a": [1]}}',
+        '{"type": "action", "id": "1", "action": "QueuePause", "fields": []}',
+    ],
+)
 def test_malformed_messages_are_refused_clearly(text: str) -> None:
     with pytest.raises(ProtocolError):
         decode_action(decode(text))

@@ -24,8 +24,26 @@ def synthesize(text: str, voice: str, dest: Path) -> Path:
     subprocess.run(["espeak-ng", "-v", voice, "-s", "140", "-w", str(raw), text], check=True)
     # -R: repeatable dither; sox's default random seed made the same words sound different
     # on every run.
-    subprocess.run(["sox", "-R", str(raw), "-r", "8000", "-c", "1", "-b", "16",
-                    "-e", "signed-integer", str(dest), "pad", "0.3", "0.5"], check=True)
+    subprocess.run(
+        [
+            "sox",
+            "-R",
+            str(raw),
+            "-r",
+            "8000",
+            "-c",
+            "1",
+            "-b",
+            "16",
+            "-e",
+            "signed-integer",
+            str(dest),
+            "pad",
+            "0.3",
+            "0.5",
+        ],
+        check=True,
+    )
     raw.unlink()
     return dest
 

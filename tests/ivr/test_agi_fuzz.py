@@ -31,18 +31,51 @@ FUZZ = settings(
 DOCUMENTED = (AgiProtocolError, CallerHungUp, AGIError)
 VALID_ENV = b"agi_network: yes\nagi_network_script: main-menu\nagi_uniqueid: 1.1\n\n"
 
-ENV_TOKENS = st.sampled_from([
-    b"\n", b"\n\n", b"agi_", b"agi_callerid: ", b"agi_network_script: main-menu\n",
-    b"agi_request: agi://x/y\n", b":", b" ", b"\r\n", b"HANGUP\n", b"\x1b", b"\x07", b"\x00",
-    b"\xff\xfe", b"\xc3\xa7", b"9" * 100,
-])
-REPLY_TOKENS = st.sampled_from([
-    b"200 result=0\n", b"200 result=-1\n", b"200 result=1 (hangup)\n", b"200 result=48\n",
-    b"200 result=99999999999\n", b"200 result=\n", b"510 Invalid or unknown command\n",
-    b"511 Command Not Permitted on a dead channel\n", b"520-Invalid command syntax.\n",
-    b"520 End of proper usage.\n", b"HANGUP\n", b"200 result=1 (dtmf) endpos=8000\n",
-    b"\n", b"200", b" result=", b"(", b")", b"=", b"-", b"\x00", b"\xff",
-])
+ENV_TOKENS = st.sampled_from(
+    [
+        b"\n",
+        b"\n\n",
+        b"agi_",
+        b"agi_callerid: ",
+        b"agi_network_script: main-menu\n",
+        b"agi_request: agi://x/y\n",
+        b":",
+        b" ",
+        b"\r\n",
+        b"HANGUP\n",
+        b"\x1b",
+        b"\x07",
+        b"\x00",
+        b"\xff\xfe",
+        b"\xc3\xa7",
+        b"9" * 100,
+    ]
+)
+REPLY_TOKENS = st.sampled_from(
+    [
+        b"200 result=0\n",
+        b"200 result=-1\n",
+        b"200 result=1 (hangup)\n",
+        b"200 result=48\n",
+        b"200 result=99999999999\n",
+        b"200 result=\n",
+        b"510 Invalid or unknown command\n",
+        b"511 Command Not Permitted on a dead channel\n",
+        b"520-Invalid command syntax.\n",
+        b"520 End of proper usage.\n",
+        b"HANGUP\n",
+        b"200 result=1 (dtmf) endpos=8000\n",
+        b"\n",
+        b"200",
+        b" result=",
+        b"(",
+        b")",
+        b"=",
+        b"-",
+        b"\x00",
+        b"\xff",
+    ]
+)
 
 
 def fuzz_bytes(tokens: st.SearchStrategy[bytes]) -> st.SearchStrategy[bytes]:

@@ -306,10 +306,12 @@ def test_database_stopped_the_caller_is_served_and_the_call_recorded_once_it_is_
         database = Database.from_url(url)
         migrate.upgrade_and_seed(database)
         base = ivr_settings(url, tmp_path / "recordings")
-        settings = base.replace(ivr=base.ivr.replace(
-            models_dir=tmp_path / "no-models",  # keys only: this is about the database
-            journal_dir=tmp_path / "journal",
-        ))
+        settings = base.replace(
+            ivr=base.ivr.replace(
+                models_dir=tmp_path / "no-models",  # keys only: this is about the database
+                journal_dir=tmp_path / "journal",
+            )
+        )
         ivr = start_ivr(settings, command_log)
         try:
             with ivr_behind_pbx(pbx, ivr.address, fake_ivr.address):
@@ -347,7 +349,8 @@ def test_database_stopped_the_caller_is_served_and_the_call_recorded_once_it_is_
                 assert record.queue == queue and record.answered_at is not None
                 names = [step[0] for step in steps_of(database, record)]
                 expected = (
-                    ["database-unavailable"] if stopped == "before-the-call"
+                    ["database-unavailable"]
+                    if stopped == "before-the-call"
                     else ["welcome", "main-menu", "route"]
                 )
                 assert names[: len(expected)] == expected
@@ -380,12 +383,15 @@ def test_a_call_while_the_database_is_write_locked_is_recorded_once_it_is_back(
 ) -> None:
     """The whole call (menu, agent, survey) happens with the database locked; the caller is
     served as ever, and once the lock is gone every step of it reaches the database, once."""
-    with ivr_on_sqlite(
-        tmp_path,
-        command_log,
-        models_dir=tmp_path / "no-models",  # keys only: this is about the database
-        journal_dir=tmp_path / "journal",
-    ) as ivr, ivr_behind_pbx(pbx, ivr.address, fake_ivr.address):
+    with (
+        ivr_on_sqlite(
+            tmp_path,
+            command_log,
+            models_dir=tmp_path / "no-models",  # keys only: this is about the database
+            journal_dir=tmp_path / "journal",
+        ) as ivr,
+        ivr_behind_pbx(pbx, ivr.address, fake_ivr.address),
+    ):
         member = agents.add("geral", talk_seconds=1)
         sqlite_file = tmp_path / "ivr.sqlite3"
         with write_locked(sqlite_file):
@@ -406,8 +412,14 @@ def test_a_call_while_the_database_is_write_locked_is_recorded_once_it_is_back(
         journal = ivr.server.runtimes.current.recorder.journal
         journaled = journal.read_pending()
         assert [line.entry["op"] for line in journaled if line.entry] == [
-            "open", "step", "outcome",  # the menu: apology, general queue
-            "open", "answered", "step", "survey", "outcome",  # the survey after the agent
+            "open",
+            "step",
+            "outcome",  # the menu: apology, general queue
+            "open",
+            "answered",
+            "step",
+            "survey",
+            "outcome",  # the survey after the agent
         ]
         assert replayer.replay().replayed == len(journaled)
         # A replayer that died before noting its progress: the same entries once more.
@@ -421,7 +433,8 @@ def test_a_call_while_the_database_is_write_locked_is_recorded_once_it_is_back(
         assert record.answered_at is not None and record.ended_at is not None
         assert record.started_at < record.answered_at < record.ended_at  # when it happened
         assert steps_of(ivr.database, record) == [
-            ("database-unavailable", "", ""), ("survey", "score", "4")
+            ("database-unavailable", "", ""),
+            ("survey", "score", "4"),
         ]
         with ivr.database.transaction() as session:
             calls = session.scalars(

@@ -63,8 +63,9 @@ def make_server() -> Iterator[ServerFactory]:
         )
         # A short poll: shutdown() waits for it, and the default half second was most of each
         # test.
-        thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02},
-                                  daemon=True)
+        thread = threading.Thread(
+            target=srv.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         thread.start()
         started.append(srv)
         return srv, registry, outcomes
@@ -120,15 +121,14 @@ def test_handler_failure_sends_the_call_to_the_failure_path(server: Server) -> N
 
     commands = converse(srv.port, environment(), {})
     assert commands == [
-        f'SET VARIABLE "{ChannelVar.INTENT}" "x"', f'SET VARIABLE "{ChannelVar.ROUTE}" ""'
+        f'SET VARIABLE "{ChannelVar.INTENT}" "x"',
+        f'SET VARIABLE "{ChannelVar.ROUTE}" ""',
     ]
 
 
 def test_unknown_script_goes_to_the_failure_path(server: Server) -> None:
     srv, _, _ = server
-    assert converse(srv.port, environment("nope"), {}) == [
-        f'SET VARIABLE "{ChannelVar.ROUTE}" ""'
-    ]
+    assert converse(srv.port, environment("nope"), {}) == [f'SET VARIABLE "{ChannelVar.ROUTE}" ""']
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,10 @@ def test_service_keywords_from_the_catalogue(
 ) -> None:
     intent = matcher.match(said)
     assert (intent.kind, intent.service_code, intent.queue_code) == (
-        IntentKind.SERVICE, service, queue)
+        IntentKind.SERVICE,
+        service,
+        queue,
+    )
     assert intent.decision(IvrSettings()) is Decision.ACCEPT
 
 
@@ -85,8 +88,14 @@ def test_consult_protocol(matcher: IntentMatcher) -> None:
 
 @pytest.mark.parametrize(
     ("said", "kind"),
-    [("sim", IntentKind.YES), ("isso mesmo", IntentKind.YES), ("Não.", IntentKind.NO),
-     ("não é isso", IntentKind.NO), ("um", IntentKind.YES), ("repete", IntentKind.REPEAT)],
+    [
+        ("sim", IntentKind.YES),
+        ("isso mesmo", IntentKind.YES),
+        ("Não.", IntentKind.NO),
+        ("não é isso", IntentKind.NO),
+        ("um", IntentKind.YES),
+        ("repete", IntentKind.REPEAT),
+    ],
 )
 def test_confirmation_answers(matcher: IntentMatcher, said: str, kind: IntentKind) -> None:
     assert matcher.match(said, MenuContext.CONFIRM).kind is kind
@@ -98,16 +107,19 @@ def test_no_only_means_no_when_confirming(matcher: IntentMatcher) -> None:
 
 @pytest.mark.parametrize(
     ("key", "context", "kind", "queue"),
-    [("2", MenuContext.MAIN, IntentKind.SERVICE, "agua-esgoto"),
-     ("8", MenuContext.MAIN, IntentKind.CONSULT_PROTOCOL, None),
-     ("0", MenuContext.MAIN, IntentKind.AGENT, None),
-     ("1", MenuContext.CONFIRM, IntentKind.YES, None),
-     ("2", MenuContext.CONFIRM, IntentKind.NO, None),
-     ("7", MenuContext.SURVEY, IntentKind.UNKNOWN, None),
-     ("5", MenuContext.SURVEY, IntentKind.DIGITS, None)],
+    [
+        ("2", MenuContext.MAIN, IntentKind.SERVICE, "agua-esgoto"),
+        ("8", MenuContext.MAIN, IntentKind.CONSULT_PROTOCOL, None),
+        ("0", MenuContext.MAIN, IntentKind.AGENT, None),
+        ("1", MenuContext.CONFIRM, IntentKind.YES, None),
+        ("2", MenuContext.CONFIRM, IntentKind.NO, None),
+        ("7", MenuContext.SURVEY, IntentKind.UNKNOWN, None),
+        ("5", MenuContext.SURVEY, IntentKind.DIGITS, None),
+    ],
 )
-def test_keys(matcher: IntentMatcher, key: str, context: MenuContext, kind: IntentKind,
-              queue: str | None) -> None:
+def test_keys(
+    matcher: IntentMatcher, key: str, context: MenuContext, kind: IntentKind, queue: str | None
+) -> None:
     intent = matcher.match_key(key, context)
     assert (intent.kind, intent.queue_code) == (kind, queue)
 
@@ -118,8 +130,14 @@ def test_spoken_key(matcher: IntentMatcher) -> None:
 
 @pytest.mark.parametrize(
     ("said", "digits"),
-    [("um dois três", "123"), ("1, 2, 3", "123"), ("vinte e três", "23"),
-     ("mil duzentos e trinta e quatro", "1234"), ("meia meia", "66"), ("nota cinco", "5")],
+    [
+        ("um dois três", "123"),
+        ("1, 2, 3", "123"),
+        ("vinte e três", "23"),
+        ("mil duzentos e trinta e quatro", "1234"),
+        ("meia meia", "66"),
+        ("nota cinco", "5"),
+    ],
 )
 def test_numbers_as_words_or_digits(said: str, digits: str) -> None:
     assert digits_only(said) == digits
@@ -131,8 +149,12 @@ def test_words_to_digits_keeps_other_words() -> None:
 
 @pytest.mark.parametrize(
     "said",
-    ["dois mil e vinte e seis, zero zero zero um dois três quatro, cinco",
-     "2 0 2 6 0 0 0 1 2 3 4 5", "o protocolo é 2026-0001234-5", "202600012345#"],
+    [
+        "dois mil e vinte e seis, zero zero zero um dois três quatro, cinco",
+        "2 0 2 6 0 0 0 1 2 3 4 5",
+        "o protocolo é 2026-0001234-5",
+        "202600012345#",
+    ],
 )
 def test_protocol_from_speech_or_keys(said: str) -> None:
     assert extract_protocol(said) == "202600012345"
@@ -149,6 +171,7 @@ def test_survey_scores(matcher: IntentMatcher) -> None:
 
 
 def test_protocol_context_digits(matcher: IntentMatcher) -> None:
-    intent = matcher.match("dois mil e vinte e seis zero zero zero um dois três quatro cinco",
-                           MenuContext.PROTOCOL)
+    intent = matcher.match(
+        "dois mil e vinte e seis zero zero zero um dois três quatro cinco", MenuContext.PROTOCOL
+    )
     assert intent.kind is IntentKind.DIGITS and intent.digits == "202600012345"

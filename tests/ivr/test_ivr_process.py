@@ -73,8 +73,11 @@ def launch_ivr(tmp_path: Path, url: str, name: str = "ivr", **settings: str) -> 
     log = tmp_path / f"{name}.log"
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "citizen_center", "ivr", "serve"], env=env, text=True,
-            stdout=output, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "citizen_center", "ivr", "serve"],
+            env=env,
+            text=True,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
     ivr = IvrProcess(process, port, log)
     try:
@@ -110,8 +113,13 @@ class ScriptedAsterisk:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=20)
         self.reader = self.sock.makefile("rb")
         env = [
-            "agi_network: yes", "agi_network_script: main-menu", "agi_channel: PJSIP/trunk-1",
-            f"agi_uniqueid: 1700000000.{caller[-4:]}", f"agi_callerid: {caller}", "", "",
+            "agi_network: yes",
+            "agi_network_script: main-menu",
+            "agi_channel: PJSIP/trunk-1",
+            f"agi_uniqueid: 1700000000.{caller[-4:]}",
+            f"agi_callerid: {caller}",
+            "",
+            "",
         ]
         self.sock.sendall("\n".join(env).encode())
         self.sent: list[str] = []
@@ -130,8 +138,11 @@ class ScriptedAsterisk:
             command = self.next_command()
             if command.startswith(prefix) or not command:
                 return command
-            self.reply("200 result=1 (CHANNEL(linkedid))" if "GET VARIABLE" in command
-                       else "200 result=0 endpos=0")
+            self.reply(
+                "200 result=1 (CHANNEL(linkedid))"
+                if "GET VARIABLE" in command
+                else "200 result=0 endpos=0"
+            )
         raise AssertionError(f"no {prefix} in {self.sent}")
 
     def close(self) -> None:

@@ -90,8 +90,10 @@ def test_appended_entries_are_read_back_in_order_and_the_file_empties_once_repla
     assert [line.entry for line in lines] == [{"n": n, "text": "ligação às 8h"} for n in range(3)]
 
     journal.mark_replayed(lines[0].end)
-    assert [line.entry for line in journal.read_pending()] == [{"n": 1, "text": "ligação às 8h"},
-                                                               {"n": 2, "text": "ligação às 8h"}]
+    assert [line.entry for line in journal.read_pending()] == [
+        {"n": 1, "text": "ligação às 8h"},
+        {"n": 2, "text": "ligação às 8h"},
+    ]
     journal.mark_replayed(lines[-1].end)
     assert not journal.pending()
     assert journal.path.stat().st_size == 0
@@ -174,7 +176,9 @@ def test_a_journaled_survey_and_end_are_written_once(
     with database.transaction() as session:
         call = calls.get_call(session, uniqueid)
         assert (call.outcome, call.queue, call.agent_interface) == (
-            CallOutcome.ANSWERED, "geral", "PJSIP/agent1"
+            CallOutcome.ANSWERED,
+            "geral",
+            "PJSIP/agent1",
         )
         assert call.ended_at is not None and call.answered_at is not None
         scores = session.scalars(
@@ -199,21 +203,29 @@ def test_an_entry_that_can_never_be_written_is_dropped_with_a_log_line_not_a_sta
 def test_the_sweeper_closes_only_calls_lost_by_a_dead_ivr(database: Database) -> None:
     now = utcnow()
     with database.transaction() as session:
-        lost = calls.start_call(session, uniqueid="lost", caller_number="",
-                                started_at=now - timedelta(hours=2))
-        calls.record_step(session, lost, StepInput(step="welcome"),
-                          at=now - timedelta(hours=2, seconds=-30))
-        calls.start_call(session, uniqueid="live", caller_number="",
-                         started_at=now - timedelta(minutes=1))
-        queued = calls.start_call(session, uniqueid="queued", caller_number="",
-                                  started_at=now - timedelta(hours=2))
+        lost = calls.start_call(
+            session, uniqueid="lost", caller_number="", started_at=now - timedelta(hours=2)
+        )
+        calls.record_step(
+            session, lost, StepInput(step="welcome"), at=now - timedelta(hours=2, seconds=-30)
+        )
+        calls.start_call(
+            session, uniqueid="live", caller_number="", started_at=now - timedelta(minutes=1)
+        )
+        queued = calls.start_call(
+            session, uniqueid="queued", caller_number="", started_at=now - timedelta(hours=2)
+        )
         calls.set_outcome(session, queued, CallOutcome.QUEUED)
-        answered = calls.start_call(session, uniqueid="answered", caller_number="",
-                                    started_at=now - timedelta(hours=2))
+        answered = calls.start_call(
+            session, uniqueid="answered", caller_number="", started_at=now - timedelta(hours=2)
+        )
         calls.mark_answered(session, answered, queue="geral", agent_interface="PJSIP/agent1")
 
-    replayer = Replayer(CallRecorder(Journal(database_dir(database) / "journal")),
-                        lambda: database, lambda: LOST_AFTER)
+    replayer = Replayer(
+        CallRecorder(Journal(database_dir(database) / "journal")),
+        lambda: database,
+        lambda: LOST_AFTER,
+    )
     assert replayer.sweep() == ["lost"]
     assert replayer.sweep() == []  # closed once
     with database.transaction() as session:
@@ -231,8 +243,9 @@ def test_the_ivrs_own_word_replayed_late_wins_over_the_sweeper(
 ) -> None:
     """The sweeper closed a call whose end was still in a journal (another IVR host's)."""
     with database.transaction() as session:
-        call = calls.start_call(session, uniqueid="late", caller_number="",
-                                started_at=utcnow() - timedelta(hours=2))
+        call = calls.start_call(
+            session, uniqueid="late", caller_number="", started_at=utcnow() - timedelta(hours=2)
+        )
         calls.finish_call(session, call, CallOutcome.IVR_LOST)
     recorder = CallRecorder(Journal(tmp_path / "journal"))
     recorder.journal.append(make_entry("outcome", "late", "k", outcome="self_service", ended=True))

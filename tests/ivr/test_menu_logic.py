@@ -57,11 +57,13 @@ class ScriptedRecognizer:
     engine: str = "scripted"
     language: str = "pt"
 
-    def recognize(self, wav_path: Path, phrases: object = None, *,
-                  vocabulary: str = "") -> Recognition:
+    def recognize(
+        self, wav_path: Path, phrases: object = None, *, vocabulary: str = ""
+    ) -> Recognition:
         text = self.heard.pop(0)
-        return Recognition(text=text, confidence=0.9, engine=self.engine, seconds=0.01,
-                           transcript=text)
+        return Recognition(
+            text=text, confidence=0.9, engine=self.engine, seconds=0.01, transcript=text
+        )
 
 
 class UnsureAboutServices(SpeechUnderstanding):
@@ -84,9 +86,13 @@ class FakeChannel:
     """The AGI channel of a caller who speaks when recorded and keys from ``keys``."""
 
     keys: list[str] = field(default_factory=list)
-    env: dict[str, str] = field(default_factory=lambda: {
-        "agi_uniqueid": "1700000000.9", "agi_callerid": "51999990009",
-        "agi_network_script": "main-menu"})
+    env: dict[str, str] = field(
+        default_factory=lambda: {
+            "agi_uniqueid": "1700000000.9",
+            "agi_callerid": "51999990009",
+            "agi_network_script": "main-menu",
+        }
+    )
     played: list[str] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
 
@@ -122,22 +128,37 @@ def prompts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def settings() -> Settings:
     base = load_settings()
-    return base.replace(ivr=base.ivr.replace(intent_accept_confidence=0.9,
-                                             intent_confirm_confidence=0.5,
-                                             recognition_wait_s=0.05))
+    return base.replace(
+        ivr=base.ivr.replace(
+            intent_accept_confidence=0.9, intent_confirm_confidence=0.5, recognition_wait_s=0.05
+        )
+    )
 
 
 @pytest.fixture
-def run_menu(migrated_db: Database, prompts_dir: Path, settings: Settings,
-             understanding: SpeechUnderstanding, tmp_path: Path) -> Iterator[RunMenu]:
-    def run(heard: list[str], keys: list[str] | None = None,
-            speech_gate: threading.Semaphore | None = None) -> FakeChannel:
+def run_menu(
+    migrated_db: Database,
+    prompts_dir: Path,
+    settings: Settings,
+    understanding: SpeechUnderstanding,
+    tmp_path: Path,
+) -> Iterator[RunMenu]:
+    def run(
+        heard: list[str],
+        keys: list[str] | None = None,
+        speech_gate: threading.Semaphore | None = None,
+    ) -> FakeChannel:
         runtime = IvrRuntime(
-            settings=settings, database=migrated_db, catalogue=shipped_catalogue(),
-            matcher=understanding.matcher, understanding=understanding,
+            settings=settings,
+            database=migrated_db,
+            catalogue=shipped_catalogue(),
+            matcher=understanding.matcher,
+            understanding=understanding,
             policy=Policy.from_settings(settings.catalogue),
-            recognizer=ScriptedRecognizer(list(heard)), speech_problem="",
-            prompts_dir=prompts_dir, recordings_dir=tmp_path,
+            recognizer=ScriptedRecognizer(list(heard)),
+            speech_problem="",
+            prompts_dir=prompts_dir,
+            recordings_dir=tmp_path,
             recorder=CallRecorder(Journal(tmp_path / "journal")),
             speech_gate=speech_gate or threading.Semaphore(1),
         )

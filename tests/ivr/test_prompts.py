@@ -106,8 +106,14 @@ def test_protocol_read_digit_by_digit_with_group_pauses() -> None:
 
 
 def test_date_keys() -> None:
-    assert date_keys(date(2026, 3, 5)) == ["date/day", "num/5", "date/of", "month/3", "date/of",
-                                           "year/2026"]
+    assert date_keys(date(2026, 3, 5)) == [
+        "date/day",
+        "num/5",
+        "date/of",
+        "month/3",
+        "date/of",
+        "year/2026",
+    ]
     assert date_keys(date(2026, 1, 1))[1] == "date/first"
 
 
@@ -119,16 +125,21 @@ def test_open_requests_keys() -> None:
 
 @pytest.mark.parametrize(
     ("status", "key"),
-    [("in_progress", "status/in_progress"), ("Em andamento", "status/in_progress"),
-     ("FORWARDED", "status/forwarded"), ("cancelado", "status/cancelled")],
+    [
+        ("in_progress", "status/in_progress"),
+        ("Em andamento", "status/in_progress"),
+        ("FORWARDED", "status/forwarded"),
+        ("cancelado", "status/cancelled"),
+    ],
 )
 def test_status_key(status: str, key: str) -> None:
     assert status_key(status) == key
 
 
 def test_readback_uses_only_rendered_prompts() -> None:
-    keys = status_readback_keys("202600012345", "VIA-BURACO", "in_progress", date(2026, 12, 1),
-                                late=True)
+    keys = status_readback_keys(
+        "202600012345", "VIA-BURACO", "in_progress", date(2026, 12, 1), late=True
+    )
     assert set(keys) <= _known_keys()
     assert keys[-1] == "deadline/late"
     assert "service/VIA-BURACO" in keys

@@ -111,14 +111,18 @@ def test_an_invalid_caller_id_goes_through_the_menu_and_is_stored_bounded(
     caplog.set_level(logging.INFO)
     ivr = keys_ivr_behind_pbx
     placed = citizen_call.call_with_caller_id(
-        piece, [Reply("welcome", keys="3", delay=0.5)], repeat=repeat, twice=twice,
+        piece,
+        [Reply("welcome", keys="3", delay=0.5)],
+        repeat=repeat,
+        twice=twice,
         hold_seconds=15,  # on the line through the transfer prompt: QUEUED, not a hang-up
     )
     caller_id = placed.caller_number
     assert len(caller_id) == len(piece) * repeat * (2 if twice else 1)
 
     record = call_record(
-        ivr, lambda call: call.outcome is CallOutcome.QUEUED,
+        ivr,
+        lambda call: call.outcome is CallOutcome.QUEUED,
         caller_number=caller_id[:CALLER_NUMBER_LENGTH],
     )
     # The whole menu ran (before: a ValidationError before the welcome, no record at all).
@@ -208,8 +212,9 @@ def test_a_connection_flood_is_refused_at_once_logged_once_and_leaves_no_socket(
     assert soft > FLOOD_CONNECTIONS * 2 + 200, f"ulimit -n {soft} too low for the flood"
     caplog.set_level(logging.INFO)
     overrides = {**KEYS_ONLY, "max_calls": FLOOD_MAX_CALLS, "agi_env_timeout_seconds": 60.0}
-    with ivr_on_sqlite(tmp_path, command_log, **overrides) as ivr, ivr_behind_pbx(
-        pbx, ivr.address, fake_ivr.address
+    with (
+        ivr_on_sqlite(tmp_path, command_log, **overrides) as ivr,
+        ivr_behind_pbx(pbx, ivr.address, fake_ivr.address),
     ):
         baseline = open_fds()
         flood: list[socket.socket] = []
@@ -228,7 +233,8 @@ def test_a_connection_flood_is_refused_at_once_logged_once_and_leaves_no_socket(
             placed_at = time.monotonic()
             placed = citizen_call.call([], hold_seconds=15)
             failure = ami.wait_for(
-                "VarSet", 20,
+                "VarSet",
+                20,
                 where=lambda e: e.get("Variable").endswith(ChannelVar.ROUTE_REASON)
                 and e.get("CallerIDNum") == placed.caller_number,
             )
@@ -254,7 +260,8 @@ def test_a_connection_flood_is_refused_at_once_logged_once_and_leaves_no_socket(
         # And a real call after the flood is served by the IVR again.
         served = citizen_call.call([Reply("welcome", keys="3", delay=0.5)], hold_seconds=15)
         record = call_record(
-            ivr, lambda call: call.outcome is CallOutcome.QUEUED,
+            ivr,
+            lambda call: call.outcome is CallOutcome.QUEUED,
             caller_number=f"+55{served.caller_number}",
         )
         assert record.queue == "limpeza-urbana"

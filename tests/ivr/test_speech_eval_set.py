@@ -60,8 +60,9 @@ def test_the_split_is_fixed_and_stratified(items: list[EvalItem]) -> None:
 def test_no_evaluation_sentence_is_in_the_training_corpus(items: list[EvalItem]) -> None:
     # Short closed-vocabulary answers ("sim", "atendente") are allowed to coincide.
     corpus = {prepare(p.text) for p in load_phrasings()}
-    leaked = [i.text for i in items if len(prepare(i.text).split()) >= 4
-              and prepare(i.text) in corpus]
+    leaked = [
+        i.text for i in items if len(prepare(i.text).split()) >= 4 and prepare(i.text) in corpus
+    ]
     assert leaked == []
 
 
@@ -97,8 +98,9 @@ def outcome(expected: str, intent: Intent, decision: Decision) -> Outcome:
 
 
 def test_outcome_rules() -> None:
-    pothole = Intent(IntentKind.SERVICE, 0.9, service_code="VIA-BURACO",
-                     queue_code="servicos-urbanos")
+    pothole = Intent(
+        IntentKind.SERVICE, 0.9, service_code="VIA-BURACO", queue_code="servicos-urbanos"
+    )
     assert outcome("VIA-BURACO", pothole, Decision.ACCEPT) is Outcome.RIGHT
     # Same queue, another service: the call still reaches the right agents.
     assert outcome("ILUM-APAGADA", pothole, Decision.ACCEPT) is Outcome.RIGHT
@@ -119,7 +121,8 @@ def test_outcome_rules() -> None:
 def test_the_table_prints_every_outcome(items: list[EvalItem]) -> None:
     clip = next(iter(clips_for(items[:1])))
     heard = Recognition("x", 0.5, "test", 0.2)
-    turns = [Turn(clip, heard, Intent(IntentKind.UNKNOWN, 0.0), Decision.REJECT, o, 0.2)
-             for o in Outcome]
+    turns = [
+        Turn(clip, heard, Intent(IntentKind.UNKNOWN, 0.0), Decision.REJECT, o, 0.2) for o in Outcome
+    ]
     text = render("t", rows(turns))
     assert "misroute" in text and "declined" in text and "20.0%" in text

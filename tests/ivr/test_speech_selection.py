@@ -14,8 +14,10 @@ def test_no_model_gives_install_instructions(tmp_path: Path) -> None:
 
 
 def test_auto_picks_an_installed_portuguese_model(whisper_model: Path) -> None:
-    assert choose_model("auto", whisper_model.parent).name in {WHISPER_BASE,
-                                                              "vosk-model-small-pt-0.3"}
+    assert choose_model("auto", whisper_model.parent).name in {
+        WHISPER_BASE,
+        "vosk-model-small-pt-0.3",
+    }
     assert choose_model("whisper", whisper_model.parent).name == WHISPER_BASE
 
 

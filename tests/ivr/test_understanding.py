@@ -31,8 +31,15 @@ def understanding() -> SpeechUnderstanding:
 
 def heard(*texts: str, logprob: float = -0.3, no_speech: float = 0.01) -> Recognition:
     hypotheses = tuple(Hypothesis(t, logprob - 0.05 * i) for i, t in enumerate(texts))
-    return Recognition(texts[0], 0.8, "test", 0.1, transcript=texts[0], hypotheses=hypotheses,
-                       no_speech_prob=no_speech)
+    return Recognition(
+        texts[0],
+        0.8,
+        "test",
+        0.1,
+        transcript=texts[0],
+        hypotheses=hypotheses,
+        no_speech_prob=no_speech,
+    )
 
 
 def test_the_shipped_model_was_trained_on_the_shipped_corpus_and_catalogue() -> None:
@@ -68,13 +75,18 @@ def test_off_menu_speech_is_never_routed(understanding: SpeechUnderstanding, sai
 
 
 def test_menu_words_and_status_questions(understanding: SpeechUnderstanding) -> None:
-    assert understanding.understand(heard("quero saber como tá o meu pedido"),
-                                    MenuContext.MAIN).kind is IntentKind.CONSULT_PROTOCOL
-    assert understanding.understand(heard("me passa pra uma pessoa"),
-                                    MenuContext.MAIN).kind is IntentKind.AGENT
+    assert (
+        understanding.understand(heard("quero saber como tá o meu pedido"), MenuContext.MAIN).kind
+        is IntentKind.CONSULT_PROTOCOL
+    )
+    assert (
+        understanding.understand(heard("me passa pra uma pessoa"), MenuContext.MAIN).kind
+        is IntentKind.AGENT
+    )
     assert understanding.understand(heard("isso mesmo"), MenuContext.CONFIRM).kind is IntentKind.YES
-    assert understanding.understand(heard("não, tá errado"),
-                                    MenuContext.CONFIRM).kind is IntentKind.NO
+    assert (
+        understanding.understand(heard("não, tá errado"), MenuContext.CONFIRM).kind is IntentKind.NO
+    )
     # "sim" answers a confirmation, not the menu's question.
     assert understanding.understand(heard("sim"), MenuContext.MAIN).kind is IntentKind.UNKNOWN
 
@@ -110,8 +122,10 @@ def test_a_doubtful_recognition_lowers_the_confidence(understanding: SpeechUnder
 
 
 def test_protocol_numbers_need_a_valid_check_digit(understanding: SpeechUnderstanding) -> None:
-    assert valid_protocol("dois mil e vinte e seis zero zero zero um dois três quatro zero") \
+    assert (
+        valid_protocol("dois mil e vinte e seis zero zero zero um dois três quatro zero")
         == "202600012340"
+    )
     assert valid_protocol("2026 0001234 5") is None  # check digit does not match
     # The first transcript has a wrong digit; a later one holds a valid number.
     intent = understanding.understand(
@@ -122,8 +136,14 @@ def test_protocol_numbers_need_a_valid_check_digit(understanding: SpeechUndersta
 
 @pytest.mark.parametrize(
     ("said", "score"),
-    [("nota cinco", "5"), ("dou um quatro", "4"), ("três, foi mais ou menos", "3"),
-     ("a moça foi um amor, nota cinco", "5"), ("um", "1"), ("foi ótimo", None)],
+    [
+        ("nota cinco", "5"),
+        ("dou um quatro", "4"),
+        ("três, foi mais ou menos", "3"),
+        ("a moça foi um amor, nota cinco", "5"),
+        ("um", "1"),
+        ("foi ótimo", None),
+    ],
 )
 def test_survey_scores(said: str, score: str | None) -> None:
     assert survey_score(said) == score
@@ -144,8 +164,9 @@ def test_calibration_is_a_probability_that_rises_with_the_evidence(tmp_path: obj
         return Evidence(top, top / 2, top, 0.8, 0.01, 5, True, False, 1.0, MenuContext.MAIN)
 
     right = [True] * 40 + [False] * 20
-    samples = [evidence(0.6 + 0.01 * i) for i in range(40)] + \
-        [evidence(0.2 + 0.01 * i) for i in range(20)]
+    samples = [evidence(0.6 + 0.01 * i) for i in range(40)] + [
+        evidence(0.2 + 0.01 * i) for i in range(20)
+    ]
     fitted = Calibration.fit(samples, right, "test")
     low, high = fitted.probability(evidence(0.25)), fitted.probability(evidence(0.95))
     assert 0.0 < low < high < 1.0
@@ -156,9 +177,11 @@ def test_calibration_is_a_probability_that_rises_with_the_evidence(tmp_path: obj
 
 def test_a_tiny_corpus_trains_in_seconds_and_unknown_labels_are_refused() -> None:
     catalogue = shipped_catalogue()
-    tiny = [Phrasing("VIA-BURACO", "a rua tá toda esburacada", "t:1"),
-            Phrasing(MenuLabel.OFF_MENU.value, "alô, quem fala?", "t:2"),
-            Phrasing(MenuLabel.YES.value, "isso", "t:3")]
+    tiny = [
+        Phrasing("VIA-BURACO", "a rua tá toda esburacada", "t:1"),
+        Phrasing(MenuLabel.OFF_MENU.value, "alô, quem fala?", "t:2"),
+        Phrasing(MenuLabel.YES.value, "isso", "t:3"),
+    ]
     model = IntentClassifier.train(tiny, catalogue)
     assert "VIA-BURACO" in model.labels and "queue:agua-esgoto" in model.labels
     with pytest.raises(ValueError, match="t:9"):
@@ -176,8 +199,9 @@ def test_every_corpus_label_is_known_to_the_catalogue() -> None:
 def test_a_catalogue_edit_is_understood_without_shipping_a_new_model() -> None:
     catalogue = shipped_catalogue()
     first, *rest = catalogue.service_types
-    edited = replace(catalogue, service_types=(
-        replace(first, keywords=(*first.keywords, "lampião")), *rest))
+    edited = replace(
+        catalogue, service_types=(replace(first, keywords=(*first.keywords, "lampião")), *rest)
+    )
     assert not IntentClassifier.load().is_current(load_phrasings(), edited)
     understanding = load_understanding(edited, IntentMatcher(edited))  # retrained in seconds
     assert understanding.classifier.is_current(load_phrasings(), edited)

@@ -27,8 +27,9 @@ def test_grammar_drops_out_of_vocabulary_phrases(recognizer: VoskRecognizer) -> 
 
 
 @pytest.mark.parametrize("phrase", PHRASES)
-def test_korean_speech_through_a_grammar(recognizer: VoskRecognizer, speech: SpeechFactory,
-                                         phrase: str) -> None:
+def test_korean_speech_through_a_grammar(
+    recognizer: VoskRecognizer, speech: SpeechFactory, phrase: str
+) -> None:
     result = recognizer.recognize(speech(phrase, "ko"), PHRASES)
     assert result.engine == "vosk"
     assert phrase in result.text.split()

@@ -31,8 +31,10 @@ def matcher() -> IntentMatcher:
 def test_n_best_transcripts_with_the_vocabulary_prompt(
     recognizer: WhisperRecognizer, matcher: IntentMatcher, speech: SpeechFactory
 ) -> None:
-    result = recognizer.recognize(speech("o caminhão do lixo não passou", VOICE),
-                                  vocabulary=matcher.vocabulary(MenuContext.MAIN, PromptPolicy.ALL))
+    result = recognizer.recognize(
+        speech("o caminhão do lixo não passou", VOICE),
+        vocabulary=matcher.vocabulary(MenuContext.MAIN, PromptPolicy.ALL),
+    )
     # espeak-ng is robotic: Whisper may mishear "lixo", not the sentence around it.
     assert "caminhão" in result.transcript.lower()
     assert 1 <= len(result.hypotheses) <= 5
@@ -42,11 +44,13 @@ def test_n_best_transcripts_with_the_vocabulary_prompt(
     assert 0.0 <= result.no_speech_prob < 0.5
 
 
-def test_phrase_scoring_when_asked(whisper_model: Path, matcher: IntentMatcher,
-                                   speech: SpeechFactory) -> None:
+def test_phrase_scoring_when_asked(
+    whisper_model: Path, matcher: IntentMatcher, speech: SpeechFactory
+) -> None:
     scoring = WhisperRecognizer(whisper_model, options=DecodingOptions(phrase_scoring=True))
-    result = scoring.recognize(speech("o caminhão do lixo não passou", VOICE),
-                               matcher.phrases(MenuContext.MAIN))
+    result = scoring.recognize(
+        speech("o caminhão do lixo não passou", VOICE), matcher.phrases(MenuContext.MAIN)
+    )
     assert result.text == "caminhão do lixo"
     assert result.alternatives and result.alternatives[0].text == "caminhão do lixo"
 
@@ -54,22 +58,26 @@ def test_phrase_scoring_when_asked(whisper_model: Path, matcher: IntentMatcher,
 def test_silence_is_trimmed_before_encoding() -> None:
     rate = 16000
     speech_part = (0.3 * np.sin(np.arange(rate) / 3)).astype(np.float32)
-    padded = np.concatenate([np.zeros(2 * rate, np.float32), speech_part,
-                             np.zeros(3 * rate, np.float32)])
+    padded = np.concatenate(
+        [np.zeros(2 * rate, np.float32), speech_part, np.zeros(3 * rate, np.float32)]
+    )
     trimmed = trim_silence(padded)
     assert rate <= len(trimmed) <= rate + int(0.6 * rate)
 
 
-def test_digits_come_back_as_digits(recognizer: WhisperRecognizer, matcher: IntentMatcher,
-                                    speech: SpeechFactory) -> None:
-    result = recognizer.recognize(speech("um dois três quatro", VOICE),
-                                  matcher.phrases(MenuContext.PROTOCOL))
+def test_digits_come_back_as_digits(
+    recognizer: WhisperRecognizer, matcher: IntentMatcher, speech: SpeechFactory
+) -> None:
+    result = recognizer.recognize(
+        speech("um dois três quatro", VOICE), matcher.phrases(MenuContext.PROTOCOL)
+    )
     intent = matcher.match(result.text, MenuContext.PROTOCOL)
     assert (intent.kind, intent.digits) == (IntentKind.DIGITS, "1234")
 
 
-def test_free_transcription_without_phrases(recognizer: WhisperRecognizer,
-                                            speech: SpeechFactory) -> None:
+def test_free_transcription_without_phrases(
+    recognizer: WhisperRecognizer, speech: SpeechFactory
+) -> None:
     result = recognizer.recognize(speech("não", VOICE))
     # A one-word answer in a short window may come back repeated ("Não. Não."): still "não".
     assert set(normalise(result.text).split()) == {"nao"}

@@ -30,12 +30,28 @@ FUZZ = settings(
 )
 
 # Bytes that look like AMI often enough to reach the matching rules, not only the splitter.
-AMI_TOKENS = st.sampled_from([
-    b"\r\n", b"\r\n\r\n", b":", b": ", b"Response: Success", b"Response: Error",
-    b"ActionID: c156-1", b"ActionID: c156-2", b"ActionID: c156-3", b"EventList: start",
-    b"EventList: Complete", b"Event: QueueMember", b"Asterisk Call Manager/9.0.0",
-    b"\xc3\xa7", b"\xc3", b"\x00", b"\n", b"\r",
-])
+AMI_TOKENS = st.sampled_from(
+    [
+        b"\r\n",
+        b"\r\n\r\n",
+        b":",
+        b": ",
+        b"Response: Success",
+        b"Response: Error",
+        b"ActionID: c156-1",
+        b"ActionID: c156-2",
+        b"ActionID: c156-3",
+        b"EventList: start",
+        b"EventList: Complete",
+        b"Event: QueueMember",
+        b"Asterisk Call Manager/9.0.0",
+        b"\xc3\xa7",
+        b"\xc3",
+        b"\x00",
+        b"\n",
+        b"\r",
+    ]
+)
 AMI_BYTES = st.one_of(
     st.binary(max_size=2000),
     st.lists(st.one_of(AMI_TOKENS, st.binary(max_size=8)), max_size=200).map(b"".join),

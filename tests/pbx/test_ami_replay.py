@@ -27,8 +27,11 @@ def completed(items: list[Received], action: str) -> list[Completed]:
 
 
 def events(items: list[Received], name: str = "") -> list[AmiMessage]:
-    return [i.message for i in items
-            if isinstance(i, Event) and (not name or i.message.get("Event") == name)]
+    return [
+        i.message
+        for i in items
+        if isinstance(i, Event) and (not name or i.message.get("Event") == name)
+    ]
 
 
 def names(messages: list[AmiMessage]) -> list[str]:
@@ -65,7 +68,10 @@ def test_core_assembles_queue_status_and_summary_lists(chunk_sizes: int) -> None
     assert names(every_queue.events).count("QueueParams") == 5  # every queue of queues.conf
     members = [e for e in every_queue.events if e.get("Event") == "QueueMember"]
     assert sorted((m.get("Queue"), m.get("Name")) for m in members) == [
-        ("agua-esgoto", "Ana Souza"), ("geral", "Ana Souza"), ("geral", "Bruno Lima")]
+        ("agua-esgoto", "Ana Souza"),
+        ("geral", "Ana Souza"),
+        ("geral", "Bruno Lima"),
+    ]
     bruno = next(m for m in members if m.get("Name") == "Bruno Lima")
     assert (bruno.get("Paused"), bruno.get("PausedReason")) == ("1", PAUSE_REASON)
     assert {e.get("Queue") for e in one_queue.events} == {"agua-esgoto"}
@@ -96,7 +102,9 @@ def test_core_call_events_carry_the_ivr_variables() -> None:
     assert events(items, "AgentComplete")[0].get("Reason") == "agent"
     pauses = events(items, "QueueMemberPause")
     assert [(p.get("Paused"), p.get("PausedReason")) for p in pauses] == [
-        ("0", ""), ("1", PAUSE_REASON)]
+        ("0", ""),
+        ("1", PAUSE_REASON),
+    ]
 
 
 def test_core_connection_lost_in_the_middle_of_a_list() -> None:
@@ -159,8 +167,10 @@ def test_threaded_client_login_accepted_then_refused(quick: None) -> None:
 
 
 def test_threaded_client_queue_status_in_random_chunks(quick: None) -> None:
-    with ReplayServer(Recording.load("queue_status"), chunk_sizes=13) as server, \
-            AmiClient("127.0.0.1", server.port, timeout=2).connect() as client:
+    with (
+        ReplayServer(Recording.load("queue_status"), chunk_sizes=13) as server,
+        AmiClient("127.0.0.1", server.port, timeout=2).connect() as client,
+    ):
         client.login("central156", "REDACTED", events="off")
         response, items = client.list_action("QueueStatus")
         assert response.get("EventList") == "start"
@@ -175,8 +185,10 @@ def test_threaded_client_queue_status_in_random_chunks(quick: None) -> None:
 
 
 def test_threaded_client_list_cut_short_fails_at_once(quick: None) -> None:
-    with ReplayServer(Recording.load("queue_status"), cut={1: MID_LIST}) as server, \
-            AmiClient("127.0.0.1", server.port, timeout=5).connect() as client:
+    with (
+        ReplayServer(Recording.load("queue_status"), cut={1: MID_LIST}) as server,
+        AmiClient("127.0.0.1", server.port, timeout=5).connect() as client,
+    ):
         client.login("central156", "REDACTED", events="off")
         with pytest.raises(AmiError, match="connection lost before QueueStatus"):
             client.list_action("QueueStatus")
@@ -187,12 +199,15 @@ def test_threaded_client_list_cut_short_fails_at_once(quick: None) -> None:
 def test_threaded_client_sees_the_queued_call(quick: None) -> None:
     recording = Recording.load("queue_call")
     seen: list[AmiMessage] = []
-    with ReplayServer(recording, chunk_sizes=700) as server, \
-            AmiClient("127.0.0.1", server.port, timeout=2).connect() as client:
+    with (
+        ReplayServer(recording, chunk_sizes=700) as server,
+        AmiClient("127.0.0.1", server.port, timeout=2).connect() as client,
+    ):
         client.add_listener(seen.append)
         for action in recording.actions():
             fields: dict[str, Any] = {
-                k: v for k, v in action.headers if k not in ("Action", "ActionID")}
+                k: v for k, v in action.headers if k not in ("Action", "ActionID")
+            }
             client.action(action.get("Action"), **fields)
         client.close()
     assert server.errors == []
@@ -209,11 +224,21 @@ async def wait_state(states: list[AmiState], wanted: AmiState, count: int = 1) -
         await asyncio.sleep(0.005)
 
 
-def aio_client(server: ReplayServer, states: list[AmiState],
-               seen: list[AmiMessage] | None = None) -> AsyncAmiClient:
-    return AsyncAmiClient("127.0.0.1", server.port, "central156", "REDACTED", events="agent",
-                          ping_interval=60, backoff=(0.01, 0.05), timeout=2,
-                          on_state=states.append, on_event=(seen or []).append)
+def aio_client(
+    server: ReplayServer, states: list[AmiState], seen: list[AmiMessage] | None = None
+) -> AsyncAmiClient:
+    return AsyncAmiClient(
+        "127.0.0.1",
+        server.port,
+        "central156",
+        "REDACTED",
+        events="agent",
+        ping_interval=60,
+        backoff=(0.01, 0.05),
+        timeout=2,
+        on_state=states.append,
+        on_event=(seen or []).append,
+    )
 
 
 def test_aio_client_reconnects_by_itself_and_resyncs(quick: None) -> None:
@@ -227,8 +252,14 @@ def test_aio_client_reconnects_by_itself_and_resyncs(quick: None) -> None:
         _, again = await client.list_action("QueueStatus", Queue="geral")
         assert names(again) == names(first)
         await client.stop()
-        assert states == [AmiState.CONNECTING, AmiState.CONNECTED, AmiState.RETRYING,
-                          AmiState.CONNECTING, AmiState.CONNECTED, AmiState.STOPPED]
+        assert states == [
+            AmiState.CONNECTING,
+            AmiState.CONNECTED,
+            AmiState.RETRYING,
+            AmiState.CONNECTING,
+            AmiState.CONNECTED,
+            AmiState.STOPPED,
+        ]
 
     with ReplayServer(Recording.load("reconnect"), chunk_sizes=11) as server:
         asyncio.run(asyncio.wait_for(scenario(server), 3))

@@ -124,7 +124,9 @@ def test_queue_events_carry_the_ivr_variables_to_the_agent(
     )
 
     expected: dict[str, str] = {
-        **IVR_VARIABLES, ChannelVar.ROUTE: "agua-esgoto", ChannelVar.QUEUE: "agua-esgoto"
+        **IVR_VARIABLES,
+        ChannelVar.ROUTE: "agua-esgoto",
+        ChannelVar.QUEUE: "agua-esgoto",
     }
     for event in (called, connect):
         assert _subset(expected, event.variables("ChanVariable"))

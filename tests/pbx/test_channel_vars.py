@@ -133,8 +133,7 @@ def test_the_lab_agent_reads_only_what_reaches_its_channel() -> None:
 def test_the_queues_let_the_survey_know_who_answered() -> None:
     # The survey's arguments name the member (MEMBERINTERFACE, MEMBERNAME): set on the caller's
     # channel only with setinterfacevar.
-    assert re.search(r"^setinterfacevar\s*=\s*yes", text(ROOT / "dialplans" / "queues.conf"),
-                     re.M)
+    assert re.search(r"^setinterfacevar\s*=\s*yes", text(ROOT / "dialplans" / "queues.conf"), re.M)
 
 
 def string_literals(path: Path) -> Iterable[tuple[int, str]]:

@@ -70,8 +70,7 @@ def test_real_calls_and_a_pause_become_queue_facts(
     # 1. Nobody in "geral": the caller waits; imported while waiting, then gives up.
     fastagi.handlers["main-menu"] = route_to("geral")
     waiting = local_caller.call([HangUp(8)], hold_seconds=10)
-    joined = ami.wait_for("QueueCallerJoin", 20, Queue="geral",
-                          CallerIDNum=waiting.caller_number)
+    joined = ami.wait_for("QueueCallerJoin", 20, Queue="geral", CallerIDNum=waiting.caller_number)
     waiting_id = joined.get("Uniqueid")
     wait_for_line(queue_log, waiting_id, "ENTERQUEUE")
     import_queue_log(sqlite_db, queue_log)
@@ -89,15 +88,17 @@ def test_real_calls_and_a_pause_become_queue_facts(
     member = agents.add("agua-esgoto", talk_seconds=2, name="Ana Teste")
     fastagi.handlers["main-menu"] = route_to("agua-esgoto")
     answered = local_caller.call(hold_seconds=12)
-    joined = ami.wait_for("QueueCallerJoin", 20, Queue="agua-esgoto",
-                          CallerIDNum=answered.caller_number)
+    joined = ami.wait_for(
+        "QueueCallerJoin", 20, Queue="agua-esgoto", CallerIDNum=answered.caller_number
+    )
     answered_id = joined.get("Uniqueid")
     wait_for_line(queue_log, answered_id, "COMPLETEAGENT")
 
     # 3. The agent pauses for lunch, then comes back.
     with pbx.ami_client(events="off") as client:
-        client.checked_action("QueuePause", Interface=member.interface, Paused="true",
-                              Reason="almoco")
+        client.checked_action(
+            "QueuePause", Interface=member.interface, Paused="true", Reason="almoco"
+        )
         wait_for_line(queue_log, member.name, "PAUSE", "almoco")
         time.sleep(1.1)
         client.checked_action("QueuePause", Interface=member.interface, Paused="false")

@@ -19,12 +19,21 @@ from citizen_center.services.common import Actor
 SYSTEM = Actor.system("test")
 
 
-def _new_audit_rows(database: Database, after: int) -> list[tuple[int | None, str, str,
-                                                                  int | None, str]]:
+def _new_audit_rows(
+    database: Database, after: int
+) -> list[tuple[int | None, str, str, int | None, str]]:
     with database.transaction() as session:
         rows = session.execute(
-            select(AuditLog.user_id, AuditLog.actor_label, AuditLog.action, AuditLog.citizen_id,
-                   AuditLog.detail).where(AuditLog.id > after).order_by(AuditLog.id))
+            select(
+                AuditLog.user_id,
+                AuditLog.actor_label,
+                AuditLog.action,
+                AuditLog.citizen_id,
+                AuditLog.detail,
+            )
+            .where(AuditLog.id > after)
+            .order_by(AuditLog.id)
+        )
         return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
@@ -36,18 +45,32 @@ def _last_audit_id(database: Database) -> int:
 def test_request_view_and_inbox_reads_are_audited(migrated_db: Database) -> None:
     with migrated_db.transaction() as session:
         citizen_id = citizens.register_citizen(
-            session, CitizenInput(name="Maria Auditada", phones=["51999990001"]), SYSTEM).id
+            session, CitizenInput(name="Maria Auditada", phones=["51999990001"]), SYSTEM
+        ).id
         number = requests.open_request(
-            session, service_code="VIA-BURACO", channel="phone", actor=SYSTEM,
+            session,
+            service_code="VIA-BURACO",
+            channel="phone",
+            actor=SYSTEM,
             citizen_id=citizen_id,
-            address=AddressInput(street="Rua da Praia", house_number="100",
-                                 neighbourhood="Centro")).number
-        agent = users.create_user(session, username="agente.audit", full_name="Agente Audit",
-                                  role=Role.AGENT, password="senha-segura-1")
+            address=AddressInput(street="Rua da Praia", house_number="100", neighbourhood="Centro"),
+        ).number
+        agent = users.create_user(
+            session,
+            username="agente.audit",
+            full_name="Agente Audit",
+            role=Role.AGENT,
+            password="senha-segura-1",
+        )
         agent_id = agent.id
-        focal_id = users.create_user(session, username="pf.audit", full_name="Ponto Focal",
-                                     role=Role.FOCAL_POINT, password="senha-segura-1",
-                                     secretariat_code="SMSUrb").id
+        focal_id = users.create_user(
+            session,
+            username="pf.audit",
+            full_name="Ponto Focal",
+            role=Role.FOCAL_POINT,
+            password="senha-segura-1",
+            secretariat_code="SMSUrb",
+        ).id
 
     # An agent opens the request by its protocol (the desktop's request search → detail).
     store = DesktopStore(migrated_db)
@@ -56,7 +79,8 @@ def test_request_view_and_inbox_reads_are_audited(migrated_db: Database) -> None
     detail = store.request(number)
     assert detail.citizen_name == "Maria Auditada" and "Rua da Praia" in detail.address
     assert _new_audit_rows(migrated_db, mark) == [
-        (agent_id, "agente.audit", "read", citizen_id, f"request_view {number}")]
+        (agent_id, "agente.audit", "read", citizen_id, f"request_view {number}")
+    ]
 
     # The focal point's inbox: one row for the list (naming the requests), one for the detail.
     inbox = InboxStore(migrated_db, focal_id)
@@ -70,4 +94,5 @@ def test_request_view_and_inbox_reads_are_audited(migrated_db: Database) -> None
     mark = _last_audit_id(migrated_db)
     assert inbox.history(number)
     assert _new_audit_rows(migrated_db, mark) == [
-        (focal_id, "pf.audit", "read", citizen_id, f"inbox_view {number}")]
+        (focal_id, "pf.audit", "read", citizen_id, f"inbox_view {number}")
+    ]

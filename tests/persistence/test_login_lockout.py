@@ -22,8 +22,9 @@ T0 = datetime(2026, 12, 2, 13, 0, tzinfo=UTC)
 @pytest.fixture
 def db(migrated_db: Database) -> Database:
     with migrated_db.transaction() as session:
-        users.create_user(session, username="ana", full_name="Ana Lima", role=Role.AGENT,
-                          password=PASSWORD)
+        users.create_user(
+            session, username="ana", full_name="Ana Lima", role=Role.AGENT, password=PASSWORD
+        )
     return migrated_db
 
 
@@ -40,8 +41,16 @@ def login(
 ) -> LoginResult:
     # Each try in its own committed transaction, as the desktop does.
     with db.transaction() as session:
-        result = users.authenticate(session, username, password, roles=roles, source=source,
-                                    max_failures=max_failures, lockout=lockout, now=at)
+        result = users.authenticate(
+            session,
+            username,
+            password,
+            roles=roles,
+            source=source,
+            max_failures=max_failures,
+            lockout=lockout,
+            now=at,
+        )
         if result.user is not None:
             session.expunge(result.user)
         return result
@@ -62,7 +71,8 @@ def stored_user(db: Database) -> tuple[int, datetime | None]:
 def test_wrong_passwords_lock_the_user_even_against_the_right_one(db: Database) -> None:
     for minute in range(4):
         assert login(db, "errada", T0 + timedelta(minutes=minute)).failure is (
-            LoginFailure.WRONG_PASSWORD)
+            LoginFailure.WRONG_PASSWORD
+        )
     assert stored_user(db) == (4, None)
     fifth = T0 + timedelta(minutes=4)
     assert login(db, "errada", fifth).failure is LoginFailure.WRONG_PASSWORD
@@ -75,15 +85,21 @@ def test_wrong_passwords_lock_the_user_even_against_the_right_one(db: Database) 
 
 def test_the_lock_runs_out_and_then_the_count_starts_again(db: Database) -> None:
     for minute in range(3):
-        login(db, "errada", T0 + timedelta(minutes=minute), max_failures=3,
-              lockout=timedelta(minutes=10))
+        login(
+            db,
+            "errada",
+            T0 + timedelta(minutes=minute),
+            max_failures=3,
+            lockout=timedelta(minutes=10),
+        )
     locked_until = T0 + timedelta(minutes=12)
     assert stored_user(db) == (3, locked_until)
     assert login(db, PASSWORD, locked_until - timedelta(seconds=1)).failure is LoginFailure.LOCKED
 
     # Once the lock has run out one wrong password does not lock again at once.
     assert login(db, "errada", locked_until, max_failures=3).failure is (
-        LoginFailure.WRONG_PASSWORD)
+        LoginFailure.WRONG_PASSWORD
+    )
     assert stored_user(db) == (1, None)
     ok = login(db, PASSWORD, locked_until + timedelta(minutes=1))
     assert ok.failure is None and ok.user is not None and ok.user.username == "ana"
@@ -102,8 +118,9 @@ def test_a_right_password_resets_the_count(db: Database) -> None:
 
 def test_every_attempt_is_recorded_with_its_reason(db: Database) -> None:
     with db.transaction() as session:
-        users.create_user(session, username="sup", full_name="Sup", role=Role.SUPERVISOR,
-                          password=PASSWORD)
+        users.create_user(
+            session, username="sup", full_name="Sup", role=Role.SUPERVISOR, password=PASSWORD
+        )
         session.scalars(select(User).where(User.username == "sup")).one().active = False
         ana_id = session.scalars(select(User.id).where(User.username == "ana")).one()
         sup_id = session.scalars(select(User.id).where(User.username == "sup")).one()
@@ -112,7 +129,8 @@ def test_every_attempt_is_recorded_with_its_reason(db: Database) -> None:
     login(db, PASSWORD, T0, username="ninguem", source="10.0.0.8")
     login(db, PASSWORD, T0, username="sup")
     assert login(db, PASSWORD, T0, roles={Role.SUPERVISOR}) == LoginResult(
-        None, LoginFailure.WRONG_ROLE)
+        None, LoginFailure.WRONG_ROLE
+    )
     login(db, PASSWORD, T0, username="x" * 300, source="y" * 300)
     recorded = attempts(db)
     assert recorded[:5] == [
@@ -123,8 +141,13 @@ def test_every_attempt_is_recorded_with_its_reason(db: Database) -> None:
         ("ana", ana_id, False, LoginFailure.WRONG_ROLE, ""),
     ]
     # What was typed is kept, cut to the columns, rather than refused by the database.
-    assert recorded[5] == ("x" * LoginAttempt.USERNAME_LENGTH, None, False,
-                           LoginFailure.UNKNOWN_USER, "y" * LoginAttempt.SOURCE_LENGTH)
+    assert recorded[5] == (
+        "x" * LoginAttempt.USERNAME_LENGTH,
+        None,
+        False,
+        LoginFailure.UNKNOWN_USER,
+        "y" * LoginAttempt.SOURCE_LENGTH,
+    )
 
 
 def test_an_administrator_unlocks_a_user(db: Database) -> None:

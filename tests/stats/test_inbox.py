@@ -21,14 +21,20 @@ MONDAY = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
 
 
 def focal_user(session: Session, username: str, secretariat: str) -> int:
-    return users.create_user(session, username=username, full_name=username.title(),
-                             role=Role.FOCAL_POINT, password="senha-segura-1",
-                             secretariat_code=secretariat).id
+    return users.create_user(
+        session,
+        username=username,
+        full_name=username.title(),
+        role=Role.FOCAL_POINT,
+        password="senha-segura-1",
+        secretariat_code=secretariat,
+    ).id
 
 
 def open_pothole(session: Session, when: datetime) -> str:
-    return requests.open_request(session, service_code="VIA-BURACO", channel="phone",
-                                 actor=AGENT, address=STREET, now=when).number
+    return requests.open_request(
+        session, service_code="VIA-BURACO", channel="phone", actor=AGENT, address=STREET, now=when
+    ).number
 
 
 def test_inbox_flow_through_dispute_reopen_and_auto_close(migrated_db: Database) -> None:
@@ -50,8 +56,9 @@ def test_inbox_flow_through_dispute_reopen_and_auto_close(migrated_db: Database)
         inbox.acknowledge(session, smsurb, recent, now=MONDAY + timedelta(hours=1))
         with pytest.raises(ValidationError):
             inbox.resolve(session, smsurb, recent, "   ")
-        inbox.resolve(session, smsurb, recent, "Buraco tapado com asfalto.",
-                      now=MONDAY + timedelta(days=2))
+        inbox.resolve(
+            session, smsurb, recent, "Buraco tapado com asfalto.", now=MONDAY + timedelta(days=2)
+        )
     with migrated_db.transaction() as session:
         resolved = requests.get_request(session, recent)
         assert resolved.status is Status.RESOLVED
@@ -62,8 +69,9 @@ def test_inbox_flow_through_dispute_reopen_and_auto_close(migrated_db: Database)
     with migrated_db.transaction() as session:
         with pytest.raises(ValidationError):
             inbox.dispute_resolution(session, recent, "")
-        inbox.dispute_resolution(session, recent, "O buraco continua lá.",
-                                 now=MONDAY + timedelta(days=3))
+        inbox.dispute_resolution(
+            session, recent, "O buraco continua lá.", now=MONDAY + timedelta(days=3)
+        )
     with migrated_db.transaction() as session:
         item = next(i for i in inbox.inbox(session, smsurb) if i.number == recent)
         assert item.status is Status.REOPENED and item.reopen_count == 1
@@ -78,10 +86,21 @@ def test_inbox_flow_through_dispute_reopen_and_auto_close(migrated_db: Database)
         assert inbox.close_expired_resolutions(session, 7, now=MONDAY + timedelta(days=30)) == 0
         history = inbox.history(session, recent)
     assert [e.to_status for e in history] == [
-        Status.OPEN, Status.FORWARDED, Status.IN_PROGRESS, Status.RESOLVED, Status.REOPENED,
-        Status.RESOLVED, Status.CLOSED]
+        Status.OPEN,
+        Status.FORWARDED,
+        Status.IN_PROGRESS,
+        Status.RESOLVED,
+        Status.REOPENED,
+        Status.RESOLVED,
+        Status.CLOSED,
+    ]
     assert [e.actor_label for e in history[2:]] == [
-        "pf.smsurb.teste", "pf.smsurb.teste", "citizen", "pf.smsurb.teste", "system"]
+        "pf.smsurb.teste",
+        "pf.smsurb.teste",
+        "citizen",
+        "pf.smsurb.teste",
+        "system",
+    ]
     assert history[2].actor_id == smsurb
     assert history[-1].at == MONDAY + timedelta(days=12)
 
@@ -101,8 +120,9 @@ def test_forward_to_another_secretariat_and_citizen_confirmation(migrated_db: Da
     with migrated_db.transaction() as session:
         with pytest.raises(ValidationError):
             inbox.forward_elsewhere(session, smsurb, number, "DMAE", "")
-        inbox.forward_elsewhere(session, smsurb, number, "DMAE",
-                                "Vazamento de água sob o asfalto: é do DMAE.")
+        inbox.forward_elsewhere(
+            session, smsurb, number, "DMAE", "Vazamento de água sob o asfalto: é do DMAE."
+        )
     with migrated_db.transaction() as session:
         assert inbox.inbox(session, smsurb) == []
         (item,) = inbox.inbox(session, dmae)
@@ -116,7 +136,12 @@ def test_forward_to_another_secretariat_and_citizen_confirmation(migrated_db: Da
 
 def test_only_focal_points_use_the_inbox(migrated_db: Database) -> None:
     with migrated_db.transaction() as session:
-        agent = users.create_user(session, username="agente.x", full_name="Agente X",
-                                  role=Role.AGENT, password="senha-segura-1")
+        agent = users.create_user(
+            session,
+            username="agente.x",
+            full_name="Agente X",
+            role=Role.AGENT,
+            password="senha-segura-1",
+        )
         with pytest.raises(NotAllowedError):
             inbox.inbox(session, agent.id)

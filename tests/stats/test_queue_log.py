@@ -45,7 +45,11 @@ def test_parse_line_reads_fields_and_rejects_garbage() -> None:
     line = parse_line("1773147612|1773147600.1|agua-esgoto|Ana Souza|CONNECT|12|1773147612.20|2")
     assert line.at == datetime(2026, 3, 10, 13, 0, 12, tzinfo=UTC)
     assert (line.callid, line.queue, line.agent, line.event) == (
-        "1773147600.1", "agua-esgoto", "Ana Souza", "CONNECT")
+        "1773147600.1",
+        "agua-esgoto",
+        "Ana Souza",
+        "CONNECT",
+    )
     assert line.number(0) == 12 and line.number(-1) == 2 and line.number(9) is None
     for garbage in ("", "a|b|c", "yesterday|x|q|a|ENTERQUEUE"):
         with pytest.raises(MalformedLineError):
@@ -61,8 +65,14 @@ def test_sample_file_gives_the_hand_counted_facts(migrated_db: Database, tmp_pat
     with migrated_db.transaction() as session:
         queues = by_key(reports.call_stats(session, MARCH, CallDimension.QUEUE))
         water, general, cleaning = queues["agua-esgoto"], queues["geral"], queues["limpeza-urbana"]
-        assert (water.offered, water.answered, water.abandoned, water.short_abandoned,
-                water.other_exits, water.answered_within) == (5, 2, 1, 1, 1, 1)
+        assert (
+            water.offered,
+            water.answered,
+            water.abandoned,
+            water.short_abandoned,
+            water.other_exits,
+            water.answered_within,
+        ) == (5, 2, 1, 1, 1, 1)
         assert water.service_level == pytest.approx(1 / 4)  # short abandons left out
         assert water.meets_target is False
         assert (water.asa_seconds, water.aht_seconds) == (28.5, 150.0)
@@ -73,7 +83,11 @@ def test_sample_file_gives_the_hand_counted_facts(migrated_db: Database, tmp_pat
 
         (total,) = reports.call_stats(session, MARCH, CallDimension.TOTAL)
         assert (total.offered, total.answered, total.abandoned, total.short_abandoned) == (
-            9, 4, 2, 1)
+            9,
+            4,
+            2,
+            1,
+        )
         assert total.service_level == pytest.approx(3 / 8)
         agents = by_key(reports.call_stats(session, MARCH, CallDimension.AGENT))
         assert {k: v.answered for k, v in agents.items()} == {"Ana Souza": 2, "Bruno Lima": 2}
@@ -85,14 +99,22 @@ def test_sample_file_gives_the_hand_counted_facts(migrated_db: Database, tmp_pat
 
         waiting = session.scalar(select(QueueCall).where(QueueCall.callid == "1773148300.7"))
         assert waiting is not None and waiting.outcome is QueueOutcome.WAITING
-        overflow = session.scalars(select(QueueCall).where(QueueCall.callid == "1773147900.5")
-                                   .order_by(QueueCall.entered_at)).all()
+        overflow = session.scalars(
+            select(QueueCall)
+            .where(QueueCall.callid == "1773147900.5")
+            .order_by(QueueCall.entered_at)
+        ).all()
         assert [(s.queue, s.outcome, s.exit_event) for s in overflow] == [
             ("agua-esgoto", QueueOutcome.TIMEOUT, "EXITWITHTIMEOUT"),
-            ("geral", QueueOutcome.ANSWERED, "COMPLETECALLER")]
+            ("geral", QueueOutcome.ANSWERED, "COMPLETECALLER"),
+        ]
 
-        pauses = {(p.agent, p.reason): p.seconds for p in reports.pause_stats(
-            session, MARCH, now=datetime(2026, 3, 10, 14, 0, tzinfo=UTC))}
+        pauses = {
+            (p.agent, p.reason): p.seconds
+            for p in reports.pause_stats(
+                session, MARCH, now=datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
+            )
+        }
         # Bruno paused at 13:33:20 UTC and is still paused at 14:00.
         assert pauses == {("Ana Souza", "almoco"): 3600.0, ("Bruno Lima", "treinamento"): 1600.0}
 
@@ -152,8 +174,13 @@ def test_a_rotated_file_is_read_from_the_start_without_double_counting(
 
 def test_queue_facts_link_to_the_ivrs_call_record(migrated_db: Database, tmp_path: Path) -> None:
     with migrated_db.transaction() as session:
-        session.add(Call(uniqueid="1773147600.1", caller_number="51999990001",
-                         started_at=datetime(2026, 3, 10, 12, 59, tzinfo=UTC)))
+        session.add(
+            Call(
+                uniqueid="1773147600.1",
+                caller_number="51999990001",
+                started_at=datetime(2026, 3, 10, 12, 59, tzinfo=UTC),
+            )
+        )
     import_queue_log(migrated_db, sample_copy(tmp_path))
     with migrated_db.transaction() as session:
         linked = session.execute(
@@ -175,7 +202,9 @@ def test_two_pauses_of_one_agent_in_the_same_second(migrated_db: Database, tmp_p
     with migrated_db.transaction() as session:
         pauses = session.scalars(select(AgentPause).order_by(AgentPause.id)).all()
         assert [(p.reason, (p.ended_at - p.started_at).seconds) for p in pauses if p.ended_at] == [
-            ("pós-atendimento", 0), ("Treinamento", 60)]
+            ("pós-atendimento", 0),
+            ("Treinamento", 60),
+        ]
     import_queue_log(migrated_db, path)  # and again: still two
     with migrated_db.transaction() as session:
         assert len(session.scalars(select(AgentPause)).all()) == 2

@@ -31,10 +31,12 @@ def at(day: int, month: int, hour: int = 12) -> datetime:
     return datetime(2026, month, day, hour, tzinfo=UTC)
 
 
-def open_one(session: Session, when: datetime, channel: str, service: str = "VIA-BURACO"
-             ) -> ServiceRequest:
-    return requests.open_request(session, service_code=service, channel=channel, actor=AGENT,
-                                 address=STREET, now=when)
+def open_one(
+    session: Session, when: datetime, channel: str, service: str = "VIA-BURACO"
+) -> ServiceRequest:
+    return requests.open_request(
+        session, service_code=service, channel=channel, actor=AGENT, address=STREET, now=when
+    )
 
 
 def load_requests(db: Database) -> None:
@@ -46,8 +48,14 @@ def load_requests(db: Database) -> None:
         open_one(session, at(10, 2), "app")
         requests.change_status(session, first, Status.RESOLVED, AGENT, "Tapado.", at(6, 1))
         requests.change_status(session, second, Status.RESOLVED, AGENT, "Trocada.", at(21, 1))
-        requests.change_status(session, second, Status.REOPENED, Actor.system("citizen"),
-                               "Continua apagada.", at(22, 1))
+        requests.change_status(
+            session,
+            second,
+            Status.REOPENED,
+            Actor.system("citizen"),
+            "Continua apagada.",
+            at(22, 1),
+        )
 
 
 def test_channel_mix_groups_by_local_month(migrated_db: Database) -> None:
@@ -55,7 +63,9 @@ def test_channel_mix_groups_by_local_month(migrated_db: Database) -> None:
     with migrated_db.transaction() as session:
         mix = reports.channel_mix(session, JAN_FEB)
     assert [(m.month, m.total, m.phone, m.whatsapp, m.app) for m in mix] == [
-        ("2026-01", 3, 2, 1, 0), ("2026-02", 1, 0, 0, 1)]
+        ("2026-01", 3, 2, 1, 0),
+        ("2026-02", 1, 0, 0, 1),
+    ]
     assert mix[0].share(Channel.PHONE) == pytest.approx(2 / 3)
 
 
@@ -68,28 +78,45 @@ def test_late_and_reopened_requests_per_secretariat(migrated_db: Database) -> No
         reopened = reports.reopened_by_secretariat(session, JAN_FEB)
     # Pending: the reopened light and two potholes; all late by 2027.
     assert [(r.secretariat, r.service.split()[0], r.pending, r.late) for r in late] == [
-        ("SMSUrb", "Buraco", 2, 2), ("SMSUrb", "Lâmpada", 1, 1)]
+        ("SMSUrb", "Buraco", 2, 2),
+        ("SMSUrb", "Lâmpada", 1, 1),
+    ]
     assert [(r.secretariat, r.pending, r.late) for r in by_secretariat] == [("SMSUrb", 3, 3)]
     assert by_secretariat[0].oldest_due is not None and by_secretariat[0].oldest_due.tzinfo
     assert early[0].late < early[0].pending
-    assert [(r.secretariat, r.requests, r.resolved, r.reopened, r.reopenings)
-            for r in reopened] == [("SMSUrb", 4, 2, 1, 1)]
+    assert [
+        (r.secretariat, r.requests, r.resolved, r.reopened, r.reopenings) for r in reopened
+    ] == [("SMSUrb", 4, 2, 1, 1)]
     assert reopened[0].reopen_rate == pytest.approx(0.5)
 
 
 def load_surveys(db: Database) -> None:
     with db.transaction() as session:
-        agent = users.create_user(session, username="ana", full_name="Ana Souza",
-                                  role=Role.AGENT, password="senha-segura-1")
+        agent = users.create_user(
+            session,
+            username="ana",
+            full_name="Ana Souza",
+            role=Role.AGENT,
+            password="senha-segura-1",
+        )
         pothole = session.scalar(select(ServiceType.id).where(ServiceType.code == "VIA-BURACO"))
         light = session.scalar(select(ServiceType.id).where(ServiceType.code == "ILUM-APAGADA"))
         for score, when, service, agent_id in (
-            (5, at(3, 1), pothole, agent.id), (4, at(4, 1), pothole, agent.id),
-            (1, at(3, 2), light, None), (3, at(1, 2, hour=1), light, agent.id),
+            (5, at(3, 1), pothole, agent.id),
+            (4, at(4, 1), pothole, agent.id),
+            (1, at(3, 2), light, None),
+            (3, at(1, 2, hour=1), light, agent.id),
             (5, at(1, 4), pothole, agent.id),  # outside the period
         ):
-            session.add(SurveyResponse(score=score, at=when, service_type_id=service,
-                                       agent_id=agent_id, channel=Channel.PHONE))
+            session.add(
+                SurveyResponse(
+                    score=score,
+                    at=when,
+                    service_type_id=service,
+                    agent_id=agent_id,
+                    channel=Channel.PHONE,
+                )
+            )
 
 
 def test_satisfaction_average_distribution_trend(migrated_db: Database) -> None:
@@ -102,15 +129,25 @@ def test_satisfaction_average_distribution_trend(migrated_db: Database) -> None:
     (everything,) = total
     assert (everything.responses, everything.average) == (4, 3.25)
     assert (everything.score_1, everything.score_3, everything.score_4, everything.score_5) == (
-        1, 1, 1, 1)
+        1,
+        1,
+        1,
+        1,
+    )
     assert everything.satisfied_share == pytest.approx(0.5)
     # 01:00 UTC on 1 February is still January in Porto Alegre.
     assert [(m.key, m.responses, m.average) for m in months] == [
-        ("2026-01", 3, 4.0), ("2026-02", 1, 1.0)]
+        ("2026-01", 3, 4.0),
+        ("2026-02", 1, 1.0),
+    ]
     assert {(a.key, a.responses, a.average) for a in agents} == {
-        ("Ana Souza", 3, 4.0), (reports.NO_KEY, 1, 1.0)}
+        ("Ana Souza", 3, 4.0),
+        (reports.NO_KEY, 1, 1.0),
+    }
     assert [(s.key.split()[0], s.responses, s.average) for s in services] == [
-        ("Buraco", 2, 4.5), ("Lâmpada", 2, 2.0)]
+        ("Buraco", 2, 4.5),
+        ("Lâmpada", 2, 2.0),
+    ]
 
 
 def test_tables_export_to_csv_text_and_pdf(migrated_db: Database, tmp_path: Path) -> None:
@@ -124,10 +161,13 @@ def test_tables_export_to_csv_text_and_pdf(migrated_db: Database, tmp_path: Path
     report_export.write_csv(mix, out)
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert [(r["month"], r["total"], r["phone"]) for r in rows] == [
-        ("2026-01", "3", "2"), ("2026-02", "1", "0")]
+        ("2026-01", "3", "2"),
+        ("2026-02", "1", "0"),
+    ]
     text = report_export.format_text(mix)
     assert "Telefone" in text and "2026-01" in text
     assert "sem dados" in report_export.format_text(ReportTable.of("Vazio", []))
-    pdf = report_export.write_pdf_summary(tmp_path / "resumo.pdf", tables,
-                                          title="Central 156 - resumo", subtitle="Jan-Fev 2026")
+    pdf = report_export.write_pdf_summary(
+        tmp_path / "resumo.pdf", tables, title="Central 156 - resumo", subtitle="Jan-Fev 2026"
+    )
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 2000

@@ -29,9 +29,14 @@ def _voice_for(phrasing: Phrasing) -> str:
     return ESPEAK_VOICES[digest[0] % len(ESPEAK_VOICES)]
 
 
-def augment(phrasings: Sequence[Phrasing], recognizer: WhisperRecognizer, vocabulary: str,
-            cache_dir: Path, progress: Callable[[int], None] | None = None,
-            path: Path | None = None) -> int:
+def augment(
+    phrasings: Sequence[Phrasing],
+    recognizer: WhisperRecognizer,
+    vocabulary: str,
+    cache_dir: Path,
+    progress: Callable[[int], None] | None = None,
+    path: Path | None = None,
+) -> int:
     """Hear every phrasing not heard yet; returns how many were added. Saved every
     ``_SAVE_EVERY`` phrasings, so an interrupted run keeps what it heard."""
     target = path or heard_path()

@@ -103,8 +103,17 @@ def load_items(path: Path | None = None) -> list[EvalItem]:
     with (path or eval_set_path()).open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
             split = Split(row["split"])
-            items.append(EvalItem(row["id"], split, MenuContext(row["context"]), row["expected"],
-                                  Group(row["group"]), row["text"], slots[split]))
+            items.append(
+                EvalItem(
+                    row["id"],
+                    split,
+                    MenuContext(row["context"]),
+                    row["expected"],
+                    Group(row["group"]),
+                    row["text"],
+                    slots[split],
+                )
+            )
             slots[split] += 1
     return items
 
@@ -117,8 +126,10 @@ def clips_for(items: Iterable[EvalItem]) -> Iterator[EvalClip]:
     """Two clips per utterance, one natural and one robotic voice; a third of them noisy."""
     for item in items:
         index = item.slot
-        voices = (KOKORO_EVAL_VOICES[index % len(KOKORO_EVAL_VOICES)],
-                  ESPEAK_VOICES[index % len(ESPEAK_VOICES)])
+        voices = (
+            KOKORO_EVAL_VOICES[index % len(KOKORO_EVAL_VOICES)],
+            ESPEAK_VOICES[index % len(ESPEAK_VOICES)],
+        )
         for offset, voice in enumerate(voices):
             rng = np.random.default_rng(_seed(item.id, voice))
             speed = round(float(rng.uniform(0.9, 1.15)), 2)
@@ -152,7 +163,7 @@ class ClipRenderer:
         text = clip.item.text
         lead, trail = float(rng.uniform(0.2, 0.6)), 0.8
         if text.startswith(_TV):
-            spoken = self._speak(text[len(_TV):].strip(), clip, lead, trail)
+            spoken = self._speak(text[len(_TV) :].strip(), clip, lead, trail)
             level = 10 ** (_TV_LEVEL_DB / 20)
             return spoken * level + _noise("hum", len(spoken), rng) * 300.0
         sounds = re.findall(r"\[[^\]]+\]", text)
@@ -165,8 +176,9 @@ class ClipRenderer:
             return np.concatenate(pieces)
         return self._speak(text, clip, lead, trail)
 
-    def _speak(self, text: str, clip: EvalClip, lead: float, trail: float
-               ) -> npt.NDArray[np.float64]:
+    def _speak(
+        self, text: str, clip: EvalClip, lead: float, trail: float
+    ) -> npt.NDArray[np.float64]:
         path = self.voice.speak(Utterance(text, clip.voice, clip.speed, round(lead, 2), trail))
         with wave.open(str(path), "rb") as wav:
             samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
@@ -178,7 +190,7 @@ def _speech_rms(audio: npt.NDArray[np.float64]) -> float:
     frame = RATE // 50
     count = max(1, len(audio) // frame)
     energies = np.sort(np.mean(audio[: count * frame].reshape(count, -1) ** 2, axis=1))
-    return float(np.sqrt(np.mean(energies[count // 2:]) + 1e-9))
+    return float(np.sqrt(np.mean(energies[count // 2 :]) + 1e-9))
 
 
 def _noise_gain(audio: npt.NDArray[np.float64], snr_db: float) -> float:
@@ -214,8 +226,7 @@ def _cough(rng: np.random.Generator) -> npt.NDArray[np.float64]:
 def _breath(rng: np.random.Generator) -> npt.NDArray[np.float64]:
     length = int(rng.uniform(1.0, 1.8) * RATE)
     air = np.convolve(rng.standard_normal(length), np.ones(16) / 16, mode="same")
-    return np.asarray(air * np.sin(np.linspace(0, np.pi, length)) ** 2 * 2500.0,
-                      dtype=np.float64)
+    return np.asarray(air * np.sin(np.linspace(0, np.pi, length)) ** 2 * 2500.0, dtype=np.float64)
 
 
 def _write_g711_round_trip(audio: npt.NDArray[np.float64], dest: Path) -> None:
@@ -234,11 +245,13 @@ def _write_g711_round_trip(audio: npt.NDArray[np.float64], dest: Path) -> None:
     try:
         # -R: sox dithers with a random seed by default; repeatable mode keeps the clips the
         # same on every machine.
-        subprocess.run(["sox", "-R", "-V1", str(linear), "-e", "u-law", "-b", "8", str(ulaw)],
-                       check=True)
+        subprocess.run(
+            ["sox", "-R", "-V1", str(linear), "-e", "u-law", "-b", "8", str(ulaw)], check=True
+        )
         subprocess.run(
             ["sox", "-R", "-V1", str(ulaw), "-e", "signed-integer", "-b", "16", str(done)],
-            check=True)
+            check=True,
+        )
         os.replace(done, dest)
     finally:
         linear.unlink(missing_ok=True)

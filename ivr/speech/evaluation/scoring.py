@@ -89,10 +89,17 @@ class RecognitionCache:
             fh.write(json.dumps({"key": key, **data}, ensure_ascii=False) + "\n")
 
 
-def recognise_all(clips: Sequence[EvalClip], renderer: ClipRenderer, recognizer: Recognizer,
-                  understanding: SpeechUnderstanding, cache: RecognitionCache, *,
-                  prompts: PromptPolicy = PromptPolicy.NONE, fresh: bool = False,
-                  progress: Callable[[int], None] | None = None) -> list[Recognition]:
+def recognise_all(
+    clips: Sequence[EvalClip],
+    renderer: ClipRenderer,
+    recognizer: Recognizer,
+    understanding: SpeechUnderstanding,
+    cache: RecognitionCache,
+    *,
+    prompts: PromptPolicy = PromptPolicy.NONE,
+    fresh: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> list[Recognition]:
     """Each clip's recognition, from the cache unless missing or ``fresh``."""
     heard: list[Recognition] = []
     matcher = understanding.matcher
@@ -104,8 +111,11 @@ def recognise_all(clips: Sequence[EvalClip], renderer: ClipRenderer, recognizer:
         if cached is None:
             wav = renderer.render(clip)
             # As the IVR does: a recording of silence or line noise is not recognised at all.
-            cached = recognizer.recognize(wav, matcher.phrases(context), vocabulary=vocabulary) \
-                if has_speech(wav) else Recognition("", 0.0, "silence", 0.0)
+            cached = (
+                recognizer.recognize(wav, matcher.phrases(context), vocabulary=vocabulary)
+                if has_speech(wav)
+                else Recognition("", 0.0, "silence", 0.0)
+            )
             cache.put(key, cached)
         heard.append(cached)
         if progress is not None:
@@ -129,8 +139,7 @@ def target_of_intent(intent: Intent) -> str:
     return intent.kind.value
 
 
-def outcome_of(item: EvalItem, intent: Intent, decision: Decision, catalogue: Catalogue
-               ) -> Outcome:
+def outcome_of(item: EvalItem, intent: Intent, decision: Decision, catalogue: Catalogue) -> Outcome:
     # "Repete" asks the same question again (with its keys): to a caller who coughed or said
     # something else, that is what a rejection does, not a wrong route.
     repeats = intent.kind is IntentKind.REPEAT and item.expected != MenuLabel.REPEAT.value
@@ -141,8 +150,12 @@ def outcome_of(item: EvalItem, intent: Intent, decision: Decision, catalogue: Ca
     return Outcome.CONFIRMED if decision is Decision.CONFIRM else Outcome.RIGHT
 
 
-def score(clips: Sequence[EvalClip], heard: Sequence[Recognition],
-          understanding: SpeechUnderstanding, settings: IvrSettings) -> list[Turn]:
+def score(
+    clips: Sequence[EvalClip],
+    heard: Sequence[Recognition],
+    understanding: SpeechUnderstanding,
+    settings: IvrSettings,
+) -> list[Turn]:
     turns = []
     for clip, recognition in zip(clips, heard, strict=True):
         started = time.perf_counter()
@@ -154,9 +167,9 @@ def score(clips: Sequence[EvalClip], heard: Sequence[Recognition],
     return turns
 
 
-def calibration_examples(clips: Iterable[EvalClip], heard: Iterable[Recognition],
-                         understanding: SpeechUnderstanding
-                         ) -> tuple[list[Candidate], list[bool]]:
+def calibration_examples(
+    clips: Iterable[EvalClip], heard: Iterable[Recognition], understanding: SpeechUnderstanding
+) -> tuple[list[Candidate], list[bool]]:
     """The candidates the model would propose (off-menu readings aside) and whether each is
     right: what the calibration learns from."""
     candidates, right = [], []

@@ -48,11 +48,20 @@ class EvalSession:
     progress: Progress
 
     @classmethod
-    def create(cls, settings: IvrSettings, decoding: DecodingOptions | None = None,
-               progress: Progress | None = None,
-               prompts: PromptPolicy = PromptPolicy.NONE) -> EvalSession:
-        return cls(settings, decoding or DecodingOptions(), prompts, shipped_catalogue(),
-                   progress or (lambda label, total: lambda done: None))
+    def create(
+        cls,
+        settings: IvrSettings,
+        decoding: DecodingOptions | None = None,
+        progress: Progress | None = None,
+        prompts: PromptPolicy = PromptPolicy.NONE,
+    ) -> EvalSession:
+        return cls(
+            settings,
+            decoding or DecodingOptions(),
+            prompts,
+            shipped_catalogue(),
+            progress or (lambda label, total: lambda done: None),
+        )
 
     @property
     def name(self) -> str:
@@ -60,8 +69,10 @@ class EvalSession:
 
     def title(self, part: str) -> str:
         """The heading of a part's table: what was decoded and with which thresholds."""
-        return (f"{part} part ({self.name}; accept ≥ {self.settings.intent_accept_confidence}, "
-                f"confirm ≥ {self.settings.intent_confirm_confidence})")
+        return (
+            f"{part} part ({self.name}; accept ≥ {self.settings.intent_accept_confidence}, "
+            f"confirm ≥ {self.settings.intent_confirm_confidence})"
+        )
 
     def clips(self, split: Split | None) -> list[EvalClip]:
         items = [i for i in load_items() if split is None or i.split is split]
@@ -78,57 +89,85 @@ class EvalSession:
         phrasings = load_phrasings()
         tick = self.progress("hearing the corpus", len(phrasings))
         matcher = IntentMatcher(self.catalogue)
-        return augment(phrasings, self.recognizer(), matcher.vocabulary(prompts=self.prompts),
-                       eval_cache_dir() / "corpus-audio", tick)
+        return augment(
+            phrasings,
+            self.recognizer(),
+            matcher.vocabulary(prompts=self.prompts),
+            eval_cache_dir() / "corpus-audio",
+            tick,
+        )
 
     def cache(self) -> RecognitionCache:
         return RecognitionCache(eval_cache_dir() / f"whisper-base-{self.decoding.name}.jsonl")
 
-    def understanding(self, classifier: IntentClassifier | None = None,
-                      calibration: Calibration | None = None) -> SpeechUnderstanding:
+    def understanding(
+        self, classifier: IntentClassifier | None = None, calibration: Calibration | None = None
+    ) -> SpeechUnderstanding:
         return SpeechUnderstanding(
-            self.catalogue, IntentMatcher(self.catalogue),
+            self.catalogue,
+            IntentMatcher(self.catalogue),
             classifier or IntentClassifier.load(),
             calibration or Calibration.load(),
         )
 
-    def run(self, split: Split | None, understanding: SpeechUnderstanding, *,
-            fresh: bool = False) -> list[Turn]:
+    def run(
+        self, split: Split | None, understanding: SpeechUnderstanding, *, fresh: bool = False
+    ) -> list[Turn]:
         clips = self.clips(split)
         renderer = ClipRenderer(eval_cache_dir() / "audio")
         tick = self.progress(f"recognising {split or 'all'}", len(clips))
-        heard = recognise_all(clips, renderer, self.recognizer(), understanding, self.cache(),
-                              prompts=self.prompts, fresh=fresh, progress=tick)
+        heard = recognise_all(
+            clips,
+            renderer,
+            self.recognizer(),
+            understanding,
+            self.cache(),
+            prompts=self.prompts,
+            fresh=fresh,
+            progress=tick,
+        )
         return score(clips, heard, understanding, self.settings)
 
     def train(self, save: bool = True) -> tuple[SpeechUnderstanding, list[Turn], list[Turn]]:
         """Train the model, fit the calibration on dev, save both. Returns the understanding,
         the dev turns scored in-sample (the table) and cross-fitted (the threshold sweep)."""
         phrasings = load_phrasings()
-        classifier = IntentClassifier.train(phrasings, self.catalogue,
-                                            heard_phrasings(phrasings))
+        classifier = IntentClassifier.train(phrasings, self.catalogue, heard_phrasings(phrasings))
         raw = self.understanding(classifier, Calibration.uncalibrated())
         clips = self.clips(Split.DEV)
         renderer = ClipRenderer(eval_cache_dir() / "audio")
         tick = self.progress("recognising dev", len(clips))
-        heard = recognise_all(clips, renderer, self.recognizer(), raw, self.cache(),
-                              prompts=self.prompts, progress=tick)
+        heard = recognise_all(
+            clips,
+            renderer,
+            self.recognizer(),
+            raw,
+            self.cache(),
+            prompts=self.prompts,
+            progress=tick,
+        )
         calibration = self._fit(clips, heard, raw)
         if save:
             classifier.save(default_model_path())
             calibration.save(calibration_path())
         understanding = self.understanding(classifier, calibration)
-        return (understanding, score(clips, heard, understanding, self.settings),
-                self._cross_fitted(clips, heard, raw))
+        return (
+            understanding,
+            score(clips, heard, understanding, self.settings),
+            self._cross_fitted(clips, heard, raw),
+        )
 
-    def _fit(self, clips: Sequence[EvalClip], heard: Sequence[Recognition],
-             raw: SpeechUnderstanding) -> Calibration:
+    def _fit(
+        self, clips: Sequence[EvalClip], heard: Sequence[Recognition], raw: SpeechUnderstanding
+    ) -> Calibration:
         candidates, right = calibration_examples(clips, heard, raw)
-        return Calibration.fit([c.evidence for c in candidates], right,
-                               f"{len(candidates)} dev answers, {self.name}")
+        return Calibration.fit(
+            [c.evidence for c in candidates], right, f"{len(candidates)} dev answers, {self.name}"
+        )
 
-    def _cross_fitted(self, clips: Sequence[EvalClip], heard: Sequence[Recognition],
-                      raw: SpeechUnderstanding) -> list[Turn]:
+    def _cross_fitted(
+        self, clips: Sequence[EvalClip], heard: Sequence[Recognition], raw: SpeechUnderstanding
+    ) -> list[Turn]:
         """Each half of the dev utterances scored by a calibration fitted on the other half:
         in-sample probabilities flatter the thresholds (the 0.6 chosen on them let 15 % of
         the test part's off-menu speech through)."""
@@ -138,6 +177,7 @@ class EvalSession:
             held = [i for i, c in enumerate(clips) if c.item.slot % 2 == fold]
             calibration = self._fit([clips[i] for i in fit], [heard[i] for i in fit], raw)
             understanding = self.understanding(raw.classifier, calibration)
-            turns += score([clips[i] for i in held], [heard[i] for i in held], understanding,
-                           self.settings)
+            turns += score(
+                [clips[i] for i in held], [heard[i] for i in held], understanding, self.settings
+            )
         return turns

@@ -40,6 +40,7 @@ demo: venv
 	$(BIN)/central156 demo run
 
 test: venv system-packages
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy $(MYPY_PACKAGES)
 	$(BIN)/lint-imports --no-logo

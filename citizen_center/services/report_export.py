@@ -14,10 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
-from fpdf import FPDF
 from sqlalchemy.orm import Session
 
 from citizen_center.services import reports
@@ -73,6 +72,9 @@ HEADINGS = {
 SHARE_FIELDS = frozenset(
     {"service_level", "abandon_rate", "satisfied_share", "late_share", "reopen_rate"}
 )
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 
 @dataclass(frozen=True)
@@ -196,16 +198,20 @@ def summary_tables(
     ]
 
 
-class _SummaryPdf(FPDF):
-    def __init__(self, title: str) -> None:
-        super().__init__(orientation="landscape", unit="mm", format="A4")
-        self.report_title = title
-        self.set_auto_page_break(auto=True, margin=12)
+def _summary_pdf(title: str) -> FPDF:
+    # Imported here: fpdf2 costs over half a second to import, and every desktop would pay it at
+    # start-up for a PDF most never print.
+    from fpdf import FPDF
 
-    def footer(self) -> None:
-        self.set_y(-10)
-        self.set_font("Helvetica", size=7)
-        self.cell(0, 5, _latin1(f"{self.report_title} - página {self.page_no()}"), align="R")
+    class SummaryPdf(FPDF):
+        def footer(self) -> None:
+            self.set_y(-10)
+            self.set_font("Helvetica", size=7)
+            self.cell(0, 5, _latin1(f"{title} - página {self.page_no()}"), align="R")
+
+    pdf = SummaryPdf(orientation="landscape", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=12)
+    return pdf
 
 
 def write_pdf_summary(
@@ -217,7 +223,7 @@ def write_pdf_summary(
     tz: str = "America/Sao_Paulo",
 ) -> Path:
     """A printable A4 summary: a title, then each table (long tables continue on new pages)."""
-    pdf = _SummaryPdf(title)
+    pdf = _summary_pdf(title)
     pdf.add_page()
     pdf.set_font("Helvetica", style="B", size=14)
     pdf.cell(0, 8, _latin1(title), new_x="LMARGIN", new_y="NEXT")

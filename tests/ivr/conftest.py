@@ -8,9 +8,19 @@ from pathlib import Path
 
 import pytest
 
+from citizen_center.catalogue import shipped_catalogue
+from ivr.intent.matcher import IntentMatcher
+from ivr.intent.understanding import SpeechUnderstanding, load_understanding
 from ivr.speech.models import install_model
 
 SpeechFactory = Callable[[str, str], Path]
+
+
+@pytest.fixture(scope="session")
+def shipped_understanding() -> SpeechUnderstanding:
+    """The committed intent model and calibration, loaded once for the session (seconds)."""
+    catalogue = shipped_catalogue()
+    return load_understanding(catalogue, IntentMatcher(catalogue))
 
 
 @pytest.fixture(scope="session")

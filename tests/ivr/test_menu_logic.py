@@ -23,8 +23,8 @@ from citizen_center.db import Database
 from citizen_center.services.common import Policy
 from ivr.call import AgiCall
 from ivr.handlers.main_menu import main_menu
-from ivr.intent import Intent, IntentKind, IntentMatcher, MenuContext
-from ivr.intent.understanding import SpeechUnderstanding, load_understanding
+from ivr.intent import Intent, IntentKind, MenuContext
+from ivr.intent.understanding import SpeechUnderstanding
 from ivr.journal import Journal
 from ivr.prompts import all_prompts
 from ivr.recorder import CallRecorder
@@ -75,10 +75,9 @@ class UnsureAboutServices(SpeechUnderstanding):
 
 
 @pytest.fixture(scope="module")
-def understanding() -> SpeechUnderstanding:
-    catalogue = shipped_catalogue()
-    real = load_understanding(catalogue, IntentMatcher(catalogue))
-    return UnsureAboutServices(catalogue, real.matcher, real.classifier, real.calibration)
+def understanding(shipped_understanding: SpeechUnderstanding) -> SpeechUnderstanding:
+    real = shipped_understanding
+    return UnsureAboutServices(shipped_catalogue(), real.matcher, real.classifier, real.calibration)
 
 
 @dataclass
@@ -117,7 +116,7 @@ class FakeChannel:
         self.played.append("<hangup>")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def prompts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("audio") / "pt_BR"
     for key in all_prompts(shipped_catalogue()):

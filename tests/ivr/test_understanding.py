@@ -23,10 +23,9 @@ from ivr.intent.understanding import Calibration, Evidence, SpeechUnderstanding,
 from ivr.speech.base import Hypothesis, Recognition
 
 
-@pytest.fixture(scope="module")
-def understanding() -> SpeechUnderstanding:
-    catalogue = shipped_catalogue()
-    return load_understanding(catalogue, IntentMatcher(catalogue))
+@pytest.fixture
+def understanding(shipped_understanding: SpeechUnderstanding) -> SpeechUnderstanding:
+    return shipped_understanding
 
 
 def heard(*texts: str, logprob: float = -0.3, no_speech: float = 0.01) -> Recognition:

@@ -25,6 +25,7 @@ def test_private_apt_resolves_the_full_closure_from_a_dated_snapshot(tmp_path: P
     )
 
 
+@pytest.mark.slow  # runs the real apt-get against an unreachable mirror: a second
 def test_unreachable_archive_with_nothing_cached_says_what_to_do(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -36,6 +37,7 @@ def test_unreachable_archive_with_nothing_cached_says_what_to_do(
     assert "central156 pbx setup" in str(raised.value)
 
 
+@pytest.mark.slow  # runs the real apt-get against an unreachable mirror: a second
 def test_cached_debs_are_used_when_the_archive_is_unreachable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -68,6 +68,29 @@ def hold_tone(path: Path) -> Path:
     return write_wav(path, pattern)
 
 
+# What Asterisk plays and records on the line: 8 kHz, mono, 16-bit signed PCM.
+TELEPHONE_FORMAT = ("-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer")
+
+
+class SoxError(RuntimeError):
+    """sox failed; the message carries its own words."""
+
+
+def sox(*arguments: str | Path) -> None:
+    """Run sox repeatably (``-R``): its default random seed for dither and noise made the same
+    input come out different on every run (a marginal recognition test flickered)."""
+    command = ["sox", "-R", *(str(argument) for argument in arguments)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SoxError(f"sox failed: {done.stderr.strip()}")
+
+
+def to_telephone_wav(source: Path, dest: Path, *effects: str) -> None:
+    """Any audio sox reads (WAV, MP3 with libsox-fmt-mp3) as an 8 kHz mono 16-bit WAV, then
+    ``effects`` (e.g. ``"pad", "0.3", "0.5"``)."""
+    sox(source, *TELEPHONE_FORMAT, dest, *effects)
+
+
 def have_speech_synthesis() -> bool:
     return shutil.which("espeak-ng") is not None and shutil.which("sox") is not None
 
@@ -92,9 +115,5 @@ def _espeak(text: str, voice: str) -> array[int]:
             check=True,
             capture_output=True,
         )
-        subprocess.run(
-            ["sox", "-R", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(converted)],
-            check=True,
-            capture_output=True,
-        )
+        to_telephone_wav(raw, converted)
         return read_wav(converted)

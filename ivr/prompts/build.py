@@ -23,6 +23,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ivr.prompts.sequences import PAUSE
+from pbx import audio
 from pbx.prompts import LANGUAGE_DIR
 
 log = logging.getLogger(__name__)
@@ -56,22 +57,10 @@ def _digest(engine: str, text: str) -> str:
 
 def to_telephone_wav(source: Path, dest: Path) -> None:
     """Convert any audio sox reads (WAV, MP3 with libsox-fmt-mp3) to 8 kHz mono 16-bit WAV."""
-    _run(
-        [
-            "sox",
-            "-R",
-            str(source),
-            "-r",
-            "8000",
-            "-c",
-            "1",
-            "-b",
-            "16",
-            "-e",
-            "signed-integer",
-            str(dest),
-        ]
-    )
+    try:
+        audio.to_telephone_wav(source, dest)
+    except audio.SoxError as error:
+        raise SynthesisError(str(error)) from error
 
 
 def _run(command: list[str]) -> None:
@@ -98,24 +87,10 @@ def synthesize_gtts(text: str, dest: Path, timeout: float) -> None:
 
 
 def write_silence(dest: Path, seconds: float) -> None:
-    _run(
-        [
-            "sox",
-            "-n",
-            "-r",
-            "8000",
-            "-c",
-            "1",
-            "-b",
-            "16",
-            "-e",
-            "signed-integer",
-            str(dest),
-            "trim",
-            "0",
-            str(seconds),
-        ]
-    )
+    try:
+        audio.sox("-n", *audio.TELEPHONE_FORMAT, dest, "trim", "0", str(seconds))
+    except audio.SoxError as error:
+        raise SynthesisError(str(error)) from error
 
 
 class PromptBuilder:

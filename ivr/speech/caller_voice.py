@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from pbx import audio
+
 KOKORO_RATE = 24000
 KOKORO_VOICES = ("jf_alpha", "jm_kumo", "jf_nezumi")
 ESPEAK_VOICES = ("pt-br", "pt-br+f3", "pt-br+m3")
@@ -144,35 +146,14 @@ class CallerVoice:
 
 def _to_telephone(source: Path, dest: Path, utterance: Utterance) -> None:
     """8 kHz mono 16-bit with silence around the speech, as a phone line delivers it."""
-    # -R (repeatable): sox dithers and makes noise with a random seed by default, so the same
-    # utterance came out different on every run and a marginal recognition test flickered.
-    command = [
-        "sox",
-        "-R",
-        str(source),
-        "-r",
-        "8000",
-        "-c",
-        "1",
-        "-b",
-        "16",
-        "-e",
-        "signed-integer",
-    ]
+    pad = ("pad", str(utterance.lead), str(utterance.trail))
     if utterance.noise <= 0:
-        subprocess.run(
-            [*command, str(dest), "pad", str(utterance.lead), str(utterance.trail)], check=True
-        )
+        audio.to_telephone_wav(source, dest, *pad)
         return
     clean = dest.with_suffix(".clean.wav")
-    subprocess.run(
-        [*command, str(clean), "pad", str(utterance.lead), str(utterance.trail)], check=True
-    )
+    audio.to_telephone_wav(source, clean, *pad)
     noise = dest.with_suffix(".noise.wav")
-    subprocess.run(
-        ["sox", "-R", str(clean), str(noise), "synth", "pinknoise", "vol", str(utterance.noise)],
-        check=True,
-    )
-    subprocess.run(["sox", "-R", "-m", str(clean), str(noise), str(dest)], check=True)
+    audio.sox(clean, noise, "synth", "pinknoise", "vol", str(utterance.noise))
+    audio.sox("-m", clean, noise, dest)
     clean.unlink()
     noise.unlink()

@@ -12,6 +12,7 @@ from citizen_center.catalogue import shipped_catalogue
 from ivr.intent.matcher import IntentMatcher
 from ivr.intent.understanding import SpeechUnderstanding, load_understanding
 from ivr.speech.models import install_model
+from pbx import audio
 
 SpeechFactory = Callable[[str, str], Path]
 
@@ -32,28 +33,7 @@ def synthesize(text: str, voice: str, dest: Path) -> Path:
     """Caller speech with espeak-ng, as a phone line carries it: 8 kHz mono, silence around it."""
     raw = dest.with_suffix(".raw.wav")
     subprocess.run(["espeak-ng", "-v", voice, "-s", "140", "-w", str(raw), text], check=True)
-    # -R: repeatable dither; sox's default random seed made the same words sound different
-    # on every run.
-    subprocess.run(
-        [
-            "sox",
-            "-R",
-            str(raw),
-            "-r",
-            "8000",
-            "-c",
-            "1",
-            "-b",
-            "16",
-            "-e",
-            "signed-integer",
-            str(dest),
-            "pad",
-            "0.3",
-            "0.5",
-        ],
-        check=True,
-    )
+    audio.to_telephone_wav(raw, dest, "pad", "0.3", "0.5")
     raw.unlink()
     return dest
 

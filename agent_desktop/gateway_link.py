@@ -188,13 +188,10 @@ class GatewayLink(QObject):
         name: str,
         fields: Mapping[str, object] | None = None,
         callback: ResponseCallback | None = None,
-        *,
-        list_action: bool = False,
     ) -> bool:
         """Ask the gateway for an action; ``callback(response, events)`` runs when it answers.
-        False when not connected (the callback then gets an Error at once). ``list_action`` is
-        accepted for symmetry with the AMI: the gateway knows which actions answer with lists."""
-        del list_action
+        False when not connected (the callback then gets an Error at once). The gateway knows
+        which actions answer with lists: their events come with the response."""
         if not self.is_connected:
             if callback is not None:
                 callback(_lost(name, self.last_error or "not connected"), [])

@@ -24,6 +24,7 @@ from gateway.protocol import (
     encode_event,
     encode_pbx_state,
     encode_response,
+    interface_key,
 )
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ class Hub:
         if session.user.supervises:
             self._supervisors.add(session)
         elif policy.is_agent_with_phone(session.user):
-            self._by_interface.setdefault(_key(session.user.interface), set()).add(session)
+            self._by_interface.setdefault(interface_key(session.user.interface), set()).add(session)
         log.info(
             "desktop connected user=%s role=%s interface=%s peer=%s desktops=%d",
             session.user.username,
@@ -116,11 +117,11 @@ class Hub:
     def detach(self, session: DesktopSession) -> None:
         self.sessions.discard(session)
         self._supervisors.discard(session)
-        group = self._by_interface.get(_key(session.user.interface))
+        group = self._by_interface.get(interface_key(session.user.interface))
         if group is not None:
             group.discard(session)
             if not group:
-                del self._by_interface[_key(session.user.interface)]
+                del self._by_interface[interface_key(session.user.interface)]
         log.info(
             "desktop disconnected user=%s peer=%s desktops=%d",
             session.user.username,
@@ -166,7 +167,7 @@ class Hub:
 
     def _track_calls(self, event: PbxMessage) -> None:
         name = event.get("Event")
-        interface = (event.get("Interface") or event.get("MemberName")).casefold()
+        interface = interface_key(event.get("Interface") or event.get("MemberName"))
         if name == "AgentConnect" and interface:
             self._calls[interface] = frozenset(
                 channel for channel in (event.get("Channel"), event.get("DestChannel")) if channel
@@ -204,12 +205,8 @@ class Hub:
             if action in LIST_ACTIONS:
                 response, listed = await self.ami.list_action(action, **fields_to_send)
                 events = [PbxMessage(item.headers) for item in listed]
-                return PbxMessage(response.headers), policy.visible_list(user, action, events)
+                return PbxMessage(response.headers), policy.visible_list(user, events)
             return PbxMessage((await self.ami.action(action, **fields_to_send)).headers), []
         except Exception as error:
             log.warning("action failed user=%s action=%s error=%s", user.username, action, error)
             return PbxMessage.error(f"PBX indisponível: {error}"), []
-
-
-def _key(interface: str) -> str:
-    return interface.strip().casefold()

@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from citizen_center.domain.workflow import Role
-from gateway.protocol import PbxMessage
+from gateway.protocol import PbxMessage, interface_key, same_interface
 
 SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 # The caller-side queue events an agent's desktop needs, stripped to these headers.
@@ -123,11 +123,6 @@ SUPERVISOR_RULES: dict[str, ActionRule] = {
 }
 
 
-def same_interface(a: str, b: str) -> bool:
-    """Asterisk may change the case of the technology part (``pjsip/`` vs ``PJSIP/``)."""
-    return a.strip().casefold() == b.strip().casefold()
-
-
 def authorise(
     user: SessionUser,
     action: str,
@@ -188,7 +183,7 @@ def audience(event: PbxMessage) -> Audience:
         )
         return Audience(supervisors, all_agents=stripped)
     if name in OWN_INTERFACE_EVENTS:
-        return Audience(supervisors, interface=_interface_of(event).strip().casefold())
+        return Audience(supervisors, interface=interface_key(_interface_of(event)))
     return Audience(supervisors)
 
 
@@ -207,12 +202,12 @@ def visible_event(
         return None
     if who.all_agents is not None:
         return who.all_agents
-    if who.interface and who.interface == user.interface.strip().casefold():
+    if who.interface and who.interface == interface_key(user.interface):
         return event
     return None
 
 
-def visible_list(user: SessionUser, action: str, events: list[PbxMessage]) -> list[PbxMessage]:
+def visible_list(user: SessionUser, events: list[PbxMessage]) -> list[PbxMessage]:
     """The events of a list response this user may see (an agent: queue figures and their own
     membership; never the waiting callers' numbers)."""
     if user.supervises:

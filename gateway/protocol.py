@@ -33,6 +33,16 @@ HEALTH_PATH = f"{API_PREFIX}/health"
 _VARIABLE = re.compile(r"^([^=]*)=(.*)$", re.S)
 
 
+def interface_key(interface: str) -> str:
+    """A phone interface as Asterisk compares it: it may change the case of the technology part
+    (``pjsip/`` vs ``PJSIP/``)."""
+    return interface.strip().casefold()
+
+
+def same_interface(a: str, b: str) -> bool:
+    return interface_key(a) == interface_key(b)
+
+
 class MessageType(enum.StrEnum):
     HELLO = "hello"
     PBX = "pbx"

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 
 from agent_desktop.gateway_link import GatewayLink
-from agent_desktop.telephony.call_context import CallContext, same_interface
+from agent_desktop.telephony.call_context import CallContext
 from citizen_center.config import DesktopSettings
-from gateway.protocol import PbxMessage
+from gateway.protocol import PbxMessage, same_interface
 
 log = logging.getLogger(__name__)
 
@@ -152,9 +152,7 @@ class AgentPhone(QObject):
         """Read the agent's state from Asterisk and repair whatever differs from the wishes."""
         if not self.client.is_connected:
             return
-        self.client.send(
-            "QueueStatus", {"Member": self.interface}, self._reconcile, list_action=True
-        )
+        self.client.send("QueueStatus", {"Member": self.interface}, self._reconcile)
 
     def _reconcile(self, response: PbxMessage, events: list[PbxMessage]) -> None:
         if response.get("Response") != "Success":
@@ -178,9 +176,7 @@ class AgentPhone(QObject):
         if any(_member_pause(e) != wish for e in kept):
             self._apply_pause(wish)
         self._reconcile_call(any(e.get("InCall") == "1" for e in members))
-        self.client.send(
-            "QueueStatus", {"Member": self.interface}, self._after_sync, list_action=True
-        )
+        self.client.send("QueueStatus", {"Member": self.interface}, self._after_sync)
 
     def _reconcile_call(self, in_call: bool) -> None:
         # A call that ended while the connection was down produced no events: close it here.

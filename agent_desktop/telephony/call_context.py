@@ -100,8 +100,3 @@ def _caller_number(value: str) -> str:
 
 def _caller_name(value: str) -> str:
     return "" if value in ("", "<unknown>", "unknown") else value
-
-
-def same_interface(a: str, b: str) -> bool:
-    """Asterisk may change the case of the technology part (``pjsip/`` vs ``PJSIP/``)."""
-    return a.strip().lower() == b.strip().lower()

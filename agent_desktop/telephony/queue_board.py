@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from agent_desktop.telephony.call_context import same_interface
 from citizen_center.config import WallboardSettings
-from gateway.protocol import PbxMessage
+from gateway.protocol import PbxMessage, same_interface
 
 Clock = Callable[[], float]
 

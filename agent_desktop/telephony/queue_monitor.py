@@ -44,7 +44,7 @@ class QueueMonitor(QObject):
         client.pbxReady.connect(self.resync)
 
     def resync(self) -> None:
-        self.client.send("QueueStatus", callback=self._on_status, list_action=True)
+        self.client.send("QueueStatus", callback=self._on_status)
 
     def _on_status(self, response: PbxMessage, events: list[PbxMessage]) -> None:
         if response.get("Response") != "Success":

@@ -9,14 +9,14 @@ from agent_desktop.gateway_link import Backoff
 from agent_desktop.qtmodels import fold
 from agent_desktop.store.drafts import DraftStore
 from agent_desktop.store.dto import PendingWrapUp
-from agent_desktop.telephony.call_context import CallContext, same_interface
+from agent_desktop.telephony.call_context import CallContext
 from agent_desktop.widgets.protocol_display import spoken_groups
 from citizen_center.db import Database
 from citizen_center.models import utcnow
 from citizen_center.services import citizens, request_search, requests
 from citizen_center.services.citizens import AddressInput, CitizenInput
 from citizen_center.services.common import Actor
-from gateway.protocol import PbxMessage
+from gateway.protocol import PbxMessage, same_interface
 from pbx.ami import PacketBuffer
 from pbx.channel_vars import ChannelVar
 

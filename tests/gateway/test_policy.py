@@ -138,6 +138,6 @@ def test_an_agents_status_list_hides_colleagues_and_waiting_callers() -> None:
         message(Event="QueueMember", Queue="geral", Location="PJSIP/agent-2002"),
         message(Event="QueueEntry", Queue="geral", CallerIDNum="51999990000"),
     ]
-    kept = visible_list(ANA, "QueueStatus", listed)
+    kept = visible_list(ANA, listed)
     assert [m.get("Event") for m in kept] == ["QueueParams", "QueueMember"]
-    assert visible_list(BETO, "QueueStatus", listed) == listed
+    assert visible_list(BETO, listed) == listed

@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -282,6 +283,11 @@ class ServiceRequest(AddressFields, Base):
     closed_at: Mapped[datetime | None]
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # The point a citizen marked (WGS 84), when they marked one; the address stays the reference.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    # The program that filed it through the Open311 API (the city's app, a partner), if any.
+    api_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_client.id"), index=True)
 
     service_type: Mapped[ServiceType] = relationship()
     citizen: Mapped[Citizen | None] = relationship()
@@ -309,8 +315,47 @@ class RequestEvent(Base):
     to_status: Mapped[Status] = mapped_column(str_enum(Status, "to_status"))
     secretariat_id: Mapped[int | None] = mapped_column(ForeignKey("secretariat.id"))
     note: Mapped[str] = mapped_column(Text, default="")
+    # Where the change came from (a citizen disputing on the web, an agent on the phone); empty
+    # for the rows written before channels were recorded on changes.
+    channel: Mapped[Channel | None] = mapped_column(str_enum(Channel, "event_channel"))
 
     request: Mapped[ServiceRequest] = relationship(back_populates="events")
+
+
+class ApiClient(Base):
+    """A program allowed to file requests through the Open311 API; only a hash of its key is kept."""
+
+    __tablename__ = "api_client"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The key's first characters, to tell keys apart in listings without storing the key.
+    key_hint: Mapped[str] = mapped_column(String(8), default="")
+    channel: Mapped[Channel] = mapped_column(
+        str_enum(Channel, "api_client_channel"), default=Channel.APP
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class RequestPhoto(Base):
+    """A photo a citizen attached to a request, already shrunk and stripped of EXIF/GPS."""
+
+    __tablename__ = "request_photo"
+    __table_args__ = (UniqueConstraint("request_id", "seq", name="uq_request_photo_request_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("service_request.id", ondelete="CASCADE"), index=True
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # The caller number as the carrier sent it, cut to this (an E.164 number is at most 16): a
@@ -398,6 +443,11 @@ class SurveyResponse(Base):
     score: Mapped[int] = mapped_column(Integer)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, "survey_channel"))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The request rated, for the surveys that are about a request rather than a call (the web).
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_request.id", ondelete="CASCADE"), index=True
+    )
+    comment: Mapped[str] = mapped_column(Text, default="")
 
 
 class AuditLog(Base):

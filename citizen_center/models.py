@@ -323,7 +323,7 @@ class RequestEvent(Base):
 
 
 class ApiClient(Base):
-    """A program allowed to file requests through the Open311 API; only a hash of its key is kept."""
+    """A program allowed to file requests through the Open311 API; only its key's hash is kept."""
 
     __tablename__ = "api_client"
 

@@ -370,6 +370,32 @@ class GatewaySettings(Section):
         return f"{scheme}://{host}:{self.port}"
 
 
+class WebSettings(Section):
+    """The citizens' web server: the Open311 API (``/open311/v2/``) and the citizen web page."""
+
+    # Where it listens; behind the city's reverse proxy in production.
+    host: str = "127.0.0.1"
+    port: Port = 8311
+    # The address citizens reach it at (links, the demo's banner); empty: http://host:port.
+    public_url: str = ""
+    # Signs the page's anti-forgery (CSRF) tokens; empty: generated once in the data folder.
+    secret_key: str = ""
+    # Abuse limits, in the ``limits`` library's notation ("10/minute").
+    post_rate_per_ip: str = "10/minute"
+    post_rate_per_key: str = "600/minute"
+    get_rate_per_ip: str = "300/minute"
+    # Photos on the page: how many per request, the largest upload, the side they are shrunk to.
+    max_photos: int = Field(default=3, ge=0, le=10)
+    max_photo_mb: float = Field(default=10.0, gt=0)
+    photo_max_side: int = Field(default=1600, ge=200)
+
+    def resolved_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+
 class Settings(BaseSettings):
     """Every section. Built directly it holds the defaults; :func:`load_settings` reads the rest."""
 
@@ -391,6 +417,7 @@ class Settings(BaseSettings):
     desktop: DesktopSettings = DesktopSettings()
     wallboard: WallboardSettings = WallboardSettings()
     gateway: GatewaySettings = GatewaySettings()
+    web: WebSettings = WebSettings()
 
     @classmethod
     def settings_customise_sources(

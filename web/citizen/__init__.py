@@ -1,0 +1,2 @@
+"""The citizen web page (pt-BR, server-rendered): file, follow, confirm or dispute, and rate a
+request."""

@@ -1,0 +1,69 @@
+"""Running the web server from the settings: ``central156 web serve``, the demo and the tests."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass
+
+import uvicorn
+
+from citizen_center.config import Settings
+from citizen_center.db import Database
+from web.app import create_app
+from web.parts import WebParts
+
+STARTUP_TIMEOUT_SECONDS = 15.0
+
+
+def uvicorn_config(settings: Settings, parts: WebParts, port: int | None = None) -> uvicorn.Config:
+    web = settings.web
+    return uvicorn.Config(
+        create_app(parts),
+        host=web.host,
+        port=web.port if port is None else port,
+        # The city's reverse proxy terminates TLS and says who the client is.
+        proxy_headers=True,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+    )
+
+
+def serve(settings: Settings, database: Database) -> None:
+    """Run until interrupted (the command's body)."""
+    try:
+        uvicorn.Server(uvicorn_config(settings, WebParts(database, settings))).run()
+    finally:
+        database.dispose()
+
+
+@dataclass
+class RunningWeb:
+    """A web server served from a background thread (the demo's and the tests' way to run one)."""
+
+    server: uvicorn.Server
+    thread: threading.Thread
+    url: str
+    parts: WebParts
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout)
+
+
+def start_in_thread(settings: Settings, database: Database, port: int = 0) -> RunningWeb:
+    """Serve on ``port`` (0: a free one) and return once it accepts connections."""
+    parts = WebParts(database, settings)
+    server = uvicorn.Server(uvicorn_config(settings, parts, port))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), name="web", daemon=True)
+    thread.start()
+    waited = 0.0
+    while not server.started and thread.is_alive() and waited < STARTUP_TIMEOUT_SECONDS:
+        threading.Event().wait(0.02)
+        waited += 0.02
+    if not server.started:
+        server.should_exit = True
+        raise RuntimeError("the web server did not start")
+    bound = server.servers[0].sockets[0].getsockname()[1]
+    return RunningWeb(server, thread, f"http://{settings.web.host}:{bound}", parts)

@@ -6,6 +6,7 @@
 # For contributors, between edits:
 #   make check  format check, lint, types, import contract and the fast tier of tests (about
 #               30 s with warm caches; no Asterisk, PostgreSQL, speech model or Qt window)
+#   make faults the fault-injection suite alone (pytest -m faults)
 # Tiers are pytest markers put on from the fixtures a test uses (tests/conftest.py): asterisk,
 # postgresql, speech, qt (browser later), plus slow by hand. One tier: pytest -m asterisk.
 
@@ -26,7 +27,7 @@ MYPY_PACKAGES := citizen_center pbx gateway web ivr agent_desktop demo bench tes
 FAST_TIER := not (asterisk or postgresql or speech or qt or browser or slow)
 
 .PHONY: demo test check check-format check-lint check-types check-imports check-fast lint \
-	system-packages venv bench clean
+	system-packages venv bench faults clean
 
 demo: venv
 	@scripts/install-system-packages $(DEMO_PACKAGES)
@@ -69,6 +70,11 @@ check-fast: venv
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -p no:unraisableexception -m "$(FAST_TIER)" -x -q
 
 lint: check-lint check-types check-imports
+
+# The fault-injection suite alone (also part of make test): database down, IVR killed mid-call,
+# Asterisk restarted mid-queue, connection flood, resets; about 5 minutes.
+faults: venv system-packages
+	$(BIN)/python -m pytest -m faults
 
 # Each prints a table (figures and method in bench/README.md); about 40 minutes in all.
 bench: venv system-packages

@@ -20,8 +20,10 @@ class CallOutcome(enum.StrEnum):
     there. Set by the IVR's main menu (``ivr/handlers/main_menu.py``)."""
     QUEUED = "queued"
     """The IVR handed the call to a queue (also when the database was down); the call goes on,
-    so the record is not closed. Set by the IVR's main menu. A caller who then gives up in the
-    queue stays ``QUEUED`` here; the queue's side is ``QueueOutcome.ABANDONED``."""
+    so the IVR does not close the record. Set by the IVR's main menu. A caller who then leaves
+    the queues without an agent (gave up, waited too long, the PBX restarted) stays ``QUEUED``
+    here, and the queue_log import gives the record its end time: the queue's side says how it
+    ended (``QueueOutcome``)."""
     HANGUP_IN_IVR = "hangup_in_ivr"
     """The caller hung up (or the IVR failed) before being served or queued. Set by the IVR's
     main menu."""
@@ -59,3 +61,7 @@ class QueueOutcome(enum.StrEnum):
     """The queue had no agents to wait for (EXITEMPTY)."""
     KEY = "key"
     """The caller left the queue by pressing a key (EXITWITHKEY)."""
+    PBX_RESTART = "pbx_restart"
+    """The PBX stopped while the caller waited (a crash, or a restart that wrote no exit for
+    the caller): the stay was still open at the next QUEUESTART, whose time is its end. Not an
+    abandon: the caller did not choose to leave."""

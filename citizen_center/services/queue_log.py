@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from citizen_center.db import Database
-from citizen_center.domain.outcomes import QueueOutcome
+from citizen_center.domain.outcomes import CallOutcome, QueueOutcome
 from citizen_center.models import (
     AgentPause,
     Call,
@@ -319,6 +319,7 @@ def _import_batch(session: Session, batch: Sequence[bytes], result: ImportResult
     parsed = _parse_batch(batch, result)
     new = _store_new_events(session, parsed, result)
     callids = {e.callid for e in new if e.callid not in NO_CALL and e.event in CALLER_EVENTS}
+    callids |= _waiting_before_restarts(session, new)
     agents = {e.agent for e in new if e.agent and e.agent != "NONE" and e.event in PAUSE_EVENTS}
     if callids or agents:
         users = _agent_users(session)
@@ -512,11 +513,79 @@ def rebuild_queue_calls(session: Session, callids: set[str], users: dict[str, in
     calls = dict(
         session.execute(select(Call.uniqueid, Call.id).where(Call.uniqueid.in_(wanted))).all()
     )
-    rows = [stay.row(users, calls) for lines in by_call.values() for stay in derive_stays(lines)]
+    stays = {callid: derive_stays(lines) for callid, lines in by_call.items()}
+    _close_stays_lost_to_restarts(session, [s for found in stays.values() for s in found])
+    rows = [stay.row(users, calls) for found in stays.values() for stay in found]
     session.execute(delete(QueueCall).where(QueueCall.callid.in_(wanted)))
     if rows:
         session.execute(insert(QueueCall), rows)
+    _end_calls_that_left_the_queues(session, stays, calls)
     return len(rows)
+
+
+def _waiting_before_restarts(session: Session, new: Sequence[QueueLogLine]) -> set[str]:
+    """The calls still waiting in a queue when the PBX (re)started in ``new``: a crash writes
+    no exit for them, so only the restart tells that their stay is over."""
+    restarts = [e.at for e in new if e.event == "QUEUESTART"]
+    if not restarts:
+        return set()
+    return set(
+        session.scalars(
+            select(QueueCall.callid).where(
+                QueueCall.outcome == QueueOutcome.WAITING, QueueCall.entered_at < max(restarts)
+            )
+        )
+    )
+
+
+def _close_stays_lost_to_restarts(session: Session, stays: Sequence[Stay]) -> None:
+    """A stay still open when the PBX started again ended then (``QueueOutcome.PBX_RESTART``)."""
+    open_stays = [stay for stay in stays if not stay.closed]
+    if not open_stays:
+        return
+    restarts = list(
+        session.scalars(
+            select(QueueEvent.at)
+            .where(
+                QueueEvent.at > min(stay.entered_at for stay in open_stays),
+                QueueEvent.event == "QUEUESTART",
+            )
+            .order_by(QueueEvent.at)
+        )
+    )
+    for stay in open_stays:
+        restart = next((at for at in restarts if at > stay.entered_at), None)
+        if restart is None:
+            continue  # still waiting, as far as anyone knows
+        stay.outcome, stay.exit_event, stay.ended_at, stay.closed = (
+            QueueOutcome.PBX_RESTART,
+            "QUEUESTART",
+            restart,
+            True,
+        )
+        stay.wait_seconds = max(stay.wait_seconds, (restart - stay.entered_at).total_seconds())
+
+
+def _end_calls_that_left_the_queues(
+    session: Session, stays: dict[str, list[Stay]], calls: dict[str, int]
+) -> None:
+    """A queued call record ends when its caller left the last queue without an agent (the IVR
+    handed the call on, so only the queue_log knows); it is open again while the caller waits
+    in a queue it overflowed to. Answered calls are ended by the survey or the wrap-up."""
+    for callid, found in stays.items():
+        if callid not in calls or not found or found[-1].outcome is QueueOutcome.ANSWERED:
+            continue
+        last = found[-1]
+        session.execute(
+            update(Call)
+            .where(
+                Call.id == calls[callid],
+                Call.outcome == CallOutcome.QUEUED,
+                Call.answered_at.is_(None),
+            )
+            .values(ended_at=last.ended_at if last.closed else None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def link_calls(session: Session, since: datetime) -> int:

@@ -83,6 +83,7 @@ def test_a_database_with_real_data_is_refused_unless_forced(user_env: dict[str, 
     assert again.returncode == 0, again.stderr
 
 
+@pytest.mark.faults
 def test_a_killed_run_leaves_nothing_behind(user_env: dict[str, str], tmp_path: Path) -> None:
     _prepared(user_env)
     log = tmp_path / "demo.log"

@@ -238,6 +238,7 @@ def test_request_draft_survives_an_app_restart(
     first.close()
 
 
+@pytest.mark.faults
 def test_asterisk_restart_reconnects_and_resynchronises(
     qtbot: QtBot,
     gateways: Gateways,
@@ -264,6 +265,7 @@ def test_asterisk_restart_reconnects_and_resynchronises(
     assert mine[0].get("Paused") == "1" and mine[0].get("PausedReason") == "Backoffice"
 
 
+@pytest.mark.faults
 def test_restarting_asterisk_and_then_the_gateway_the_desktop_comes_back_by_itself(
     qtbot: QtBot,
     gateways: Gateways,

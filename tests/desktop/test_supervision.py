@@ -145,6 +145,7 @@ def test_wallboard_follows_real_calls_and_supervisor_pause(
     assert (after.answered, after.abandoned) == (before.answered + 1, before.abandoned + 1)
 
 
+@pytest.mark.faults
 def test_wallboard_reconnects_and_resynchronises_after_an_asterisk_restart(
     qtbot: QtBot,
     gateways: Gateways,

@@ -269,6 +269,7 @@ def test_survey_score_is_stored_with_the_call_and_the_agent(
     ],
     ids=["welcome", "main-menu", "protocol", "survey"],
 )
+@pytest.mark.faults
 def test_hang_up_at_any_step_leaves_a_complete_call_record(
     real_ivr: IvrUnderTest,
     citizen_call: CitizenCaller,
@@ -286,6 +287,7 @@ def test_hang_up_at_any_step_leaves_a_complete_call_record(
     assert steps_of(real_ivr.database, record)[0][0] in ("welcome", "survey")
 
 
+@pytest.mark.faults
 @pytest.mark.postgresql  # a server of its own, to stop mid-call: no fixture says so
 @pytest.mark.parametrize("stopped", ["before-the-call", "mid-call"])
 def test_database_stopped_the_caller_is_served_and_the_call_recorded_once_it_is_back(
@@ -372,6 +374,7 @@ def write_locked(path: Path) -> Iterator[None]:
         holder.close()
 
 
+@pytest.mark.faults
 def test_a_call_while_the_database_is_write_locked_is_recorded_once_it_is_back(
     pbx: RunningPbx,
     fake_ivr: FakeFastAgiServer,

@@ -182,6 +182,7 @@ def test_sigterm_stops_taking_calls_but_lets_the_live_call_finish(ivr_process: I
     assert "stopped" in ivr_process.log_text()
 
 
+@pytest.mark.faults
 def test_a_call_left_open_by_a_killed_ivr_is_closed_as_lost_by_the_next_one(
     tmp_path: Path, ivr_database: str, ivr_process: IvrProcess
 ) -> None:

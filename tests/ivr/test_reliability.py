@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import resource
+import signal
 import socket
 import struct
 import time
@@ -20,11 +21,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from citizen_center.config import IvrSettings
 from citizen_center.domain.outcomes import CallOutcome
-from citizen_center.models import CALLER_NUMBER_LENGTH, Call
+from citizen_center.models import CALLER_NUMBER_LENGTH, Call, QueueCall
+from citizen_center.services.queue_log import import_queue_log
+from pbx import process
 from pbx.channel_vars import ChannelVar
 from tests.fixtures.ami_events import EventCollector
-from tests.fixtures.asterisk import RunningPbx
+from tests.fixtures.asterisk import RunningPbx, SimulatedAgents
 from tests.fixtures.fastagi import FakeFastAgiServer
 from tests.fixtures.ivr import (
     CitizenCaller,
@@ -159,6 +163,7 @@ def reset(sock: socket.socket) -> None:
     sock.close()
 
 
+@pytest.mark.faults
 @pytest.mark.slow  # starts an IVR of its own (migrations, prompts): a few seconds
 def test_a_tcp_reset_mid_call_is_a_hang_up_and_closes_the_call_record(
     keys_ivr: IvrUnderTest, caplog: pytest.LogCaptureFixture
@@ -198,6 +203,7 @@ FLOOD_CONNECTIONS = 3000
 FLOOD_MAX_CALLS = 20
 
 
+@pytest.mark.faults
 @pytest.mark.slow
 def test_a_connection_flood_is_refused_at_once_logged_once_and_leaves_no_socket(
     tmp_path: Path,
@@ -267,3 +273,91 @@ def test_a_connection_flood_is_refused_at_once_logged_once_and_leaves_no_socket(
         assert record.queue == "limpeza-urbana"
         served.wait(60)
         assert any("accepting calls again" in r.getMessage() for r in caplog.records)
+
+
+# --------------------------------------------------------------------------- Asterisk restart
+
+
+def queue_log_lines(pbx: RunningPbx, uniqueid: str) -> list[str]:
+    path = pbx.layout.queue_log
+    lines = path.read_text().splitlines() if path.exists() else []
+    return [line for line in lines if f"|{uniqueid}|" in line]
+
+
+def wait_in_queue(pbx: RunningPbx, uniqueid: str, queue: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(f"|{queue}|NONE|ENTERQUEUE|" in line for line in queue_log_lines(pbx, uniqueid)):
+        assert time.monotonic() < deadline, queue_log_lines(pbx, uniqueid)
+        time.sleep(0.1)
+
+
+def restart_asterisk(pbx: RunningPbx, how: str) -> None:
+    """``graceful``: SIGTERM (what ``systemctl restart`` does); ``crash``: SIGKILL, no goodbye."""
+    if how == "graceful":
+        process.stop(pbx.settings)
+    else:
+        pid = process.running_pid(pbx.layout)
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)  # the test run started it: reap it, or it lingers as a zombie
+        pbx.layout.pid_file.unlink(missing_ok=True)
+    process.start(pbx.settings, IvrSettings(), pbx.install, stop_with_caller=True)
+
+
+@pytest.mark.faults
+@pytest.mark.slow  # two Asterisk restarts
+@pytest.mark.parametrize(
+    ("how", "queue_outcome"), [("graceful", "abandoned"), ("crash", "pbx_restart")]
+)
+def test_asterisk_restarted_mid_queue_ends_the_call_honestly_and_the_next_caller_is_served(
+    keys_ivr: IvrUnderTest,
+    pbx: RunningPbx,
+    fake_ivr: FakeFastAgiServer,
+    citizen_call: CitizenCaller,
+    agents: SimulatedAgents,
+    how: str,
+    queue_outcome: str,
+) -> None:
+    """A caller waits in the general queue (nobody in the water queue: overflow) when Asterisk
+    restarts. The caller is cut off, which no software can prevent; what the IVR recorded stays
+    (the menu's steps, the queued outcome), the queue_log import ends the stay and the call
+    record honestly, and the restarted PBX with the same IVR serves the next caller at once."""
+    with ivr_behind_pbx(pbx, keys_ivr.address, fake_ivr.address):
+        placed = citizen_call.call([Reply("welcome", keys="2", delay=0.5)], hold_seconds=120)
+        record = call_record(
+            keys_ivr,
+            lambda call: call.outcome is CallOutcome.QUEUED,
+            caller_number=f"+55{placed.caller_number}",
+        )
+        wait_in_queue(pbx, record.uniqueid, "geral")
+        restart_asterisk(pbx, how)
+    placed.wait(30)  # cut off by the restart, not still waiting
+
+    import_queue_log(keys_ivr.database, pbx.layout.queue_log)
+    with keys_ivr.database.transaction() as session:
+        stays = session.execute(
+            select(QueueCall.queue, QueueCall.outcome, QueueCall.ended_at).where(
+                QueueCall.callid == record.uniqueid
+            )
+        ).all()
+        call = session.get_one(Call, record.id)
+        steps = [step.step for step in call.steps]
+        assert [(q, str(o)) for q, o, _ in stays] == [("geral", queue_outcome)]
+        assert call.outcome is CallOutcome.QUEUED and call.ended_at == stays[0].ended_at
+        assert steps[:3] == ["welcome", "main-menu", "route"]
+
+    # The restarted PBX dials the IVR again (its global points back at the rendered address).
+    with ivr_behind_pbx(pbx, keys_ivr.address, fake_ivr.address):
+        agents.add("agua-esgoto", talk_seconds=1)
+        after = citizen_call.call(
+            [Reply("welcome", keys="2", delay=0.5), Reply("survey/ask", keys="5", delay=0.5)],
+            hold_seconds=2,
+        )
+        served = call_record(
+            keys_ivr,
+            lambda call: call.outcome is CallOutcome.ANSWERED,
+            timeout=60,
+            caller_number=f"+55{after.caller_number}",
+        )
+        assert served.queue == "agua-esgoto" and served.ended_at is not None
+        after.wait(60)

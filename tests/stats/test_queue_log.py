@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from citizen_center.db import Database
-from citizen_center.domain.outcomes import QueueOutcome
+from citizen_center.domain.outcomes import CallOutcome, QueueOutcome
 from citizen_center.models import AgentPause, Call, QueueCall, QueueEvent, QueueLogFile
 from citizen_center.services import reports
 from citizen_center.services.queue_log import MalformedLineError, import_queue_log, parse_line
@@ -208,3 +208,79 @@ def test_two_pauses_of_one_agent_in_the_same_second(migrated_db: Database, tmp_p
     import_queue_log(migrated_db, path)  # and again: still two
     with migrated_db.transaction() as session:
         assert len(session.scalars(select(AgentPause)).all()) == 2
+
+
+def queued_call(db: Database, uniqueid: str) -> None:
+    with db.transaction() as session:
+        session.add(
+            Call(
+                uniqueid=uniqueid,
+                caller_number="51999990002",
+                started_at=datetime(2026, 3, 10, 12, 59, tzinfo=UTC),
+                outcome=CallOutcome.QUEUED,
+                queue="agua-esgoto",
+            )
+        )
+
+
+def stays_and_end(db: Database, uniqueid: str) -> tuple[list[tuple[str, str]], datetime | None]:
+    with db.transaction() as session:
+        stays = session.execute(
+            select(QueueCall.queue, QueueCall.outcome)
+            .where(QueueCall.callid == uniqueid)
+            .order_by(QueueCall.entered_at)
+        ).all()
+        call = session.scalar(select(Call).where(Call.uniqueid == uniqueid))
+        assert call is not None and call.outcome is CallOutcome.QUEUED
+        return [(q, str(o)) for q, o in stays], call.ended_at
+
+
+def append(path: Path, *lines: str) -> None:
+    with path.open("a") as handle:
+        handle.writelines(f"{line}\n" for line in lines)
+
+
+def test_a_crash_ends_the_waiting_callers_stay_at_the_restart_and_closes_the_call(
+    migrated_db: Database, tmp_path: Path
+) -> None:
+    """A PBX killed mid-queue writes no exit: the next QUEUESTART (read in a later import, as
+    the live importer would) is what ends the stay, and the queued call record with it."""
+    queued_call(migrated_db, "1773147900.7")
+    log = tmp_path / "queue_log"
+    append(
+        log,
+        "1773147800|NONE|NONE|NONE|QUEUESTART|",
+        "1773147905|1773147900.7|agua-esgoto|NONE|ENTERQUEUE||51999990002|1",
+        "1773147907|1773147900.7|agua-esgoto|NONE|EXITEMPTY|1|1|2",
+        "1773147907|1773147900.7|geral|NONE|ENTERQUEUE||51999990002|1",
+    )
+    import_queue_log(migrated_db, log)
+    assert stays_and_end(migrated_db, "1773147900.7") == (
+        [("agua-esgoto", "empty"), ("geral", "waiting")],
+        None,  # overflowed to the general queue: still on the line
+    )
+    append(log, "1773147990|NONE|NONE|NONE|QUEUESTART|")
+    import_queue_log(migrated_db, log)
+    stays, ended = stays_and_end(migrated_db, "1773147900.7")
+    assert stays == [("agua-esgoto", "empty"), ("geral", QueueOutcome.PBX_RESTART.value)]
+    assert ended == datetime.fromtimestamp(1773147990, UTC)
+    with migrated_db.transaction() as session:
+        lost = session.scalar(select(QueueCall).where(QueueCall.queue == "geral"))
+        assert lost is not None and lost.wait_seconds == 83.0
+
+
+def test_a_caller_who_gives_up_in_the_queue_gets_an_end_on_the_call_record(
+    migrated_db: Database, tmp_path: Path
+) -> None:
+    queued_call(migrated_db, "1773148000.9")
+    log = tmp_path / "queue_log"
+    append(
+        log,
+        "1773148005|1773148000.9|agua-esgoto|NONE|ENTERQUEUE||51999990002|1",
+        "1773148035|1773148000.9|agua-esgoto|NONE|ABANDON|1|1|30",
+    )
+    import_queue_log(migrated_db, log)
+    assert stays_and_end(migrated_db, "1773148000.9") == (
+        [("agua-esgoto", "abandoned")],
+        datetime.fromtimestamp(1773148035, UTC),
+    )

@@ -76,7 +76,7 @@ lint: check-lint check-types check-imports
 faults: venv system-packages
 	$(BIN)/python -m pytest -m faults
 
-# Each prints a table (figures and method in bench/README.md); about 40 minutes in all.
+# Each prints a table (figures and method in bench/README.md); about 55 minutes in all.
 bench: venv system-packages
 	$(BIN)/python -m bench.database
 	$(BIN)/python -m bench.reports --quiet
@@ -84,6 +84,7 @@ bench: venv system-packages
 	$(BIN)/python -m bench.ivr_capacity
 	$(BIN)/python -m bench.desktop
 	$(BIN)/python -m bench.gateway
+	$(BIN)/python -m bench.soak
 
 system-packages:
 	@scripts/install-system-packages $(SYSTEM_PACKAGES)

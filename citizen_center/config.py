@@ -209,7 +209,9 @@ class IvrSettings(Section):
     journal_dir: OptionalPath = None
     journal_replay_s: float = 5.0
     # A call still without an outcome this long after it started was lost by a dead IVR (the
-    # menu notes an outcome before any hand-off); the IVR service closes it as ``ivr_lost``.
+    # menu notes an outcome before any hand-off); the IVR service closes it as ``ivr_lost``. A
+    # queued call answered this long ago and never ended (the IVR died in the survey) is closed
+    # as ``answered``: keep it above the longest conversation with an agent.
     lost_call_after_s: float = 3600.0
 
     # Calls the FastAGI server serves at once (one worker thread each). A connection beyond it is

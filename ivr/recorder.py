@@ -218,14 +218,14 @@ class Replayer:
         try:
             with self._database().transaction() as session:
                 lost = calls.close_lost_calls(session, self._lost_call_after())
-                closed = [call.uniqueid for call in lost]
+                closed = [(call.uniqueid, call.outcome) for call in lost]
         except DatabaseUnavailableError as exc:
             log.warning("lost-call sweep skipped: %s", exc)
             return []
-        for uniqueid in closed:
+        for uniqueid, outcome in closed:
             with call_context(uniqueid):
-                log.warning("lost call closed outcome=%s", CallOutcome.IVR_LOST)
-        return closed
+                log.warning("lost call closed outcome=%s", outcome)
+        return [uniqueid for uniqueid, _ in closed]
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="journal-replayer", daemon=True)

@@ -28,8 +28,10 @@ class CallOutcome(enum.StrEnum):
     """The caller hung up (or the IVR failed) before being served or queued. Set by the IVR's
     main menu."""
     ANSWERED = "answered"
-    """An agent answered. Set by the desktop's wrap-up (``agent_desktop/store/service.py``) and by
-    the IVR's satisfaction survey after the agent's part (``ivr/handlers/survey.py``)."""
+    """An agent answered. Set by the desktop's wrap-up (``agent_desktop/store/service.py``), by
+    the IVR's satisfaction survey after the agent's part (``ivr/handlers/survey.py``), and by the
+    lost-call sweeper for a queued call answered longer than ``[ivr] lost_call_after_s`` ago and
+    never ended (its IVR died in the survey)."""
     ABANDONED = "abandoned"
     """The caller gave up in the queue. Only the demo data (``citizen_center/demo_data.py``)
     writes it: live calls keep ``QUEUED``, and the abandon is recorded in ``queue_call``."""

@@ -154,25 +154,35 @@ def finish_call(
 def close_lost_calls(
     session: Session, older_than: timedelta, now: datetime | None = None
 ) -> list[Call]:
-    """Close the calls an IVR opened and never came back to: no outcome, no end, no agent, and
-    started more than ``older_than`` ago. They get ``IVR_LOST`` and, as their end, the last time
-    they were seen alive (their last step, else their start): an honest "we lost track here".
+    """Close the calls an IVR opened and never came back to, older than ``older_than``:
 
-    ``older_than`` must exceed the longest a live call stays in the IVR without an outcome (the
-    menu sets one before any hand-off), so a call still being served is never touched."""
+    - no outcome, no end, no agent: ``IVR_LOST`` (nobody knows whether the caller was served);
+    - queued and answered by an agent, but never ended: the IVR died in the survey after the
+      agent's part (or the desktop never wrapped up): ``ANSWERED``, which is what is known.
+
+    Their end is the last time they were seen alive (their last step, else their answer or
+    start): an honest "we lost track here". ``older_than`` must exceed the longest a live call
+    stays in the IVR without an outcome (the menu sets one before any hand-off) and the longest
+    conversation with an agent, so a call still going is never touched."""
     cutoff = (now or utcnow()) - older_than
-    lost = session.scalars(
-        select(Call)
-        .where(
-            Call.outcome == CallOutcome.UNSET,
-            Call.ended_at.is_(None),
-            Call.answered_at.is_(None),
-            Call.started_at < cutoff,
-        )
-        .options(selectinload(Call.steps))
-        .order_by(Call.id)
-    ).all()
-    for call in lost:
-        last_seen = max([call.started_at, *(step.at for step in call.steps)])
-        finish_call(session, call, CallOutcome.IVR_LOST, at=last_seen)
-    return list(lost)
+    unserved = select(Call).where(
+        Call.outcome == CallOutcome.UNSET,
+        Call.answered_at.is_(None),
+        Call.started_at < cutoff,
+    )
+    unfinished = select(Call).where(
+        Call.outcome == CallOutcome.QUEUED,
+        Call.answered_at.is_not(None),
+        Call.answered_at < cutoff,
+    )
+    closed: list[Call] = []
+    for query, outcome in ((unserved, CallOutcome.IVR_LOST), (unfinished, CallOutcome.ANSWERED)):
+        found = session.scalars(
+            query.where(Call.ended_at.is_(None)).options(selectinload(Call.steps)).order_by(Call.id)
+        ).all()
+        for call in found:
+            seen = [call.started_at, *(step.at for step in call.steps)]
+            last_seen = max([*seen, call.answered_at] if call.answered_at else seen)
+            finish_call(session, call, outcome, at=last_seen)
+        closed.extend(found)
+    return closed

@@ -220,13 +220,29 @@ def test_the_sweeper_closes_only_calls_lost_by_a_dead_ivr(database: Database) ->
             session, uniqueid="answered", caller_number="", started_at=now - timedelta(hours=2)
         )
         calls.mark_answered(session, answered, queue="geral", agent_interface="PJSIP/agent1")
+        # Queued, then answered: one whose IVR died in the survey long ago, one still talking.
+        for uniqueid, answered_ago in (("survey-lost", 2.0), ("talking", 0.1)):
+            call = calls.start_call(
+                session,
+                uniqueid=uniqueid,
+                caller_number="",
+                started_at=now - timedelta(hours=answered_ago, minutes=3),
+            )
+            calls.set_outcome(session, call, CallOutcome.QUEUED)
+            calls.mark_answered(
+                session,
+                call,
+                queue="geral",
+                agent_interface="PJSIP/agent2",
+                at=now - timedelta(hours=answered_ago),
+            )
 
     replayer = Replayer(
         CallRecorder(Journal(database_dir(database) / "journal")),
         lambda: database,
         lambda: LOST_AFTER,
     )
-    assert replayer.sweep() == ["lost"]
+    assert replayer.sweep() == ["lost", "survey-lost"]
     assert replayer.sweep() == []  # closed once
     with database.transaction() as session:
         closed = calls.get_call(session, "lost")
@@ -236,6 +252,11 @@ def test_the_sweeper_closes_only_calls_lost_by_a_dead_ivr(database: Database) ->
         others = {c.uniqueid: c.outcome for c in session.scalars(select(Call))}
         assert others["live"] is CallOutcome.UNSET and others["queued"] is CallOutcome.QUEUED
         assert others["answered"] is CallOutcome.UNSET
+        # An agent answered it: that much is known, and its end is the answer, when last seen.
+        surveyed = calls.get_call(session, "survey-lost")
+        assert surveyed.outcome is CallOutcome.ANSWERED
+        assert surveyed.ended_at == now - timedelta(hours=2)
+        assert others["talking"] is CallOutcome.QUEUED
 
 
 def test_the_ivrs_own_word_replayed_late_wins_over_the_sweeper(

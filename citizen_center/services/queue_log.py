@@ -133,6 +133,8 @@ class QueueLogLine:
     event: str
     data: tuple[str, ...]
     line_hash: str
+    # Where the line was in the log (its stored row id): orders lines written in the same second.
+    seq: int = 0
 
     def number(self, index: int) -> float | None:
         """The ``index``-th data field as a number (negative: from the end); None if absent."""
@@ -419,6 +421,7 @@ class Stay:
     agent: str = ""
     position: int | None = None
     closed: bool = False
+    entered_seq: int = 0
 
     def row(self, users: dict[str, int], calls: dict[str, int]) -> dict[str, Any]:
         return {
@@ -449,6 +452,7 @@ def derive_stays(events: Iterable[QueueLogLine]) -> list[Stay]:
                     event.queue,
                     event.at,
                     position=int(position) if position is not None else None,
+                    entered_seq=event.seq,
                 )
             )
             continue
@@ -499,6 +503,7 @@ def _stored_lines(session: Session, condition: Any) -> Iterator[QueueLogLine]:
             e.event,
             tuple(e.data.split("|")) if e.data else (),
             e.line_hash,
+            e.id,
         )
 
 
@@ -532,7 +537,7 @@ def _waiting_before_restarts(session: Session, new: Sequence[QueueLogLine]) -> s
     return set(
         session.scalars(
             select(QueueCall.callid).where(
-                QueueCall.outcome == QueueOutcome.WAITING, QueueCall.entered_at < max(restarts)
+                QueueCall.outcome == QueueOutcome.WAITING, QueueCall.entered_at <= max(restarts)
             )
         )
     )
@@ -543,18 +548,20 @@ def _close_stays_lost_to_restarts(session: Session, stays: Sequence[Stay]) -> No
     open_stays = [stay for stay in stays if not stay.closed]
     if not open_stays:
         return
-    restarts = list(
-        session.scalars(
-            select(QueueEvent.at)
-            .where(
-                QueueEvent.at > min(stay.entered_at for stay in open_stays),
-                QueueEvent.event == "QUEUESTART",
-            )
-            .order_by(QueueEvent.at)
+    # queue_log has whole seconds and Asterisk boots in well under one: a restart in the
+    # caller's own second is told apart by its place in the log.
+    restarts = session.execute(
+        select(QueueEvent.at, QueueEvent.id)
+        .where(
+            QueueEvent.at >= min(stay.entered_at for stay in open_stays),
+            QueueEvent.event == "QUEUESTART",
         )
-    )
+        .order_by(QueueEvent.at, QueueEvent.id)
+    ).all()
     for stay in open_stays:
-        restart = next((at for at in restarts if at > stay.entered_at), None)
+        restart = next(
+            (at for at, seq in restarts if (at, seq) > (stay.entered_at, stay.entered_seq)), None
+        )
         if restart is None:
             continue  # still waiting, as far as anyone knows
         stay.outcome, stay.exit_event, stay.ended_at, stay.closed = (

@@ -284,3 +284,25 @@ def test_a_caller_who_gives_up_in_the_queue_gets_an_end_on_the_call_record(
         [("agua-esgoto", "abandoned")],
         datetime.fromtimestamp(1773148035, UTC),
     )
+
+
+def test_a_restart_in_the_callers_own_second_is_told_apart_by_its_place_in_the_log(
+    migrated_db: Database, tmp_path: Path
+) -> None:
+    """Asterisk boots in a fraction of a second: the QUEUESTART after a crash often has the
+    second of the caller's ENTERQUEUE, and one before it must not end a later caller's stay."""
+    queued_call(migrated_db, "1773148100.3")
+    queued_call(migrated_db, "1773148100.4")
+    log = tmp_path / "queue_log"
+    append(
+        log,
+        "1773148101|1773148100.3|geral|NONE|ENTERQUEUE||51999990002|1",
+        "1773148101|NONE|NONE|NONE|QUEUESTART|",  # crashed and back within the second
+        "1773148101|1773148100.4|geral|NONE|ENTERQUEUE||51999990003|1",  # after the restart
+    )
+    import_queue_log(migrated_db, log)
+    assert stays_and_end(migrated_db, "1773148100.3") == (
+        [("geral", QueueOutcome.PBX_RESTART.value)],
+        datetime.fromtimestamp(1773148101, UTC),
+    )
+    assert stays_and_end(migrated_db, "1773148100.4") == ([("geral", "waiting")], None)

@@ -411,7 +411,7 @@ def public_updates(
     )
     codes = _secretariat_codes(session)
     updates = []
-    for event, request in session.execute(statement).tuples():
+    for event, request in session.execute(statement):
         text = public_event_text(event, codes)
         if text is None:
             continue

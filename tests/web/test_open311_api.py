@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 import httpx
@@ -198,7 +199,7 @@ def test_multi_value_attributes_and_anonymous_services(open311: Open311) -> None
     ]
     answer = open311.http.post(
         "/requests.json",
-        content=httpx.QueryParams(form).__str__().encode(),
+        content=urlencode(form).encode(),
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert answer.status_code == 200, answer.text
@@ -233,6 +234,10 @@ def open_at(database: Database, code: str, when: datetime, **extra: object) -> s
         return format_protocol_number(item.number)
 
 
+def ids(response: httpx.Response) -> list[str]:
+    return [str(x["service_request_id"]) for x in response.json()]
+
+
 def test_get_requests_filters_paging_and_dates(open311: Open311) -> None:
     now = datetime.now(UTC)
     holes = [open_at(open311.database, "VIA-BURACO", now - timedelta(days=d)) for d in (1, 2, 3)]
@@ -243,7 +248,6 @@ def test_get_requests_filters_paging_and_dates(open311: Open311) -> None:
             session, requests.get_request(session, holes[2]), Status.RESOLVED, STAFF, "Tapado."
         )
     get = open311.http.get
-    ids = lambda r: [x["service_request_id"] for x in r.json()]  # noqa: E731
     assert ids(get("/requests.json")) == [light, *holes]  # the last 90 days, newest first
     assert ids(get("/requests.json", params={"service_code": "VIA-BURACO"})) == holes
     assert ids(get("/requests.json", params={"status": "closed"})) == [holes[2]]

@@ -64,6 +64,8 @@ CHANGESET = datetime(2026, 12, 1, tzinfo=UTC)
 CONTACT = "Central 156 — Prefeitura de Porto Alegre: ligue 156 ou acesse a página do cidadão."
 KEY_SERVICE = "Peça uma api_key à Central 156 (central156 api-client add)."
 FmtPath = Annotated[Format, Path(description="json ou xml")]
+STATUS_PATTERN = r"^(open|closed)(,(open|closed))?$"
+Jurisdiction = Annotated[str | None, Query(description=f"Opcional: {params.JURISDICTION_ID}")]
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
@@ -245,7 +247,6 @@ def router_for(parts: WebParts) -> APIRouter:
     )
     reads = [Depends(limits.limit_gets_per_ip)]
     read_errors = documented_errors([400, 404, 429])
-    Jurisdiction = Annotated[str | None, Query(description=params.JURISDICTION_ID)]
 
     @router.get(
         "/discovery.{fmt}",
@@ -313,7 +314,10 @@ def router_for(parts: WebParts) -> APIRouter:
         service_code: Annotated[str | None, Query(description="Um ou mais, por vírgula.")] = None,
         start_date: Annotated[datetime | None, Query(description="ISO 8601.")] = None,
         end_date: Annotated[datetime | None, Query(description="ISO 8601; até 90 dias.")] = None,
-        status: Annotated[str | None, Query(description="open, closed ou open,closed")] = None,
+        status: Annotated[
+            str | None,
+            Query(description="open, closed ou open,closed", pattern=STATUS_PATTERN),
+        ] = None,
         page: Annotated[int, Query(ge=1, le=100_000)] = 1,
         page_size: Annotated[int, Query(ge=1, le=public_requests.MAX_PAGE_SIZE)] = (
             public_requests.DEFAULT_PAGE_SIZE

@@ -46,7 +46,7 @@ from citizen_center.services.citizens import (
     register_citizen,
 )
 from citizen_center.services.common import DEFAULT_POLICY, Actor, Policy
-from citizen_center.services.requests import open_request
+from citizen_center.services.requests import deadline_of, open_request
 
 # ~110 m north-south: the block, not the house. FixMyStreet keeps 6 decimals (10 cm), which
 # points at the door of whoever marked their own home.
@@ -217,17 +217,16 @@ def _status_notes(request: ServiceRequest) -> str:
     }[request.status]
 
 
-def _service_notice(service: ServiceType) -> str:
-    if service.deadline_days:
-        unit = "dias úteis" if str(service.deadline_kind or "") == "business" else "dias"
-        return f"Prazo de atendimento: {service.deadline_days} {unit}."
-    return ""
+def service_notice(service: ServiceType, policy: Policy = DEFAULT_POLICY) -> str:
+    """The service's deadline, for the client to show (Open311 service_notice)."""
+    return f"Prazo de atendimento: {deadline_of(service, policy).describe_pt()}."
 
 
 def to_public(
     request: ServiceRequest,
     secretariat_codes: Mapping[int, str] | None = None,
     with_notes: bool = False,
+    policy: Policy = DEFAULT_POLICY,
 ) -> PublicRequest:
     service = request.service_type
     return PublicRequest(
@@ -238,7 +237,7 @@ def to_public(
         service_name=service.name,
         description=mask_personal_data(request.description),
         agency_responsible=f"{request.secretariat.name} ({request.secretariat.code})",
-        service_notice=_service_notice(service),
+        service_notice=service_notice(service, policy),
         requested_at=request.created_at,
         updated_at=request.updated_at,
         expected_at=request.expected_at,
@@ -322,7 +321,12 @@ def _domain_statuses(statuses: frozenset[str]) -> list[Status]:
 
 
 def find_public_requests(
-    session: Session, query: RequestQuery, *, with_notes: bool = False, now: datetime | None = None
+    session: Session,
+    query: RequestQuery,
+    *,
+    with_notes: bool = False,
+    now: datetime | None = None,
+    policy: Policy = DEFAULT_POLICY,
 ) -> list[PublicRequest]:
     """One page of requests, newest first."""
     if query.numbers:
@@ -350,10 +354,12 @@ def find_public_requests(
         statement = statement.options(selectinload(ServiceRequest.events))
     rows = session.scalars(statement).all()
     codes = _secretariat_codes(session) if with_notes else {}
-    return [to_public(row, codes, with_notes) for row in rows]
+    return [to_public(row, codes, with_notes, policy) for row in rows]
 
 
-def public_request(session: Session, number: str, *, with_notes: bool = False) -> PublicRequest:
+def public_request(
+    session: Session, number: str, *, with_notes: bool = False, policy: Policy = DEFAULT_POLICY
+) -> PublicRequest:
     """One request by protocol number (listed or not); ``NotFoundError`` for an unknown or
     malformed number (to the public, both are "no such request")."""
     try:
@@ -370,7 +376,7 @@ def public_request(session: Session, number: str, *, with_notes: bool = False) -
     if request is None:
         raise NotFoundError(f"Protocolo {number} não encontrado.")
     codes = _secretariat_codes(session) if with_notes else {}
-    return to_public(request, codes, with_notes)
+    return to_public(request, codes, with_notes, policy)
 
 
 @dataclass(frozen=True)

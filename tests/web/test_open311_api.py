@@ -66,7 +66,9 @@ def error_of(response: httpx.Response) -> str:
 
 
 def test_discovery_in_both_formats(open311: Open311) -> None:
-    as_json = open311.http.get("/discovery.json").json()
+    answer = open311.http.get("/discovery.json")
+    assert answer.headers["access-control-allow-origin"] == "*"
+    as_json = answer.json()
     assert as_json["endpoints"][0]["url"].endswith("/open311/v2/")
     assert "text/xml" in as_json["endpoints"][0]["formats"]
     root = xml(open311.http.get("/discovery.xml"))
@@ -101,6 +103,9 @@ def test_a_posted_request_is_opened_by_the_client_on_its_channel(open311: Open31
     assert answer.status_code == 200, answer.text
     number = xml(answer).findtext("request/service_request_id")
     assert number
+    assert (
+        xml(answer).findtext("request/service_notice") == "Prazo de atendimento: 30 dias corridos."
+    )
     with open311.database.transaction() as session:
         item = requests.get_request(session, number)
         assert item.channel is Channel.APP and item.api_client_id is not None

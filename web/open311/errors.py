@@ -59,7 +59,15 @@ def documented_errors(statuses: Sequence[int]) -> dict[int | str, dict[str, Any]
         413: "Corpo grande demais",
         429: "Limite de requisições excedido (veja Retry-After)",
     }
-    return {
+    documented: dict[int | str, dict[str, Any]] = {
         status: {"description": meaning[status], "model": list[ErrorOut], **_xml_content()}
         for status in statuses
     }
+    # Every other refusal (503 with the database down) has the same shape; saying so also
+    # keeps FastAPI from documenting a 422 this API never sends (its 422s become 400s).
+    documented["default"] = {
+        "description": "Outro erro, no mesmo formato",
+        "model": list[ErrorOut],
+        **_xml_content(),
+    }
+    return documented

@@ -133,9 +133,13 @@ def route_class_for(max_body: int) -> type[APIRoute]:
                 try:
                     if request.method == "POST":
                         await _read_body_within(request, max_body)
-                    return await original(request)
+                    response = await original(request)
                 except REFUSALS as exc:
-                    return error_response(fmt, _refusal(exc))
+                    response = error_response(fmt, _refusal(exc))
+                if request.method == "GET":
+                    # Public data, readable from any web page (as FixMyStreet serves it).
+                    response.headers["Access-Control-Allow-Origin"] = "*"
+                return response
 
             return handler
 
@@ -340,7 +344,9 @@ def router_for(parts: WebParts) -> APIRouter:
             page=Page(page, page_size),
         )
         with parts.database.transaction() as session:
-            found = public_requests.find_public_requests(session, query, with_notes=extensions)
+            found = public_requests.find_public_requests(
+                session, query, with_notes=extensions, policy=policy
+            )
         rows = [request_out(item, policy, extensions) for item in found]
         return render(fmt, rows, "service_requests", "request")
 
@@ -359,7 +365,7 @@ def router_for(parts: WebParts) -> APIRouter:
         params.check_jurisdiction(jurisdiction_id)
         with parts.database.transaction() as session:
             item = public_requests.public_request(
-                session, service_request_id, with_notes=extensions
+                session, service_request_id, with_notes=extensions, policy=policy
             )
         return render(fmt, [request_out(item, policy, extensions)], "service_requests", "request")
 
@@ -404,20 +410,19 @@ def router_for(parts: WebParts) -> APIRouter:
         return render(fmt, rows, "service_request_updates", "request_update")
 
     def file_from_form(fields: dict[str, list[str]]) -> CreatedOut:
-        key = fields.get("api_key", [""])[0]
+        """The key first (403 before any other complaint), then its allowance, then the form;
+        one transaction, so a refusal at any step leaves nothing written."""
         with parts.database.transaction() as session:
-            client = api_clients.verify_api_key(session, key)
-            client_id = client.id
-        limits.limit_posts_per_key(client_id)
-        params.check_jurisdiction(fields.get("jurisdiction_id", [""])[0])
-        filing = params.filing(fields)
-        with parts.database.transaction() as session:
-            client = api_clients.verify_api_key(session, key)
-            created = public_requests.file_request(session, client, filing, policy)
-            notice = public_requests.public_request(session, created.number).service_notice
-            number = format_protocol_number(created.number)
-        account = fields.get("account_id", [""])[0] or None
-        return CreatedOut(service_request_id=number, service_notice=notice, account_id=account)
+            client = api_clients.verify_api_key(session, fields.get("api_key", [""])[0])
+            limits.limit_posts_per_key(client.id)
+            params.check_jurisdiction(fields.get("jurisdiction_id", [""])[0])
+            created = public_requests.file_request(session, client, params.filing(fields), policy)
+            answer = CreatedOut(
+                service_request_id=format_protocol_number(created.number),
+                service_notice=public_requests.service_notice(created.service_type, policy),
+                account_id=fields.get("account_id", [""])[0] or None,
+            )
+        return answer
 
     @router.post(
         "/requests.{fmt}",

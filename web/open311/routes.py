@@ -1,53 +1,34 @@
 """The Open311 GeoReport v2 routes under ``/open311/v2/``, with Chicago's ``extensions=true``
 and mySociety's ``servicerequestupdates``.
 
-Every route answers in the format its URL ends with (``.json`` or ``.xml``), errors included:
-the ``Open311Route`` class turns every refusal (bad argument, unknown thing, key, size, rate
-limit) into the spec's ``errors > error`` body, so no refusal leaks as FastAPI's own JSON.
+Every route answers in the format its URL ends with (``.json`` or ``.xml``), errors included
+(``handling.route_class_for``); reads are limited per client address, writes per address and
+per API client.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from citizen_center.domain.protocol import format_protocol_number
-from citizen_center.domain.service_attributes import ServiceAttribute
-from citizen_center.errors import (
-    DatabaseUnavailableError,
-    InvalidTransitionError,
-    NotFoundError,
-    ValidationError,
-)
 from citizen_center.models import ServiceType
 from citizen_center.services import api_clients, public_requests
 from citizen_center.services.catalogue import active_service_types, service_type_by_code
 from citizen_center.services.common import Policy
-from citizen_center.services.public_requests import (
-    Page,
-    PublicRequest,
-    PublicUpdate,
-    RequestQuery,
-    Window,
-)
-from web.open311 import params
-from web.open311.errors import Open311Error, describe_validation, documented_errors, error_response
+from citizen_center.services.public_requests import Page, RequestQuery, Window
+from web.open311 import answers, params
+from web.open311.errors import Open311Error, documented_errors
 from web.open311.formats import XML_TYPE, Format, render
+from web.open311.handling import route_class_for
 from web.open311.schemas import (
-    AttributeOut,
-    AttributeValueOut,
     CreatedOut,
     DiscoveryOut,
     EndpointOut,
-    ExtendedAttributesOut,
-    NoteOut,
     RequestOut,
     ServiceDefinitionOut,
     ServiceOut,
@@ -55,7 +36,6 @@ from web.open311.schemas import (
     UpdateOut,
 )
 from web.parts import WebParts
-from web.ratelimit import RateLimitExceeded
 
 PREFIX = "/open311/v2"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -66,7 +46,6 @@ KEY_SERVICE = "Peça uma api_key à Central 156 (central156 api-client add)."
 FmtPath = Annotated[Format, Path(description="json ou xml")]
 STATUS_PATTERN = r"^(open|closed)(,(open|closed))?$"
 Jurisdiction = Annotated[str | None, Query(description=f"Opcional: {params.JURISDICTION_ID}")]
-Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
 def _ok(model: Any, description: str = "OK") -> dict[int | str, dict[str, Any]]:
@@ -77,152 +56,6 @@ def _ok(model: Any, description: str = "OK") -> dict[int | str, dict[str, Any]]:
             "content": {XML_TYPE: {"schema": {"type": "string"}}},
         }
     }
-
-
-def _refusal(exc: Exception) -> Open311Error:
-    """The spec's status for each way a call can be refused."""
-    if isinstance(exc, Open311Error):
-        return exc
-    if isinstance(exc, RequestValidationError):
-        return Open311Error(400, describe_validation(exc))
-    if isinstance(exc, HTTPException):
-        return Open311Error(exc.status_code, str(exc.detail), exc.headers)
-    if isinstance(exc, api_clients.ApiKeyRefused):
-        return Open311Error(403, str(exc))
-    if isinstance(exc, NotFoundError):
-        return Open311Error(404, str(exc))
-    if isinstance(exc, DatabaseUnavailableError):
-        return Open311Error(503, "Serviço temporariamente indisponível; tente de novo.")
-    return Open311Error(400, str(exc))
-
-
-REFUSALS = (
-    Open311Error,
-    RequestValidationError,
-    HTTPException,
-    RateLimitExceeded,
-    api_clients.ApiKeyRefused,
-    NotFoundError,
-    ValidationError,
-    InvalidTransitionError,
-    DatabaseUnavailableError,
-)
-
-
-async def _read_body_within(request: Request, limit: int) -> None:
-    """Read the body once, refusing past ``limit`` bytes (a Content-Length that says so at
-    once, a chunked body as soon as it gets there); the handler then parses the kept copy."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise Open311Error(413, f"Corpo da requisição maior que {limit // 1024} KB.")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise Open311Error(413, f"Corpo da requisição maior que {limit // 1024} KB.")
-    request._body = bytes(body)  # Starlette's cache of the body: form() reads it from here
-
-
-def route_class_for(max_body: int) -> type[APIRoute]:
-    class Open311Route(APIRoute):
-        def get_route_handler(self) -> Handler:
-            original = super().get_route_handler()
-
-            async def handler(request: Request) -> Response:
-                fmt = Format.of_path(request.url.path)
-                try:
-                    if request.method == "POST":
-                        await _read_body_within(request, max_body)
-                    response = await original(request)
-                except REFUSALS as exc:
-                    response = error_response(fmt, _refusal(exc))
-                if request.method == "GET":
-                    # Public data, readable from any web page (as FixMyStreet serves it).
-                    response.headers["Access-Control-Allow-Origin"] = "*"
-                return response
-
-            return handler
-
-    return Open311Route
-
-
-# --- mapping the domain to the answers ---------------------------------------------------------
-
-
-def _attribute_out(attribute: ServiceAttribute) -> AttributeOut:
-    return AttributeOut(
-        variable=True,
-        code=attribute.code,
-        datatype=attribute.datatype.value,
-        required=attribute.required,
-        datatype_description=attribute.datatype_description,
-        order=attribute.order,
-        description=attribute.description,
-        values=[AttributeValueOut(key=v.key, name=v.name) for v in attribute.values],
-    )
-
-
-def _service_out(service: ServiceType) -> ServiceOut:
-    return ServiceOut(
-        service_code=service.code,
-        service_name=service.name,
-        description=service.description,
-        metadata=bool(public_requests.service_attributes(service)),
-        type="realtime",
-        keywords=", ".join(service.keywords),
-        group=service.group_name,
-    )
-
-
-def request_out(item: PublicRequest, policy: Policy, extensions: bool) -> RequestOut:
-    tz = policy.tz
-    out = RequestOut(
-        service_request_id=item.number,
-        status=item.open311_status,  # type: ignore[arg-type]
-        status_notes=item.status_notes,
-        service_name=item.service_name,
-        service_code=item.service_code,
-        description=item.description,
-        agency_responsible=item.agency_responsible,
-        service_notice=item.service_notice,
-        requested_datetime=item.requested_at.astimezone(tz),
-        updated_datetime=item.updated_at.astimezone(tz),
-        expected_datetime=item.expected_at.astimezone(tz),
-        address=item.address,
-        address_id="",
-        zipcode=item.zipcode,
-        lat=item.lat,
-        long=item.long,
-        media_url="",
-    )
-    if extensions:
-        # The domain links no duplicates yet: every request stands on its own.
-        out.extended_attributes = ExtendedAttributesOut(
-            channel=item.channel,
-            duplicate=False,
-            parent_service_request_id=None,
-            notes=[
-                NoteOut(
-                    datetime=note.at.astimezone(tz),
-                    status=public_requests.open311_status(note.status),  # type: ignore[arg-type]
-                    detailed_status=note.detailed_status,
-                    summary=note.text,
-                )
-                for note in item.notes
-            ],
-        )
-    return out
-
-
-def update_out(update: PublicUpdate, policy: Policy) -> UpdateOut:
-    return UpdateOut(
-        update_id=str(update.update_id),
-        service_request_id=update.number,
-        status=update.detailed_status,
-        description=update.text,
-        updated_datetime=update.at.astimezone(policy.tz),
-        media_url="",
-    )
 
 
 def _known_service_codes(parts: WebParts, codes: tuple[str, ...]) -> None:
@@ -281,7 +114,7 @@ def router_for(parts: WebParts) -> APIRouter:
     def services(fmt: FmtPath, jurisdiction_id: Jurisdiction = None) -> Response:
         params.check_jurisdiction(jurisdiction_id)
         with parts.database.transaction() as session:
-            rows = [_service_out(s) for s in active_service_types(session)]
+            rows = [answers.service_out(s) for s in active_service_types(session)]
         return render(fmt, rows, "services", "service")
 
     @router.get(
@@ -300,7 +133,7 @@ def router_for(parts: WebParts) -> APIRouter:
             service = service_type_by_code(session, service_code)
             attributes = public_requests.service_attributes(service)
             answer = ServiceDefinitionOut(
-                service_code=service.code, attributes=[_attribute_out(a) for a in attributes]
+                service_code=service.code, attributes=[answers.attribute_out(a) for a in attributes]
             )
         return render(fmt, answer, "service_definition")
 
@@ -347,7 +180,7 @@ def router_for(parts: WebParts) -> APIRouter:
             found = public_requests.find_public_requests(
                 session, query, with_notes=extensions, policy=policy
             )
-        rows = [request_out(item, policy, extensions) for item in found]
+        rows = [answers.request_out(item, policy, extensions) for item in found]
         return render(fmt, rows, "service_requests", "request")
 
     @router.get(
@@ -367,7 +200,9 @@ def router_for(parts: WebParts) -> APIRouter:
             item = public_requests.public_request(
                 session, service_request_id, with_notes=extensions, policy=policy
             )
-        return render(fmt, [request_out(item, policy, extensions)], "service_requests", "request")
+        return render(
+            fmt, [answers.request_out(item, policy, extensions)], "service_requests", "request"
+        )
 
     @router.get(
         "/tokens/{token}.{fmt}",
@@ -406,7 +241,7 @@ def router_for(parts: WebParts) -> APIRouter:
         )
         with parts.database.transaction() as session:
             found = public_requests.public_updates(session, window, Page(page, page_size))
-        rows = [update_out(u, policy) for u in found]
+        rows = [answers.update_out(u, policy) for u in found]
         return render(fmt, rows, "service_request_updates", "request_update")
 
     def file_from_form(fields: dict[str, list[str]]) -> CreatedOut:

@@ -96,9 +96,18 @@ def open311_status(status: Status) -> str:
     return Open311Status.CLOSED if status in FINISHED else Open311Status.OPEN
 
 
-def mask_personal_data(text: str) -> str:
+# Words of a name too common to mask on their own ("da Silva": "da" stays).
+NAME_PARTICLES = frozenset({"da", "de", "do", "das", "dos", "e"})
+
+
+def mask_personal_data(text: str, name: str = "") -> str:
+    """``text`` with e-mails, CPFs, phone numbers and the words of ``name`` (the citizen's own,
+    typed into their description: "sou a Joana, moro aqui") masked."""
     for pattern in _PERSONAL_PATTERNS:
         text = pattern.sub(MASK, text)
+    words = {w for w in name.split() if len(w) > 2 and w.casefold() not in NAME_PARTICLES}
+    for word in sorted(words, key=len, reverse=True):
+        text = re.sub(rf"\b{re.escape(word)}\b", MASK, text, flags=re.IGNORECASE)
     return text
 
 
@@ -235,7 +244,9 @@ def to_public(
         status_notes=_status_notes(request),
         service_code=service.code,
         service_name=service.name,
-        description=mask_personal_data(request.description),
+        description=mask_personal_data(
+            request.description, request.citizen.name if request.citizen else ""
+        ),
         agency_responsible=f"{request.secretariat.name} ({request.secretariat.code})",
         service_notice=service_notice(service, policy),
         requested_at=request.created_at,
@@ -348,6 +359,8 @@ def find_public_requests(
         .options(
             selectinload(ServiceRequest.service_type),
             selectinload(ServiceRequest.secretariat),
+            # Only to mask the citizen's name in the description; never shown.
+            selectinload(ServiceRequest.citizen),
         )
     )
     if with_notes:
@@ -370,6 +383,7 @@ def public_request(
     statement = statement.options(
         selectinload(ServiceRequest.service_type),
         selectinload(ServiceRequest.secretariat),
+        selectinload(ServiceRequest.citizen),
         selectinload(ServiceRequest.events),
     )
     request = session.scalar(statement)

@@ -75,6 +75,12 @@ def test_personal_data_is_masked_in_free_text() -> None:
     )
 
 
+def test_the_citizens_own_name_is_masked_too() -> None:
+    assert mask_personal_data("Sou a Joana da SILVA, da rua", "Joana da Silva") == (
+        "Sou a [dado pessoal omitido] da [dado pessoal omitido], da rua"
+    )
+
+
 def test_open_and_closed_from_the_domain_statuses() -> None:
     assert {s for s in Status if open311_status(s) == "closed"} == {
         Status.RESOLVED,

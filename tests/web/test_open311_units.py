@@ -18,13 +18,9 @@ from citizen_center.errors import ValidationError
 from citizen_center.models import ApiClient
 from citizen_center.services import api_clients, requests
 from citizen_center.services.citizens import AddressInput
+from citizen_center.services.client_filing import parse_address_string
 from citizen_center.services.common import Actor
-from citizen_center.services.public_requests import (
-    Window,
-    mask_personal_data,
-    open311_status,
-    parse_address_string,
-)
+from citizen_center.services.public_requests import Window, mask_personal_data, open311_status
 from web.open311 import params
 from web.open311.errors import Open311Error
 from web.open311.formats import to_xml

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from citizen_center.domain.service_attributes import ServiceAttribute
 from citizen_center.models import ServiceType
-from citizen_center.services import public_requests
+from citizen_center.services import client_filing, public_requests
 from citizen_center.services.common import Policy
 from citizen_center.services.public_requests import PublicRequest, PublicUpdate
 from web.open311.schemas import (
@@ -36,7 +36,7 @@ def service_out(service: ServiceType) -> ServiceOut:
         service_code=service.code,
         service_name=service.name,
         description=service.description,
-        metadata=bool(public_requests.service_attributes(service)),
+        metadata=bool(client_filing.service_attributes(service)),
         type="realtime",
         keywords=", ".join(service.keywords),
         group=service.group_name,

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from citizen_center.services.public_requests import Filing, Reporter
+from citizen_center.services.client_filing import Filing, Reporter
 from web.open311.errors import Open311Error
 
 JURISDICTION_ID = "portoalegre.rs.gov.br"

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from citizen_center.domain.protocol import format_protocol_number
 from citizen_center.models import ServiceType
-from citizen_center.services import api_clients, public_requests
+from citizen_center.services import api_clients, client_filing, public_requests
 from citizen_center.services.catalogue import active_service_types, service_type_by_code
 from citizen_center.services.common import Policy
 from citizen_center.services.public_requests import Page, RequestQuery, Window
@@ -131,7 +131,7 @@ def router_for(parts: WebParts) -> APIRouter:
             raise Open311Error(404, "Serviço desconhecido.")
         with parts.database.transaction() as session:
             service = service_type_by_code(session, service_code)
-            attributes = public_requests.service_attributes(service)
+            attributes = client_filing.service_attributes(service)
             answer = ServiceDefinitionOut(
                 service_code=service.code, attributes=[answers.attribute_out(a) for a in attributes]
             )
@@ -251,7 +251,7 @@ def router_for(parts: WebParts) -> APIRouter:
             client = api_clients.verify_api_key(session, fields.get("api_key", [""])[0])
             limits.limit_posts_per_key(client.id)
             params.check_jurisdiction(fields.get("jurisdiction_id", [""])[0])
-            created = public_requests.file_request(session, client, params.filing(fields), policy)
+            created = client_filing.file_request(session, client, params.filing(fields), policy)
             answer = CreatedOut(
                 service_request_id=format_protocol_number(created.number),
                 service_notice=public_requests.service_notice(created.service_type, policy),

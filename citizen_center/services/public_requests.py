@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from citizen_center.domain.protocol import format_protocol_number, parse_protocol_number
 from citizen_center.domain.workflow import FINISHED, Status
 from citizen_center.errors import NotFoundError, ValidationError
 from citizen_center.models import (
+    Citizen,
     RequestEvent,
     Secretariat,
     ServiceRequest,
@@ -213,7 +214,9 @@ def to_public(
     secretariat_codes: Mapping[int, str] | None = None,
     with_notes: bool = False,
     policy: Policy = DEFAULT_POLICY,
+    citizen_name: str = "",
 ) -> PublicRequest:
+    """The public view of ``request``; ``citizen_name`` only to mask it in the description."""
     service = request.service_type
     return PublicRequest(
         number=format_protocol_number(request.number),
@@ -221,9 +224,7 @@ def to_public(
         status_notes=_status_notes(request),
         service_code=service.code,
         service_name=service.name,
-        description=mask_personal_data(
-            request.description, request.citizen.name if request.citizen else ""
-        ),
+        description=mask_personal_data(request.description, citizen_name),
         agency_responsible=f"{request.secretariat.name} ({request.secretariat.code})",
         service_notice=service_notice(service, policy),
         requested_at=request.created_at,
@@ -295,11 +296,18 @@ class RequestQuery:
     page: Page = field(default_factory=Page)
 
 
-def _listed() -> Select[ServiceRequest]:
+def _public_rows() -> Select[ServiceRequest, str]:  # the name is None without a citizen
+    """Requests with their service and secretariat in one query (a page is one round trip), and
+    the citizen's name, read only to mask it in descriptions, never shown."""
     return (
-        select(ServiceRequest)
+        select(ServiceRequest, Citizen.name)
         .join(ServiceType, ServiceRequest.service_type_id == ServiceType.id)
-        .where(ServiceType.requires_address)
+        .join(Secretariat, ServiceRequest.secretariat_id == Secretariat.id)
+        .outerjoin(Citizen, ServiceRequest.citizen_id == Citizen.id)
+        .options(
+            contains_eager(ServiceRequest.service_type),
+            contains_eager(ServiceRequest.secretariat),
+        )
     )
 
 
@@ -319,11 +327,13 @@ def find_public_requests(
     """One page of requests, newest first."""
     if query.numbers:
         digits = [parse_protocol_number(n) for n in query.numbers]
-        statement = select(ServiceRequest).where(ServiceRequest.number.in_(digits))
+        statement = _public_rows().where(ServiceRequest.number.in_(digits))
     else:
         window = query.window or Window.of(None, None, now)
-        statement = _listed().where(
-            ServiceRequest.created_at >= window.start, ServiceRequest.created_at <= window.end
+        statement = _public_rows().where(
+            ServiceType.requires_address,
+            ServiceRequest.created_at >= window.start,
+            ServiceRequest.created_at <= window.end,
         )
         if query.service_codes:
             statement = statement.where(ServiceType.code.in_(query.service_codes))
@@ -333,18 +343,12 @@ def find_public_requests(
         statement.order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
         .offset(query.page.offset)
         .limit(query.page.size)
-        .options(
-            selectinload(ServiceRequest.service_type),
-            selectinload(ServiceRequest.secretariat),
-            # Only to mask the citizen's name in the description; never shown.
-            selectinload(ServiceRequest.citizen),
-        )
     )
     if with_notes:
         statement = statement.options(selectinload(ServiceRequest.events))
-    rows = session.scalars(statement).all()
+    rows = session.execute(statement).all()
     codes = _secretariat_codes(session) if with_notes else {}
-    return [to_public(row, codes, with_notes, policy) for row in rows]
+    return [to_public(row, codes, with_notes, policy, name or "") for row, name in rows]
 
 
 def public_request(
@@ -356,18 +360,15 @@ def public_request(
         digits = parse_protocol_number(number)
     except ValidationError:
         raise NotFoundError(f"Protocolo {number} não encontrado.") from None
-    statement = select(ServiceRequest).where(ServiceRequest.number == digits)
-    statement = statement.options(
-        selectinload(ServiceRequest.service_type),
-        selectinload(ServiceRequest.secretariat),
-        selectinload(ServiceRequest.citizen),
-        selectinload(ServiceRequest.events),
-    )
-    request = session.scalar(statement)
-    if request is None:
+    statement = _public_rows().where(ServiceRequest.number == digits)
+    if with_notes:
+        statement = statement.options(selectinload(ServiceRequest.events))
+    found = session.execute(statement).first()
+    if found is None:
         raise NotFoundError(f"Protocolo {number} não encontrado.")
+    request, name = found
     codes = _secretariat_codes(session) if with_notes else {}
-    return to_public(request, codes, with_notes, policy)
+    return to_public(request, codes, with_notes, policy, name or "")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,233 @@
+"""Filing a request from a program (an Open311 client): the checks, the reporter, the request.
+
+Everything is checked before anything is written; the caller's transaction undoes the rest when
+a later step refuses (no focal point, say), so a refused POST leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from citizen_center.domain.service_attributes import (
+    ServiceAttribute,
+    answer_attributes,
+    attributes_for,
+)
+from citizen_center.errors import ValidationError
+from citizen_center.models import ApiClient, Citizen, ServiceRequest, ServiceType
+from citizen_center.services.audit import record_access
+from citizen_center.services.catalogue import service_type_by_code
+from citizen_center.services.citizens import (
+    AddressInput,
+    CitizenInput,
+    find_citizens_by_phone,
+    register_citizen,
+)
+from citizen_center.services.common import DEFAULT_POLICY, Actor, Policy
+from citizen_center.services.requests import open_request
+
+MAX_DESCRIPTION = 4000
+MAX_NAME_PART = 100
+MAX_MEDIA_URL = 2000
+# Porto Alegre's municipal area with a margin (the islands included): a point outside is a
+# mistake in the client (swapped lat/long, another city), not a request for the 156.
+CITY_BOUNDS = ((-30.30, -29.90), (-51.35, -50.95))
+_HTML = re.compile(r"<\s*[a-zA-Z!/?]|&#?\w+;")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """Who the client says filed it; all optional (anonymous where the service allows it)."""
+
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(f"{self.first_name} {self.last_name}".split())
+
+    @property
+    def is_anonymous(self) -> bool:
+        return not (self.full_name or self.email.strip() or self.phone.strip())
+
+
+@dataclass(frozen=True)
+class Filing:
+    service_code: str
+    lat: float | None = None
+    long: float | None = None
+    address_string: str = ""
+    address_id: str = ""
+    description: str = ""
+    media_url: str = ""
+    reporter: Reporter = Reporter()
+    attributes: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+
+def service_attributes(service: ServiceType) -> tuple[ServiceAttribute, ...]:
+    return attributes_for(service.group_name, service.requires_address)
+
+
+def check_free_text(text: str, name: str, limit: int) -> str:
+    """Citizen text as the API and the page accept it: bounded, plain (no HTML), printable."""
+    cleaned = text.strip()
+    if len(cleaned) > limit:
+        raise ValidationError(f"{name} tem no máximo {limit} caracteres.")
+    if _HTML.search(cleaned):
+        raise ValidationError(f"{name} não pode conter HTML.")
+    if _CONTROL.search(cleaned):
+        raise ValidationError(f"{name} contém caracteres de controle.")
+    return cleaned
+
+
+def parse_address_string(text: str, reference: str = "") -> AddressInput:
+    """'Rua X, 123 - Bairro' (number and neighbourhood optional) into the address columns."""
+    cleaned = check_free_text(text, "address_string", 300)
+    street_part, _, neighbourhood = cleaned.partition(" - ")
+    street, _, number = street_part.rpartition(",")
+    if not street or not re.fullmatch(r"\s*\d[\dA-Za-z/-]{0,9}\s*", number):
+        street, number = street_part, ""
+    return AddressInput(
+        street=street.strip()[:200],
+        house_number=number.strip(),
+        neighbourhood=neighbourhood.strip()[:100],
+        reference=reference,
+    )
+
+
+def _check_location(filing: Filing, service: ServiceType) -> None:
+    if (filing.lat is None) != (filing.long is None):
+        raise ValidationError("Envie lat e long juntos.")
+    if filing.lat is not None and filing.long is not None:
+        (south, north), (west, east) = CITY_BOUNDS
+        if not (south <= filing.lat <= north and west <= filing.long <= east):
+            raise ValidationError("lat/long fora de Porto Alegre (confira a ordem: lat, long).")
+    located = filing.lat is not None or filing.address_string.strip() or filing.address_id.strip()
+    if service.requires_address and not located:
+        raise ValidationError("Informe o local: lat e long, address_string ou address_id.")
+    if service.requires_address and not filing.address_string.strip():
+        raise ValidationError(
+            "Este serviço exige o endereço em address_string (logradouro, número - bairro): "
+            "a Central 156 não tem cadastro de address_id nem geocodificação reversa."
+        )
+
+
+def _check_reporter(reporter: Reporter) -> None:
+    for value, name in ((reporter.first_name, "first_name"), (reporter.last_name, "last_name")):
+        check_free_text(value, name, MAX_NAME_PART)
+    email = reporter.email.strip()
+    if email and (len(email) > 200 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)):
+        raise ValidationError("email inválido.")
+
+
+def _check_media_url(url: str) -> str:
+    cleaned = url.strip()
+    if cleaned and (len(cleaned) > MAX_MEDIA_URL or not re.fullmatch(r"https?://\S+", cleaned)):
+        raise ValidationError("media_url deve ser um endereço http(s) válido.")
+    return cleaned
+
+
+def _citizens_by_email(session: Session, email: str, actor: Actor) -> list[Citizen]:
+    found = list(
+        session.scalars(
+            select(Citizen).where(func.lower(Citizen.email) == email.lower()).order_by(Citizen.id)
+        )
+    )
+    for citizen in found:
+        record_access(session, actor, "read", citizen.id, "lookup by e-mail")
+    return found
+
+
+def _same_person(candidates: Sequence[Citizen], name: str) -> Citizen | None:
+    """The one candidate with this name; without a name, the only candidate."""
+    if not name:
+        return candidates[0] if len(candidates) == 1 else None
+    wanted = name.casefold()
+    return next((c for c in candidates if " ".join(c.name.split()).casefold() == wanted), None)
+
+
+def identify_reporter(
+    session: Session, reporter: Reporter, actor: Actor, policy: Policy = DEFAULT_POLICY
+) -> int | None:
+    """The citizen who filed it, as the desktop finds one (by phone, then e-mail), or a new
+    registration; None when the reporter gave nothing."""
+    if reporter.is_anonymous:
+        return None
+    name = reporter.full_name
+    if reporter.phone.strip():
+        match = _same_person(find_citizens_by_phone(session, reporter.phone, actor, policy), name)
+        if match is not None:
+            return match.id
+    if reporter.email.strip():
+        match = _same_person(_citizens_by_email(session, reporter.email.strip(), actor), name)
+        if match is not None:
+            return match.id
+    if len(name) < 2:
+        raise ValidationError(
+            "Telefone ou e-mail sem cadastro: informe first_name e last_name para registrar."
+        )
+    phones = [reporter.phone] if reporter.phone.strip() else []
+    citizen = register_citizen(
+        session, CitizenInput(name=name, phones=phones, email=reporter.email.strip()), actor, policy
+    )
+    return citizen.id
+
+
+def client_actor(client: ApiClient) -> Actor:
+    return Actor.system(f"api:{client.name}"[:60])
+
+
+def file_request(
+    session: Session,
+    client: ApiClient,
+    filing: Filing,
+    policy: Policy = DEFAULT_POLICY,
+    now: datetime | None = None,
+) -> ServiceRequest:
+    """Open the request a client POSTed: everything is checked before anything is written, and
+    the caller's transaction undoes the rest if a later step refuses."""
+    service = service_type_by_code(session, filing.service_code)
+    if not service.active:
+        raise ValidationError(f"O serviço {service.code} não está mais disponível.")
+    answers = answer_attributes(service_attributes(service), filing.attributes)
+    _check_location(filing, service)
+    _check_reporter(filing.reporter)
+    if filing.reporter.is_anonymous and not service.allows_anonymous:
+        raise ValidationError(
+            f"O serviço {service.code} exige a identificação do cidadão: envie first_name e "
+            "last_name com phone ou email."
+        )
+    description = check_free_text(filing.description, "description", MAX_DESCRIPTION)
+    media_url = _check_media_url(filing.media_url)
+    address = (
+        parse_address_string(filing.address_string, answers.reference)
+        if filing.address_string.strip()
+        else AddressInput(reference=answers.reference)
+    )
+    lines = [description, *answers.description_lines, f"Foto: {media_url}" if media_url else ""]
+    actor = client_actor(client)
+    citizen_id = identify_reporter(session, filing.reporter, actor, policy)
+    request = open_request(
+        session,
+        service_code=service.code,
+        channel=client.channel,
+        actor=actor,
+        citizen_id=citizen_id,
+        address=address,
+        description="\n".join(line for line in lines if line),
+        policy=policy,
+        now=now,
+    )
+    request.latitude, request.longitude = filing.lat, filing.long
+    request.api_client_id = client.id
+    session.flush()
+    return request

@@ -213,6 +213,7 @@ class CitizenPage:
     def _file_or_suggest(
         self, request: Request, parsed: FilingForm, photos: list[PreparedPhoto]
     ) -> Response:
+        duplicates: list[NearbyRequest] = []
         try:
             with self.parts.database.transaction() as session:
                 if not parsed.ignore_duplicates:
@@ -223,13 +224,17 @@ class CitizenPage:
                         street=parsed.values["rua"],
                         neighbourhood=parsed.values["bairro"],
                     )
-                    if duplicates:
-                        return self._filing_page(request, parsed.values, {}, duplicates=duplicates)
-                filed = self_service.file_online(session, parsed.filing(photos), self.policy)
+                filed = (
+                    None
+                    if duplicates
+                    else self_service.file_online(session, parsed.filing(photos), self.policy)
+                )
         except ValidationError as exc:
             return self._filing_page(
                 request, parsed.values, {}, general_error=str(exc), status=400
             )
+        if filed is None:  # the transaction is over: nothing was written
+            return self._filing_page(request, parsed.values, {}, duplicates=duplicates)
         return self.render(request, "filed.html", {"filed": filed, "photos": len(photos)})
 
     def similar(self, request: Request, servico: str = "", rua: str = "", bairro: str = "",

@@ -77,11 +77,13 @@ def open_requests_nearby(
 
 
 def _within_radius(
-    session: Session, base: Select[tuple[ServiceRequest]], point: Point, radius_m: float, limit: int
+    session: Session, base: Select[ServiceRequest], point: Point, radius_m: float, limit: int
 ) -> list[NearbyRequest]:
     # A bounding box the indexes and both engines handle, then the exact distance in Python.
     dlat = radius_m / METRES_PER_DEGREE_LATITUDE
-    dlon = radius_m / (METRES_PER_DEGREE_LATITUDE * max(math.cos(math.radians(point.latitude)), 0.01))
+    dlon = radius_m / (
+        METRES_PER_DEGREE_LATITUDE * max(math.cos(math.radians(point.latitude)), 0.01)
+    )
     boxed = base.where(
         ServiceRequest.latitude.between(point.latitude - dlat, point.latitude + dlat),
         ServiceRequest.longitude.between(point.longitude - dlon, point.longitude + dlon),
@@ -97,8 +99,8 @@ def _within_radius(
 
 
 def _same_place(
-    base: Select[tuple[ServiceRequest]], street: str, neighbourhood: str
-) -> Select[tuple[ServiceRequest]] | None:
+    base: Select[ServiceRequest], street: str, neighbourhood: str
+) -> Select[ServiceRequest] | None:
     street, neighbourhood = " ".join(street.split()), " ".join(neighbourhood.split())
     if street:
         return base.where(func.lower(ServiceRequest.street) == street.lower())

@@ -38,7 +38,9 @@ class PreparedPhoto:
     content_type: str = STORED_CONTENT_TYPE
 
 
-def prepare_photo(data: bytes, *, max_side: int, max_mb: float, label: str = "A foto") -> PreparedPhoto:
+def prepare_photo(
+    data: bytes, *, max_side: int, max_mb: float, label: str = "A foto"
+) -> PreparedPhoto:
     """Check, turn upright, shrink and re-encode ``data``; ValidationError in pt-BR otherwise."""
     if len(data) > max_mb * MEGABYTE:
         raise ValidationError(f"{label} tem mais de {max_mb:g} MB. Envie uma foto menor.")

@@ -7,6 +7,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -21,7 +22,7 @@ PROTOCOL = re.compile(r'id="numero-protocolo">([\d-]+)<')
 FOLLOW_CODE = re.compile(r'id="codigo-acompanhamento">([A-Z0-9-]+)<')
 
 
-def web_settings(**web: object) -> Settings:
+def web_settings(**web: Any) -> Settings:
     return Settings(web=WebSettings(secret_key="test-secret-key-for-the-forms-0123456789", **web))
 
 

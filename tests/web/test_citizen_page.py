@@ -14,13 +14,12 @@ from citizen_center.models import (
     Citizen as CitizenRow,
 )
 from citizen_center.models import (
-    RequestEvent,
     RequestPhoto,
     ServiceRequest,
     SurveyResponse,
     utcnow,
 )
-from citizen_center.services import inbox, requests
+from citizen_center.services import requests
 from citizen_center.services.citizens import AddressInput
 from citizen_center.services.common import Actor
 from tests.web.conftest import FOLLOW_CODE, PROTOCOL, Citizen, jpeg_with_gps
@@ -182,9 +181,17 @@ def test_open_requests_nearby_are_suggested_before_filing_another(
     at_museum = {**POTHOLE, "latitude": "-30.0277", "longitude": "-51.2287"}
     first, _ = filed(citizen, at_museum)
     # 150 m away (same service): suggested first; the citizen may still file.
-    near = {**POTHOLE, "rua": "Rua Sete de Setembro", "latitude": "-30.0290", "longitude": "-51.2287"}
+    near = {
+        **POTHOLE,
+        "rua": "Rua Sete de Setembro",
+        "latitude": "-30.0290",
+        "longitude": "-51.2287",
+    }
     page = citizen.file(near)
-    assert page.status_code == 200 and "acompanhe uma destas em vez de abrir outra" in page.text.lower()
+    assert (
+        page.status_code == 200
+        and "acompanhe uma destas em vez de abrir outra" in page.text.lower()
+    )
     assert f'href="/protocolo/{first}"' in page.text and "Registrar mesmo assim" in page.text
     assert "1234" not in page.text.split('id="form-solicitar"')[0]  # no house number shown
     fragment = citizen.client.get(

@@ -67,7 +67,7 @@ def test_what_is_not_a_whole_image_is_refused_clearly(data: bytes, message: str)
 
 
 def test_a_file_over_the_limit_is_refused_before_decoding() -> None:
-    with pytest.raises(ValidationError, match="mais de 0.01 MB"):
+    with pytest.raises(ValidationError, match=r"mais de 0\.01 MB"):
         prepare_photo(phone_photo(), max_side=800, max_mb=0.01)
 
 

@@ -9,13 +9,13 @@ from starlette.datastructures import FormData, UploadFile
 
 from citizen_center.services.citizens import AddressInput
 from citizen_center.services.nearby import Point
+from citizen_center.services.photos import PreparedPhoto
 from citizen_center.services.self_service import (
     MAX_COMMENT,
     MAX_DESCRIPTION,
     Identification,
     OnlineFiling,
 )
-from citizen_center.services.photos import PreparedPhoto
 
 # The filing form's text fields (names as in the HTML), kept to show them again after an error.
 FILING_FIELDS = (
@@ -75,7 +75,9 @@ def read_filing(form: FormData, service_codes: set[str], max_photos: int) -> Fil
         for item in form.getlist(PHOTO_FIELD)
         if isinstance(item, UploadFile) and (item.filename or item.size)
     ]
-    parsed = FilingForm(values, photo_uploads=uploads, ignore_duplicates=_text(form, "mesmo_assim") == "1")
+    parsed = FilingForm(
+        values, photo_uploads=uploads, ignore_duplicates=_text(form, "mesmo_assim") == "1"
+    )
     errors = parsed.errors
     if values["servico"] not in service_codes:
         errors["servico"] = "Escolha o serviço na lista."

@@ -160,7 +160,11 @@ class CitizenPage:
             photos = await self._prepared_photos(parsed)
             if parsed.errors:
                 return self._filing_page(
-                    request, parsed.values, parsed.errors, general_error=_summary(parsed), status=400
+                    request,
+                    parsed.values,
+                    parsed.errors,
+                    general_error=_summary(parsed),
+                    status=400,
                 )
             return await run_in_threadpool(self._file_or_suggest, request, parsed, photos)
 
@@ -230,15 +234,20 @@ class CitizenPage:
                     else self_service.file_online(session, parsed.filing(photos), self.policy)
                 )
         except ValidationError as exc:
-            return self._filing_page(
-                request, parsed.values, {}, general_error=str(exc), status=400
-            )
+            return self._filing_page(request, parsed.values, {}, general_error=str(exc), status=400)
         if filed is None:  # the transaction is over: nothing was written
             return self._filing_page(request, parsed.values, {}, duplicates=duplicates)
         return self.render(request, "filed.html", {"filed": filed, "photos": len(photos)})
 
-    def similar(self, request: Request, servico: str = "", rua: str = "", bairro: str = "",
-                latitude: str = "", longitude: str = "") -> Response:
+    def similar(
+        self,
+        request: Request,
+        servico: str = "",
+        rua: str = "",
+        bairro: str = "",
+        latitude: str = "",
+        longitude: str = "",
+    ) -> Response:
         """The open requests nearby as an HTML fragment, for the page's script to show first."""
         point = _point(latitude, longitude)
         with self.parts.database.transaction() as session:
@@ -323,9 +332,7 @@ class CitizenPage:
             elif action == "contestar":
                 self_service.dispute_online(session, number, answer.code, answer.reason)
             else:
-                self_service.rate_online(
-                    session, number, answer.code, answer.score, answer.comment
-                )
+                self_service.rate_online(session, number, answer.code, answer.score, answer.comment)
 
     # --- assets --------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,13 @@ from citizen_center.services.nearby import NearbyRequest, Point, open_requests_n
 from citizen_center.services.photos import MEGABYTE, PreparedPhoto, photo_of, prepare_photo
 from citizen_center.services.requests import get_request
 from web.citizen.csrf import FIELD_NAME, ForgedFormError, FormGuard, form_secret
-from web.citizen.forms import PHOTO_FIELD, FilingForm, read_closure_answer, read_filing
+from web.citizen.forms import (
+    PHOTO_FIELD,
+    ClosureAnswer,
+    FilingForm,
+    read_closure_answer,
+    read_filing,
+)
 from web.parts import WebParts
 
 HERE = Path(__file__).parent
@@ -159,12 +166,15 @@ class CitizenPage:
             parsed = read_filing(form, codes, self.web.max_photos)
             photos = await self._prepared_photos(parsed)
             if parsed.errors:
-                return self._filing_page(
-                    request,
-                    parsed.values,
-                    parsed.errors,
-                    general_error=_summary(parsed),
-                    status=400,
+                return await run_in_threadpool(
+                    partial(
+                        self._filing_page,
+                        request,
+                        parsed.values,
+                        parsed.errors,
+                        general_error=_summary(parsed),
+                        status=400,
+                    )
                 )
             return await run_in_threadpool(self._file_or_suggest, request, parsed, photos)
 
@@ -312,7 +322,7 @@ class CitizenPage:
             errors: dict[str, str] = {}
             answer = read_closure_answer(form, errors, rating=action == "avaliar")
         if errors:
-            return self._follow_page(request, number, errors=errors, action=action, status=400)
+            return await self._follow_page_async(request, number, errors, action)
         try:
             await run_in_threadpool(self._answer, number, action, answer)
         except self_service.WrongFollowCodeError as exc:
@@ -322,16 +332,25 @@ class CitizenPage:
         except CitizenCenterError as exc:  # a closure already answered, a bad transition
             errors["geral"] = str(exc)
         if errors:
-            return self._follow_page(request, number, errors=errors, action=action, status=400)
+            return await self._follow_page_async(request, number, errors, action)
         return RedirectResponse(f"/protocolo/{number}?feito={action}", status_code=303)
 
-    def _answer(self, number: str, action: str, answer: Any) -> None:
+    async def _follow_page_async(
+        self, request: Request, number: str, errors: dict[str, str], action: str
+    ) -> Response:
+        """The follow page again with the answer's errors (drawn off the event loop: it reads
+        the database)."""
+        return await run_in_threadpool(
+            partial(self._follow_page, request, number, errors=errors, action=action, status=400)
+        )
+
+    def _answer(self, number: str, action: str, answer: ClosureAnswer) -> None:
         with self.parts.database.transaction() as session:
             if action == "confirmar":
                 self_service.confirm_online(session, number, answer.code)
             elif action == "contestar":
                 self_service.dispute_online(session, number, answer.code, answer.reason)
-            else:
+            elif answer.score is not None:  # read_closure_answer reported a missing score
                 self_service.rate_online(session, number, answer.code, answer.score, answer.comment)
 
     # --- assets --------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from citizen_center.services.common import Policy
 from citizen_center.services.nearby import NearbyRequest, Point, open_requests_nearby
 from citizen_center.services.photos import MEGABYTE, PreparedPhoto, photo_of, prepare_photo
 from citizen_center.services.requests import get_request
+from web.citizen.catalogue_words import words_by_service
 from web.citizen.csrf import FIELD_NAME, ForgedFormError, FormGuard, form_secret
 from web.citizen.forms import (
     PHOTO_FIELD,
@@ -367,8 +368,10 @@ class CitizenPage:
 
 
 def _choice(service: ServiceType) -> ServiceChoice:
+    """The service as the list offers it: its keywords and the words callers use for it."""
+    said = words_by_service().get(service.code, ())
     return ServiceChoice(
-        service.code, service.name, " ".join(service.keywords), service.allows_anonymous
+        service.code, service.name, " ".join((*service.keywords, *said)), service.allows_anonymous
     )
 
 

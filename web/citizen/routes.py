@@ -182,7 +182,13 @@ class CitizenPage:
     def _refuse_oversized(self, request: Request) -> Response | None:
         limit = self.web.max_photos * self.web.max_photo_mb * MEGABYTE + FORM_OVERHEAD_BYTES
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) <= limit:
+        if not declared.isdigit():
+            # Browsers always declare a form's length; a body of unknown length could fill the
+            # disk the uploads are spooled to before any per-photo limit applies.
+            return self.problem(
+                request, 411, "Envio sem tamanho", "Envie o formulário pelo navegador."
+            )
+        if int(declared) <= limit:
             return None
         return self.problem(
             request,

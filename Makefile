@@ -8,7 +8,7 @@
 #               30 s with warm caches; no Asterisk, PostgreSQL, speech model or Qt window)
 #   make faults the fault-injection suite alone (pytest -m faults)
 # Tiers are pytest markers put on from the fixtures a test uses (tests/conftest.py): asterisk,
-# postgresql, speech, qt (browser later), plus slow by hand. One tier: pytest -m asterisk.
+# postgresql, speech, qt, browser, plus slow by hand. One tier: pytest -m asterisk.
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -17,10 +17,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 # Debian packages: the test PostgreSQL server, speech and audio tools, SIP callers, Qt's
-# runtime libraries, and a virtual screen for screenshots.
+# runtime libraries, a virtual screen for screenshots, and Chromium for the citizen page's
+# browser tests (Playwright drives Debian's build: its own download needs a CDN).
 QT_PACKAGES := libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
-SYSTEM_PACKAGES := postgresql espeak-ng sox libsox-fmt-mp3 sip-tester $(QT_PACKAGES) xvfb xauth
+SYSTEM_PACKAGES := postgresql espeak-ng sox libsox-fmt-mp3 sip-tester $(QT_PACKAGES) xvfb xauth \
+	chromium
 DEMO_PACKAGES := espeak-ng sox libsox-fmt-mp3 $(QT_PACKAGES)
 MYPY_PACKAGES := citizen_center pbx gateway web ivr agent_desktop demo bench tests
 # The tests that need nothing but Python and the Debian tools make demo installs, in seconds.

@@ -26,6 +26,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from agent_desktop.store.dto import ServiceOption
 from citizen_center.domain.protocol import format_protocol_number
+from citizen_center.domain.workflow import Channel
 from citizen_center.services.citizens import CallSummary, RequestSummary
 from citizen_center.services.request_search import RequestMatch
 
@@ -112,10 +113,22 @@ def _late_text(late: bool) -> str:
     return tr("LATE") if late else ""
 
 
+# Where a request came from, as the agent reads it (the names of the channel-mix chart).
+CHANNEL_TITLES = {
+    Channel.PHONE: "Telephone",
+    Channel.WEB: "Web",
+    Channel.APP: "App",
+    Channel.WHATSAPP: "WhatsApp",
+    Channel.EMAIL: "E-mail",
+    Channel.IN_PERSON: "In person",
+}
+
+
 def request_history_model(parent: QObject | None = None) -> TableModel[RequestSummary]:
     return TableModel(
         [
             Column("Protocol", lambda r: format_protocol_number(r.number)),
+            Column("Channel", lambda r: tr(CHANNEL_TITLES[r.channel])),
             Column("Service", lambda r: r.service_name),
             Column("Status", lambda r: r.status.label_pt),
             Column("Opened", lambda r: local_date(r.created_at)),

@@ -288,6 +288,9 @@ class ServiceRequest(AddressFields, Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     # The program that filed it through the Open311 API (the city's app, a partner), if any.
     api_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_client.id"), index=True)
+    # The SHA-256 of the secret code shown to whoever filed it on the web page: only they may
+    # confirm, dispute or rate it there (the protocol number alone is sequential, guessable).
+    follow_code_hash: Mapped[str | None] = mapped_column(String(64))
 
     service_type: Mapped[ServiceType] = relationship()
     citizen: Mapped[Citizen | None] = relationship()

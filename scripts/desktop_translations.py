@@ -19,6 +19,7 @@ TS = Path(__file__).resolve().parent.parent / "agent_desktop" / "i18n" / "centra
 # A table kept as written: the formatter would join each entry's wrapped text onto one line.
 # fmt: off
 PT_BR = {
+    "Channel": "Canal", "Web": "Web", "WhatsApp": "WhatsApp",
     " (primary)": " (principal)", " — LATE": " — EM ATRASO", "(nothing)": "(nada)",
     "(51) 99999-1234, (51) 3333-4444": "(51) 99999-1234, (51) 3333-4444",
     "Add note": "Adicionar observação", "Hang up": "Encerrar ligação",
@@ -179,6 +180,13 @@ PLURALS = {
 }
 MODEL_TITLES = (
     "Protocol",
+    "Channel",
+    "Telephone",
+    "Web",
+    "App",
+    "WhatsApp",
+    "E-mail",
+    "In person",
     "Service",
     "Status",
     "Opened",

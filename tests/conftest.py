@@ -9,7 +9,7 @@ remember to say it:
   is ``"postgresql"``: the ``[postgresql]`` half of a persistence test, not its ``[sqlite]`` one);
 - ``speech``: a speech model installed and loaded (``whisper_model``, ``korean_model``);
 - ``qt``: Qt widgets (pytest-qt's ``qtbot``/``qapp``, or ``xvfb_run`` for screenshots);
-- ``browser``: declared for the web front end's tests, none yet.
+- ``browser``: a real web browser (``web_browser``: Debian's Chromium driven by Playwright).
 
 A test that reaches a service without a fixture saying so (a ``PostgresServer()`` of its own,
 ``fresh_database_url("postgresql", ...)``) carries the marker by hand; ``postgres_server``
@@ -39,11 +39,12 @@ TIER_FIXTURES: Mapping[str, frozenset[str]] = {
     "postgresql": frozenset({"postgres_server", "postgres_template"}),
     "speech": frozenset({"whisper_model", "korean_model"}),
     "qt": frozenset({"qtbot", "qapp", "xvfb_run"}),
+    "browser": frozenset({"web_browser"}),
 }
 # The value a fixture parametrised over tests.fixtures.databases.ENGINES takes for PostgreSQL.
 POSTGRESQL_PARAM = "postgresql"
-# Every tier marker, ``browser`` included (declared for later, derived from nothing yet).
-TIERS = (*TIER_FIXTURES, "browser")
+# Every tier marker.
+TIERS = tuple(TIER_FIXTURES)
 
 
 def tier_markers(fixturenames: Iterable[str], params: Mapping[str, object]) -> set[str]:

@@ -1178,6 +1178,34 @@
       <translation>Protocolo</translation>
     </message>
     <message>
+      <source>Channel</source>
+      <translation>Canal</translation>
+    </message>
+    <message>
+      <source>Telephone</source>
+      <translation>Telefone</translation>
+    </message>
+    <message>
+      <source>Web</source>
+      <translation>Web</translation>
+    </message>
+    <message>
+      <source>App</source>
+      <translation>Aplicativo</translation>
+    </message>
+    <message>
+      <source>WhatsApp</source>
+      <translation>WhatsApp</translation>
+    </message>
+    <message>
+      <source>E-mail</source>
+      <translation>E-mail</translation>
+    </message>
+    <message>
+      <source>In person</source>
+      <translation>Presencial</translation>
+    </message>
+    <message>
       <source>Service</source>
       <translation>Serviço</translation>
     </message>

@@ -25,25 +25,46 @@ def record_survey(
     channel: Channel | str = Channel.PHONE,
     call: Call | None = None,
     agent_interface: str = "",
+    request: ServiceRequest | None = None,
+    comment: str = "",
 ) -> SurveyResponse:
-    """Store one answer; for a call, at most one (a repeated answer replaces the score)."""
+    """Store one answer; for a call, or a request rated in a channel, at most one (a repeated
+    answer replaces the score and the comment)."""
     if not 1 <= score <= 5:
         raise ValidationError(f"Nota inválida: {score}. Use um número de 1 a 5.")
     agent_interface = agent_interface or (call.agent_interface if call else "")
-    response = None
-    if call is not None:
-        response = session.scalar(select(SurveyResponse).where(SurveyResponse.call_id == call.id))
+    response = _earlier_answer(session, call, request, Channel(channel))
     if response is None:
         response = SurveyResponse(
-            call_id=call.id if call else None, score=score, channel=Channel(channel)
+            call_id=call.id if call else None,
+            request_id=request.id if request else None,
+            score=score,
+            channel=Channel(channel),
         )
         session.add(response)
     response.score = score
+    response.comment = comment
     response.agent_interface = agent_interface
     response.agent_id = _agent_id(session, call, agent_interface)
-    response.service_type_id = _service_of_call(session, call)
+    response.service_type_id = (
+        request.service_type_id if request is not None else _service_of_call(session, call)
+    )
     session.flush()
     return response
+
+
+def _earlier_answer(
+    session: Session, call: Call | None, request: ServiceRequest | None, channel: Channel
+) -> SurveyResponse | None:
+    if call is not None:
+        return session.scalar(select(SurveyResponse).where(SurveyResponse.call_id == call.id))
+    if request is not None:
+        return session.scalar(
+            select(SurveyResponse).where(
+                SurveyResponse.request_id == request.id, SurveyResponse.channel == channel
+            )
+        )
+    return None
 
 
 def _agent_id(session: Session, call: Call | None, interface: str) -> int | None:

@@ -1,0 +1,95 @@
+"""The domain side of the citizen page: who is linked, what a follow code allows, what the
+public view leaves out (on both engines)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from citizen_center.db import Database
+from citizen_center.domain.identifiers import complete_cpf
+from citizen_center.domain.workflow import Channel, Status
+from citizen_center.errors import InvalidTransitionError, ValidationError
+from citizen_center.models import AuditLog, utcnow
+from citizen_center.services import citizens, requests, self_service
+from citizen_center.services.citizens import AddressInput, CitizenInput
+from citizen_center.services.common import Actor
+from citizen_center.services.self_service import Identification, OnlineFiling
+
+CPF = complete_cpf("123456789")
+ANONYMOUS = Identification()
+
+
+def filing(who: Identification = ANONYMOUS, **extra: object) -> OnlineFiling:
+    return OnlineFiling(
+        service_code="VIA-BURACO",
+        address=AddressInput(street="Rua Sarmento Leite", house_number="300"),
+        description="Buraco.",
+        identification=who,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def test_an_identified_citizen_is_found_by_cpf_or_by_phone_and_name_else_registered(
+    migrated_db: Database,
+) -> None:
+    with migrated_db.transaction() as session:
+        known = citizens.register_citizen(
+            session,
+            CitizenInput(name="Carla Dias", cpf=CPF, phones=["51999990000"]),
+            Actor.system("test"),
+        ).id
+        by_cpf = self_service.file_online(session, filing(Identification("C. Dias", "", CPF)))
+        by_phone = self_service.file_online(
+            session, filing(Identification("carla  dias", "(51) 99999-0000"))
+        )
+        other_name = self_service.file_online(
+            session, filing(Identification("Bruno Dias", "(51) 99999-0000"))
+        )
+        anonymous = self_service.file_online(session, filing())
+        owners = [
+            requests.get_request(session, f.number).citizen_id
+            for f in (by_cpf, by_phone, other_name, anonymous)
+        ]
+        audited = session.scalars(
+            select(AuditLog.detail).where(AuditLog.actor_label == "web")
+        ).all()
+    assert owners[:2] == [known, known]
+    assert owners[2] not in (None, known) and owners[3] is None
+    assert "lookup by CPF" in audited  # LGPD: the page's lookups are in the trail
+
+
+def test_half_an_identification_or_a_bad_point_is_refused(migrated_db: Database) -> None:
+    with migrated_db.transaction() as session:
+        with pytest.raises(ValidationError, match="telefone ou o CPF"):
+            self_service.file_online(session, filing(Identification("Ana Lima")))
+        with pytest.raises(ValidationError, match="juntas"):
+            self_service.file_online(session, filing(latitude=-30.0))
+        with pytest.raises(ValidationError, match="Latitude fora"):
+            self_service.file_online(session, filing(latitude=-130.0, longitude=0.0))
+
+
+def test_only_the_follow_code_confirms_and_the_public_view_hides_notes(
+    migrated_db: Database,
+) -> None:
+    with migrated_db.transaction() as session:
+        filed = self_service.file_online(session, filing())
+        request = requests.get_request(session, filed.number)
+        requests.add_note(session, request, Actor.system("pf"), "Ligar para o morador.")
+        requests.change_status(session, request, Status.RESOLVED, Actor.system("pf"), "Tapado.")
+        with pytest.raises(self_service.WrongFollowCodeError):
+            self_service.confirm_online(session, filed.number, "AAAA-AAAA-AAAA")
+        self_service.confirm_online(session, filed.number, filed.follow_code.replace("-", " "))
+        with pytest.raises(InvalidTransitionError):  # already closed: no second answer
+            self_service.confirm_online(session, filed.number, filed.follow_code)
+        view = self_service.citizen_view(session, filed.number, utcnow())
+        closing = requests.get_request(session, filed.number).events[-1]
+    assert [s.status for s in view.steps] == [
+        Status.OPEN,
+        Status.FORWARDED,
+        Status.RESOLVED,
+        Status.CLOSED,
+    ]
+    assert [s.note for s in view.steps if s.note] == ["Tapado."]
+    assert view.status is Status.CLOSED and view.can_rate and not view.awaits_confirmation
+    assert closing.channel is Channel.WEB and closing.actor_label == "citizen"

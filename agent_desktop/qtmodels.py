@@ -118,6 +118,8 @@ def request_history_model(parent: QObject | None = None) -> TableModel[RequestSu
             Column("Protocol", lambda r: format_protocol_number(r.number)),
             Column("Service", lambda r: r.service_name),
             Column("Status", lambda r: r.status.label_pt),
+            # A request filed on the web or the app shows up like a phone one, labelled.
+            Column("Channel", lambda r: r.channel.label_pt),
             Column("Opened", lambda r: local_date(r.created_at)),
             Column("Deadline", lambda r: local_date(r.expected_at)),
             Column("Late", lambda r: _late_text(r.late)),

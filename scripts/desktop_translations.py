@@ -101,7 +101,7 @@ PT_BR = {
     "Protocol": "Protocolo", "Status": "Situação", "Opened": "Aberto em",
     "Deadline": "Prazo", "Late": "Atraso", "When": "Quando", "Queue": "Fila",
     "Wrap-up code": "Tabulação", "Outcome": "Resultado", "Survey": "Pesquisa",
-    "Secretariat": "Secretaria", "Group": "Grupo",
+    "Secretariat": "Secretaria", "Group": "Grupo", "Channel": "Canal",
     # Wallboard, statistics and inbox (issue 6)
     "waiting": "em espera", "Longest": "Maior espera", "ASA": "TME", "SL": "NS",
     "Free": "Livre", "Answered": "Atendidas", "Abandoned": "Abandonadas", "short": "curtos",
@@ -152,6 +152,9 @@ PT_BR = {
         "Pausas por atendente e motivo", "Satisfaction by month": "Satisfação por mês",
     "Satisfaction by agent": "Satisfação por atendente",
     "Satisfaction by service": "Satisfação por serviço",
+    "Satisfaction by channel and month": "Satisfação por canal e mês",
+    "Average score by channel, month by month": "Nota média por canal, mês a mês",
+    "average score": "nota média",
     "Channels by month": "Canais por mês",
     "Late requests by secretariat": "Atrasos por secretaria",
     "Late requests by secretariat and service": "Atrasos por secretaria e serviço",
@@ -198,6 +201,7 @@ MODEL_TITLES = (
     "Neighbourhood",
     "By",
     "Note",
+    "Channel",
 )
 MODEL_PT = {"Wrap-up": "Tabulação"}
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from citizen_center.domain.identifiers import normalize_cpf, normalize_phone
 from citizen_center.domain.outcomes import CallOutcome
-from citizen_center.domain.workflow import PENDING, Status
+from citizen_center.domain.workflow import PENDING, Channel, Status
 from citizen_center.errors import NotFoundError, ValidationError
 from citizen_center.models import (
     Call,
@@ -190,6 +190,7 @@ class RequestSummary:
     created_at: datetime
     expected_at: datetime
     late: bool
+    channel: Channel
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,7 @@ def citizen_history(
             ServiceRequest.status,
             ServiceRequest.created_at,
             ServiceRequest.expected_at,
+            ServiceRequest.channel,
         )
         .join(ServiceType, ServiceRequest.service_type_id == ServiceType.id)
         .where(ServiceRequest.citizen_id == citizen_id)
@@ -265,8 +267,9 @@ def citizen_history(
                 created,
                 expected,
                 late=status in PENDING and expected < moment,
+                channel=channel,
             )
-            for n, code, name, status, created, expected in request_rows
+            for n, code, name, status, created, expected, channel in request_rows
         ],
         calls=[CallSummary(*row) for row in call_rows],
     )

@@ -22,7 +22,7 @@ from citizen_center.config import Settings, load_settings
 from citizen_center.db import Database, open_database
 from citizen_center.demo_data import MAX_CALLS, MAX_CITIZENS, MAX_REQUESTS
 from citizen_center.domain.protocol import format_protocol_number
-from citizen_center.domain.workflow import Role
+from citizen_center.domain.workflow import Channel, Role
 from citizen_center.errors import (
     CitizenCenterError,
     DatabaseUnavailableError,
@@ -30,7 +30,7 @@ from citizen_center.errors import (
     ValidationError,
 )
 from citizen_center.models import ServiceRequest
-from citizen_center.services import requests, statistics, users
+from citizen_center.services import api_clients, requests, statistics, users
 from citizen_center.services.catalogue import load_catalogue
 from citizen_center.services.common import DEFAULT_POLICY, Actor, Policy
 
@@ -192,6 +192,59 @@ def user_unlock(username: str) -> None:
     except (NotFoundError, DatabaseUnavailableError) as exc:
         _fail(str(exc))
     click.echo(f"Usuário {username!r} desbloqueado.")
+
+
+@main.group("api-client")
+def api_client() -> None:
+    """Programs allowed to file requests through the Open311 API (the city's app, partners)."""
+
+
+@api_client.command("add")
+@click.argument("name")
+@click.option(
+    "--channel",
+    type=click.Choice([c.value for c in api_clients.CLIENT_CHANNELS]),
+    default=Channel.APP.value,
+    show_default=True,
+    help="The channel its requests count under (channel-mix report).",
+)
+def api_client_add(name: str, channel: str) -> None:
+    """Create client NAME and print its key (shown this once: only its hash is kept)."""
+    database = _database()
+    try:
+        with database.transaction() as session:
+            issued = api_clients.create_api_client(session, name, channel)
+            line = f"Cliente {issued.client.name!r} ({channel}) criado. api_key: {issued.key}"
+    except (ValidationError, DatabaseUnavailableError) as exc:
+        _fail(str(exc))
+    click.echo(line)
+    click.echo("Guarde a chave agora: ela não é guardada e não pode ser mostrada de novo.")
+
+
+@api_client.command("list")
+def api_client_list() -> None:
+    """The clients, their channel, key hint and state (never the keys)."""
+    database = _database()
+    with database.transaction() as session:
+        rows = [
+            f"{c.name}\t{c.channel.value}\t{c.key_hint}…\t"
+            + ("ativo" if c.active else f"revogado em {c.revoked_at:%Y-%m-%d %H:%M} UTC")
+            for c in api_clients.list_api_clients(session)
+        ]
+    click.echo("\n".join(rows) if rows else "Nenhum cliente da API.")
+
+
+@api_client.command("revoke")
+@click.argument("name")
+def api_client_revoke(name: str) -> None:
+    """Revoke NAME's key: its next request is refused (403)."""
+    database = _database()
+    try:
+        with database.transaction() as session:
+            api_clients.revoke_api_client(session, name)
+    except (NotFoundError, DatabaseUnavailableError) as exc:
+        _fail(str(exc))
+    click.echo(f"Cliente {name!r} revogado.")
 
 
 @main.group()

@@ -388,6 +388,8 @@ class WebSettings(Section):
     max_photos: int = Field(default=3, ge=0, le=10)
     max_photo_mb: float = Field(default=10.0, gt=0)
     photo_max_side: int = Field(default=1600, ge=200)
+    # The largest Open311 request body (a form of text fields; media come as media_url).
+    api_max_body_kb: int = Field(default=64, ge=1)
 
     def resolved_url(self) -> str:
         if self.public_url:

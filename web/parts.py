@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from citizen_center.config import Settings
 from citizen_center.db import Database
+from web.ratelimit import RateLimits
 
 
 @dataclass(frozen=True)
 class WebParts:
     database: Database
     settings: Settings
+    # One set of counters per server, shared by the API's and the page's routes.
+    rate_limits: RateLimits = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rate_limits", RateLimits(self.settings.web))

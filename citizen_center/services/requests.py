@@ -76,7 +76,7 @@ def open_request(
     now: datetime | None = None,
 ) -> ServiceRequest:
     """Open a request, issue its protocol number and (by default) forward it to the focal point
-    of the secretariat responsible for the service."""
+    of the secretariat responsible for the service. Both events record the request's channel."""
     service = service_type_by_code(session, service_code)
     if not service.active:
         raise ValidationError(f"O serviço {service.name!r} não está mais disponível.")
@@ -86,9 +86,10 @@ def open_request(
     if service.requires_address and place.is_empty:
         raise ValidationError(f"O serviço {service.name!r} exige o endereço (logradouro).")
     created = now or utcnow()
+    source = Channel(channel)
     request = ServiceRequest(
         number=issue_protocol_number(session, created, policy),
-        channel=Channel(channel),
+        channel=source,
         service_type=service,
         citizen_id=citizen_id,
         description=description.strip(),
@@ -101,11 +102,20 @@ def open_request(
         **place.as_columns(),
     )
     session.add(request)
-    _record_event(session, request, actor, None, Status.OPEN, "Solicitação registrada.", created)
+    _record_event(
+        session,
+        request,
+        actor,
+        None,
+        Status.OPEN,
+        "Solicitação registrada.",
+        created,
+        channel=source,
+    )
     if call_id is not None:
         session.add(CallRequest(call_id=call_id, request=request, kind="created", at=created))
     if forward:
-        forward_request(session, request, actor, now=created)
+        forward_request(session, request, actor, now=created, channel=source)
     session.flush()
     return request
 
@@ -119,6 +129,7 @@ def forward_request(
     focal_point_id: int | None = None,
     reason: str = "",
     now: datetime | None = None,
+    channel: Channel | None = None,
 ) -> ServiceRequest:
     """Hand the request to a secretariat's focal point (the responsible one unless told).
 
@@ -138,7 +149,16 @@ def forward_request(
     if unusual and not reason.strip():
         raise ValidationError("Informe o motivo do encaminhamento para outro destino.")
     note = reason.strip() or f"Encaminhado para {target.code} ({focal_point.name})."
-    _transition(session, request, Status.FORWARDED, actor, note, now, secretariat_id=target.id)
+    _transition(
+        session,
+        request,
+        Status.FORWARDED,
+        actor,
+        note,
+        now,
+        secretariat_id=target.id,
+        channel=channel,
+    )
     request.secretariat_id = target.id
     request.focal_point_id = focal_point.id
     return request
@@ -167,23 +187,40 @@ def change_status(
     actor: Actor,
     note: str = "",
     now: datetime | None = None,
+    *,
+    channel: Channel | None = None,
 ) -> ServiceRequest:
-    """Move the request along its workflow; an invalid change raises and writes nothing."""
+    """Move the request along its workflow; an invalid change raises and writes nothing.
+    ``channel``: where the change came from (the web page, the phone), kept on its event."""
     target = Status(target)
     if target is Status.FORWARDED:
-        return forward_request(session, request, actor, reason=note, now=now)
+        return forward_request(session, request, actor, reason=note, now=now, channel=channel)
     if target in (Status.REOPENED, Status.CANCELLED) and not note.strip():
         raise ValidationError("Informe o motivo.")
-    _transition(session, request, target, actor, note, now)
+    _transition(session, request, target, actor, note, now, channel=channel)
     return request
 
 
-def add_note(session: Session, request: ServiceRequest, actor: Actor, note: str) -> RequestEvent:
+def add_note(
+    session: Session,
+    request: ServiceRequest,
+    actor: Actor,
+    note: str,
+    *,
+    channel: Channel | None = None,
+) -> RequestEvent:
     """A note that does not change the status (recorded as an event from and to the same status)."""
     if not note.strip():
         raise ValidationError("A observação está vazia.")
     return _record_event(
-        session, request, actor, request.status, request.status, note.strip(), utcnow()
+        session,
+        request,
+        actor,
+        request.status,
+        request.status,
+        note.strip(),
+        utcnow(),
+        channel=channel,
     )
 
 
@@ -195,6 +232,7 @@ def _transition(
     note: str,
     now: datetime | None,
     secretariat_id: int | None = None,
+    channel: Channel | None = None,
 ) -> None:
     check_transition(request.status, target)
     moment = now or utcnow()
@@ -209,7 +247,9 @@ def _transition(
         request.reopen_count += 1
         request.resolved_at = None
         request.closed_at = None
-    _record_event(session, request, actor, previous, target, note.strip(), moment, secretariat_id)
+    _record_event(
+        session, request, actor, previous, target, note.strip(), moment, secretariat_id, channel
+    )
 
 
 def _record_event(
@@ -221,6 +261,7 @@ def _record_event(
     note: str,
     at: datetime,
     secretariat_id: int | None = None,
+    channel: Channel | None = None,
 ) -> RequestEvent:
     event = RequestEvent(
         request=request,
@@ -231,6 +272,7 @@ def _record_event(
         to_status=to_status,
         note=note,
         secretariat_id=secretariat_id,
+        channel=channel,
     )
     session.add(event)
     return event

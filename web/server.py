@@ -7,9 +7,10 @@ import threading
 from dataclasses import dataclass
 
 import uvicorn
+from fastapi import FastAPI
 
-from citizen_center.config import Settings
-from citizen_center.db import Database
+from citizen_center.config import Settings, load_settings
+from citizen_center.db import Database, open_database
 from web.app import create_app
 from web.parts import WebParts
 
@@ -30,8 +31,31 @@ def uvicorn_config(settings: Settings, parts: WebParts, port: int | None = None)
     )
 
 
+def worker_app() -> FastAPI:
+    """The application of one worker process (uvicorn's factory when ``[web] workers`` > 1):
+    each worker reads the settings and opens its own database pool."""
+    settings = load_settings()
+    return create_app(WebParts(open_database(settings), settings))
+
+
 def serve(settings: Settings, database: Database) -> None:
     """Run until interrupted (the command's body)."""
+    web = settings.web
+    if web.workers > 1:
+        # The workers are new processes (spawned): they cannot share this one's pool.
+        database.dispose()
+        uvicorn.run(
+            f"{__name__}:{worker_app.__name__}",
+            factory=True,
+            host=web.host,
+            port=web.port,
+            workers=web.workers,
+            proxy_headers=True,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
+        return
     try:
         uvicorn.Server(uvicorn_config(settings, WebParts(database, settings))).run()
     finally:

@@ -217,7 +217,7 @@ def _status_notes(request: ServiceRequest) -> str:
     }[request.status]
 
 
-def _service_notice(service: ServiceType) -> str:
+def service_notice(service: ServiceType) -> str:
     if service.deadline_days:
         unit = "dias úteis" if str(service.deadline_kind or "") == "business" else "dias"
         return f"Prazo de atendimento: {service.deadline_days} {unit}."
@@ -238,7 +238,7 @@ def to_public(
         service_name=service.name,
         description=mask_personal_data(request.description),
         agency_responsible=f"{request.secretariat.name} ({request.secretariat.code})",
-        service_notice=_service_notice(service),
+        service_notice=service_notice(service),
         requested_at=request.created_at,
         updated_at=request.updated_at,
         expected_at=request.expected_at,

@@ -410,7 +410,9 @@ def router_for(parts: WebParts) -> APIRouter:
         with parts.database.transaction() as session:
             client = api_clients.verify_api_key(session, key)
             created = public_requests.file_request(session, client, filing, policy)
-            notice = public_requests.public_request(session, created.number).service_notice
+            # From the request in hand, not read back: the protocol counter stays locked (every
+            # other writer waits) until this transaction commits.
+            notice = public_requests.service_notice(created.service_type)
             number = format_protocol_number(created.number)
         account = fields.get("account_id", [""])[0] or None
         return CreatedOut(service_request_id=number, service_notice=notice, account_id=account)

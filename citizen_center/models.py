@@ -265,6 +265,8 @@ class ServiceRequest(AddressFields, Base):
     __table_args__ = (
         Index("ix_service_request_pending_due", "status", "expected_at"),
         Index("ix_service_request_secretariat_status", "secretariat_id", "status"),
+        # A service's latest requests (the Open311 list by service_code), newest first.
+        Index("ix_service_request_service_created", "service_type_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

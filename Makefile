@@ -70,7 +70,7 @@ check-fast: venv
 
 lint: check-lint check-types check-imports
 
-# Each prints a table (figures and method in bench/README.md); about 40 minutes in all.
+# Each prints a table (figures and method in bench/README.md); about an hour in all.
 bench: venv system-packages
 	$(BIN)/python -m bench.database
 	$(BIN)/python -m bench.reports --quiet
@@ -78,6 +78,7 @@ bench: venv system-packages
 	$(BIN)/python -m bench.ivr_capacity
 	$(BIN)/python -m bench.desktop
 	$(BIN)/python -m bench.gateway
+	$(BIN)/python -m bench.web --quiet
 
 system-packages:
 	@scripts/install-system-packages $(SYSTEM_PACKAGES)

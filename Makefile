@@ -78,7 +78,7 @@ lint: check-lint check-types check-imports
 faults: venv system-packages
 	$(BIN)/python -m pytest -m faults
 
-# Each prints a table (figures and method in bench/README.md); about 55 minutes in all.
+# Each prints a table (figures and method in bench/README.md); about an hour and a quarter in all.
 bench: venv system-packages
 	$(BIN)/python -m bench.database
 	$(BIN)/python -m bench.reports --quiet
@@ -87,6 +87,7 @@ bench: venv system-packages
 	$(BIN)/python -m bench.desktop
 	$(BIN)/python -m bench.gateway
 	$(BIN)/python -m bench.soak
+	$(BIN)/python -m bench.web --quiet
 
 system-packages:
 	@scripts/install-system-packages $(SYSTEM_PACKAGES)

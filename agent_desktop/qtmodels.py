@@ -113,7 +113,8 @@ def _late_text(late: bool) -> str:
     return tr("LATE") if late else ""
 
 
-# Where a request came from, as the agent reads it (the names of the channel-mix chart).
+# Where a request came from, as the agent reads it (the names of the channel-mix chart): a
+# request filed on the web or the app shows up in a caller's history like a phone one, labelled.
 CHANNEL_TITLES = {
     Channel.PHONE: "Telephone",
     Channel.WEB: "Web",

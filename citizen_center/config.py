@@ -378,6 +378,9 @@ class WebSettings(Section):
     # Where it listens; behind the city's reverse proxy in production.
     host: str = "127.0.0.1"
     port: Port = 8311
+    # Server processes (uvicorn workers). One process runs Python on one core at a time; more
+    # use more cores (bench/web.py). Each keeps its own rate-limit counters (see web/ratelimit).
+    workers: int = Field(default=1, ge=1, le=32)
     # The address citizens reach it at (links, the demo's banner); empty: http://host:port.
     public_url: str = ""
     # Signs the page's anti-forgery (CSRF) tokens; empty: generated once in the data folder.

@@ -265,6 +265,8 @@ class ServiceRequest(AddressFields, Base):
     __table_args__ = (
         Index("ix_service_request_pending_due", "status", "expected_at"),
         Index("ix_service_request_secretariat_status", "secretariat_id", "status"),
+        # A service's latest requests (the Open311 list by service_code), newest first.
+        Index("ix_service_request_service_created", "service_type_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -310,7 +312,7 @@ class RequestEvent(Base):
     request_id: Mapped[int] = mapped_column(
         ForeignKey("service_request.id", ondelete="CASCADE"), index=True
     )
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     # Who acted when no user did: "ivr", "system", "citizen".
     actor_label: Mapped[str] = mapped_column(String(60), default="")

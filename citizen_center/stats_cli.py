@@ -64,8 +64,10 @@ def import_queue_log_command(paths: tuple[Path, ...], progress: bool) -> None:
         click.echo(import_queue_log(database, path, progress=progress).describe())
 
 
+# Satisfaction by channel is its own report (month and channel together), not a dimension.
+BY_CHANNEL = "channel"
 DIMENSION_CHOICES = sorted(
-    {d.value for d in CallDimension} | {d.value for d in SatisfactionDimension}
+    {d.value for d in CallDimension} | {d.value for d in SatisfactionDimension} | {BY_CHANNEL}
 )
 
 
@@ -77,7 +79,7 @@ DIMENSION_CHOICES = sorted(
     type=click.Choice(DIMENSION_CHOICES),
     default=None,
     help="calls: total|queue|agent|hour|day|month; satisfaction: "
-    "total|month|agent|service; late: service (default) or total",
+    "total|month|agent|service|channel; late: service (default) or total",
 )
 @click.option(
     "--months",
@@ -131,6 +133,11 @@ def _report_table(
             by = CallDimension(dimension or "queue")
             rows = reports.call_stats(session, period, by, options, queue)
             return ReportTable.of(f"Chamadas por {by.value}", rows, by.value)
+        if kind == "satisfaction" and dimension == BY_CHANNEL:
+            return ReportTable.of(
+                "Satisfação por canal e mês",
+                reports.satisfaction_by_channel(session, period, options),
+            )
         if kind == "satisfaction":
             sby = SatisfactionDimension(dimension or "month")
             return ReportTable.of(

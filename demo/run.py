@@ -1,9 +1,9 @@
 """``central156 demo run``: the whole system on one machine, for a newcomer or a presentation.
 
-Starts the local Asterisk (with a demo agent "phone"), the IVR and the agent gateway as their own
-processes, and the agent desktop logged in (through the gateway) as a demo agent; stops them all
-when the desktop closes (or on Ctrl-C when there is no screen to show it). Calls come from
-``central156 demo call "..."``.
+Starts the local Asterisk (with a demo agent "phone"), the IVR, the agent gateway and the citizens'
+web server (the Open311 API and the citizen page) as their own processes, and the agent desktop
+logged in (through the gateway) as a demo agent; stops them all when the desktop closes (or on
+Ctrl-C when there is no screen to show it). Calls come from ``central156 demo call "..."``.
 
 The demo agent's phone is a Local channel that answers at once and keeps the citizen on the
 line for ``DEMO_TALK_SECONDS`` — time to register the request on the desktop — then hangs up,
@@ -34,6 +34,7 @@ from gateway.protocol import HEALTH_PATH
 from pbx import process
 from pbx.provision import ensure_asterisk
 from pbx.render import RuntimeLayout
+from web.app import HEALTH_PATH as WEB_HEALTH_PATH
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ DEMO_AGENT = "agente01"
 DEMO_PHONE = "Local/2001@c156-demo-phone/n"
 DEMO_TALK_SECONDS = 90
 GATEWAY_START_SECONDS = 20.0
+WEB_START_SECONDS = 20.0
 DEMO_DIALPLAN = f"""; Written by `central156 demo run`: the demo agent's phone.
 [c156-demo-phone]
 exten => _X.,1,Answer()
@@ -57,6 +59,8 @@ class DemoProcesses:
     ivr_log: Path
     gateway: subprocess.Popen[bytes]
     gateway_log: Path
+    web: subprocess.Popen[bytes]
+    web_log: Path
 
 
 def has_display() -> bool:
@@ -65,8 +69,8 @@ def has_display() -> bool:
 
 @contextmanager
 def running_system(settings: Settings) -> Iterator[DemoProcesses]:
-    """The PBX, the IVR and the agent gateway, stopped again (by their own process ids) when the
-    block ends."""
+    """The PBX, the IVR, the agent gateway and the web server, stopped again (by their own
+    process ids) when the block ends."""
     layout = RuntimeLayout(settings.pbx.resolved_runtime_dir())
     started_pbx = process.running_pid(layout) is None
     if started_pbx:
@@ -79,12 +83,16 @@ def running_system(settings: Settings) -> Iterator[DemoProcesses]:
         pbx_pid = process.running_pid(layout) or 0
         log.info("using the PBX already running (pid %d)", pbx_pid)
     ivr_log, gateway_log = layout.root / "ivr.log", layout.root / "gateway.log"
+    web_log = layout.root / "web.log"
     ivr = _start("ivr", ivr_log)
     gateway = _start("gateway", gateway_log)
+    web = _start("web", web_log)
     try:
         _wait_for_gateway(settings, gateway)
-        yield DemoProcesses(pbx_pid, ivr, ivr_log, gateway, gateway_log)
+        _wait_for_web(settings, web)
+        yield DemoProcesses(pbx_pid, ivr, ivr_log, gateway, gateway_log, web, web_log)
     finally:
+        _stop(web, 10)
         _stop(gateway, 10)
         _stop(ivr, 40)  # the IVR lets calls in progress finish first
         if started_pbx:
@@ -116,6 +124,22 @@ def _wait_for_gateway(
     raise CitizenCenterError(f"the agent gateway did not start ({url}); see its log")
 
 
+def _wait_for_web(
+    settings: Settings, web: subprocess.Popen[bytes], timeout: float = WEB_START_SECONDS
+) -> None:
+    """Until the citizens' web server answers, so the address printed is one that works."""
+    # From the bound address, not public_url: a proxy in front may not be there in a demo.
+    url = f"http://{settings.web.host}:{settings.web.port}{WEB_HEALTH_PATH}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and web.poll() is None:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise CitizenCenterError(f"the citizens' web server did not start ({url}); see its log")
+
+
 def _stop(child: subprocess.Popen[bytes], grace_seconds: float) -> None:
     if child.poll() is None:
         child.send_signal(signal.SIGTERM)
@@ -126,11 +150,27 @@ def _stop(child: subprocess.Popen[bytes], grace_seconds: float) -> None:
 
 
 def run_demo(settings: Settings, echo: Callable[[str], None] = print) -> int:
+    # A SIGTERM while the parts start (they take seconds) unwinds running_system like a Ctrl-C,
+    # so the parts already started are stopped too: they run in sessions of their own and
+    # would otherwise outlive the demo.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        return _run_system(settings, echo)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _run_system(settings: Settings, echo: Callable[[str], None]) -> int:
     with running_system(settings) as system:
         echo(
             f"PBX running (pid {system.pbx_pid}), IVR running (pid {system.ivr.pid}, "
             f"log {system.ivr_log}), agent gateway at {settings.gateway.resolved_url()} "
             f"(pid {system.gateway.pid}, log {system.gateway_log})."
+        )
+        web_url = settings.web.resolved_url()
+        echo(
+            f"Citizens' web page at {web_url}/ and the Open311 API at {web_url}/open311/v2/ "
+            f"(pid {system.web.pid}, log {system.web_log})."
         )
         echo(
             "Place a citizen call from another terminal:\n"

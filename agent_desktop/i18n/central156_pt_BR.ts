@@ -19,136 +19,146 @@
       <translation>NS</translation>
     </message>
     <message>
-      <location filename="../widgets/queue_cards.py" line="38" />
+      <location filename="../widgets/queue_cards.py" line="39" />
       <source>Longest wait</source>
       <translation>Maior espera</translation>
     </message>
     <message>
-      <location filename="../widgets/queue_cards.py" line="42" />
+      <location filename="../widgets/queue_cards.py" line="44" />
       <source>Free agents</source>
       <translation>Livres</translation>
     </message>
     <message>
-      <location filename="../widgets/queue_cards.py" line="89" />
+      <location filename="../widgets/queue_cards.py" line="101" />
       <source>Abandoned; in brackets the short abandons, counted apart</source>
       <translation>Abandonadas; entre parênteses os abandonos curtos, contados à parte</translation>
     </message>
     <message>
-      <location filename="../widgets/queue_cards.py" line="38" />
+      <location filename="../widgets/queue_cards.py" line="40" />
       <source>ASA</source>
       <translation>TME</translation>
     </message>
     <message>
-      <location filename="../widgets/queue_cards.py" line="41" />
-      <location filename="../widgets/report_charts.py" line="110" />
+      <location filename="../widgets/queue_cards.py" line="42" />
+      <location filename="../widgets/report_charts.py" line="119" />
       <source>Answered</source>
       <translation>Atendidas</translation>
     </message>
     <message>
-      <location filename="../widgets/queue_cards.py" line="41" />
-      <location filename="../widgets/report_charts.py" line="111" />
+      <location filename="../widgets/queue_cards.py" line="43" />
+      <location filename="../widgets/report_charts.py" line="120" />
       <source>Abandoned</source>
       <translation>Abandonadas</translation>
     </message>
     <message>
-      <location filename="../widgets/report_charts.py" line="108" />
+      <location filename="../widgets/report_charts.py" line="114" />
       <source>Calls and service level</source>
       <translation>Chamadas e nível de serviço</translation>
     </message>
     <message>
-      <location filename="../widgets/report_charts.py" line="112" />
+      <location filename="../widgets/report_charts.py" line="121" />
       <source>Short abandons</source>
       <translation>Abandonos curtos</translation>
     </message>
     <message>
-      <location filename="../widgets/report_charts.py" line="113" />
+      <location filename="../widgets/report_charts.py" line="123" />
       <source>calls</source>
       <translation>chamadas</translation>
     </message>
     <message>
-      <location filename="../widgets/report_charts.py" line="114" />
+      <location filename="../widgets/report_charts.py" line="125" />
       <source>service level %</source>
       <translation>nível de serviço %</translation>
     </message>
     <message>
-      <location filename="../widgets/report_charts.py" line="117" />
+      <location filename="../widgets/report_charts.py" line="128" />
       <source>Service level %</source>
       <translation>Nível de serviço %</translation>
     </message>
     <message>
-      <location filename="../widgets/report_charts.py" line="133" />
+      <location filename="../widgets/report_charts.py" line="144" />
       <source>Target %1%</source>
       <translation>Meta %1%</translation>
     </message>
     <message>
-      <location filename="../widgets/report_charts.py" line="147" />
+      <location filename="../widgets/report_charts.py" line="158" />
       <source>Requests by channel, month by month</source>
       <translation>Solicitações por canal, mês a mês</translation>
     </message>
     <message>
-      <location filename="../widgets/report_charts.py" line="148" />
+      <location filename="../widgets/report_charts.py" line="161" />
       <source>App</source>
       <translation>Aplicativo</translation>
     </message>
     <message>
-      <location filename="../widgets/report_charts.py" line="148" />
+      <location filename="../widgets/report_charts.py" line="160" />
       <source>Telephone</source>
       <translation>Telefone</translation>
     </message>
     <message>
-      <location filename="../widgets/report_charts.py" line="149" />
+      <location filename="../widgets/report_charts.py" line="164" />
       <source>E-mail</source>
       <translation>E-mail</translation>
     </message>
     <message>
-      <location filename="../widgets/report_charts.py" line="149" />
+      <location filename="../widgets/report_charts.py" line="165" />
       <source>In person</source>
       <translation>Presencial</translation>
     </message>
     <message>
-      <location filename="../widgets/report_charts.py" line="152" />
-      <location filename="../widgets/report_charts.py" line="174" />
-      <location filename="../widgets/report_charts.py" line="185" />
+      <location filename="../widgets/report_charts.py" line="171" />
+      <location filename="../widgets/report_charts.py" line="226" />
+      <location filename="../widgets/report_charts.py" line="243" />
       <source>requests</source>
       <translation>solicitações</translation>
     </message>
     <message>
-      <location filename="../widgets/report_charts.py" line="158" />
+      <location filename="../widgets/report_charts.py" line="177" />
       <source>Satisfaction: distribution of scores 1 to 5</source>
       <translation>Satisfação: distribuição das notas 1 a 5</translation>
     </message>
     <message>
-      <location filename="../widgets/report_charts.py" line="159" />
+      <location filename="../widgets/report_charts.py" line="180" />
       <source>Score %1</source>
       <translation>Nota %1</translation>
     </message>
     <message>
-      <location filename="../widgets/report_charts.py" line="170" />
+      <location filename="../widgets/report_charts.py" line="193" />
+      <source>Average score by channel, month by month</source>
+      <translation>Nota média por canal, mês a mês</translation>
+    </message>
+    <message>
+      <location filename="../widgets/report_charts.py" line="195" />
+      <source>average score</source>
+      <translation>nota média</translation>
+    </message>
+    <message>
+      <location filename="../widgets/report_charts.py" line="218" />
       <source>Pending requests: late and on time</source>
       <translation>Solicitações pendentes: em atraso e no prazo</translation>
     </message>
     <message>
-      <location filename="../widgets/report_charts.py" line="172" />
+      <location filename="../widgets/report_charts.py" line="223" />
       <source>Late</source>
       <translation>Atraso</translation>
     </message>
     <message>
-      <location filename="../widgets/report_charts.py" line="173" />
+      <location filename="../widgets/report_charts.py" line="224" />
       <source>On time</source>
       <translation>No prazo</translation>
     </message>
     <message>
-      <location filename="../widgets/report_charts.py" line="180" />
+      <location filename="../widgets/report_charts.py" line="233" />
       <source>Resolved and reopened requests per secretariat</source>
       <translation>Solicitações resolvidas e reabertas por secretaria</translation>
     </message>
     <message>
-      <location filename="../widgets/report_charts.py" line="182" />
+      <location filename="../widgets/report_charts.py" line="238" />
       <source>Reopened</source>
       <translation>Reabertas</translation>
     </message>
     <message>
-      <location filename="../widgets/report_charts.py" line="183" />
+      <location filename="../widgets/report_charts.py" line="240" />
       <source>Resolved, not reopened</source>
       <translation>Resolvidas, não reabertas</translation>
     </message>
@@ -211,37 +221,37 @@
   <context>
     <name>AgentBar</name>
     <message>
-      <location filename="../views/agent_bar.py" line="62" />
+      <location filename="../views/agent_bar.py" line="65" />
       <source>Leave queues (F9)</source>
       <translation>Sair das filas (F9)</translation>
     </message>
     <message>
-      <location filename="../views/agent_bar.py" line="63" />
+      <location filename="../views/agent_bar.py" line="65" />
       <source>Join queues (F9)</source>
       <translation>Entrar nas filas (F9)</translation>
     </message>
     <message>
-      <location filename="../views/agent_bar.py" line="64" />
+      <location filename="../views/agent_bar.py" line="67" />
       <source>Resume (F8)</source>
       <translation>Retomar (F8)</translation>
     </message>
     <message>
-      <location filename="../views/agent_bar.py" line="64" />
+      <location filename="../views/agent_bar.py" line="67" />
       <source>Pause (F8)</source>
       <translation>Pausar (F8)</translation>
     </message>
     <message>
-      <location filename="../views/agent_bar.py" line="71" />
+      <location filename="../views/agent_bar.py" line="74" />
       <source>Out of the queues</source>
       <translation>Fora das filas</translation>
     </message>
     <message>
-      <location filename="../views/agent_bar.py" line="75" />
+      <location filename="../views/agent_bar.py" line="79" />
       <source>Paused: %1</source>
       <translation>Em pausa: %1</translation>
     </message>
     <message numerus="yes">
-      <location filename="../views/agent_bar.py" line="78" />
+      <location filename="../views/agent_bar.py" line="83" />
       <source>Available in %n queue(s)</source>
       <translation>
         <numerusform>Disponível em %n fila</numerusform>
@@ -249,7 +259,7 @@
       </translation>
     </message>
     <message>
-      <location filename="../views/agent_bar.py" line="80" />
+      <location filename="../views/agent_bar.py" line="85" />
       <source>pause after the call: %1</source>
       <translation>pausa após a chamada: %1</translation>
     </message>
@@ -298,7 +308,7 @@
     </message>
     <message>
       <location filename="../views/call_panel.py" line="124" />
-      <location filename="../views/call_panel.py" line="205" />
+      <location filename="../views/call_panel.py" line="212" />
       <source>Requests</source>
       <translation>Solicitações</translation>
     </message>
@@ -308,12 +318,12 @@
       <translation>Chamadas</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="133" />
+      <location filename="../views/call_panel.py" line="132" />
       <source>Available</source>
       <translation>Disponível</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="134" />
+      <location filename="../views/call_panel.py" line="133" />
       <source>No call</source>
       <translation>Sem chamada</translation>
     </message>
@@ -323,42 +333,42 @@
       <translation>Número desconhecido</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="157" />
+      <location filename="../views/call_panel.py" line="158" />
       <source>Queue:</source>
       <translation>Fila:</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="159" />
+      <location filename="../views/call_panel.py" line="160" />
       <source>(nothing)</source>
       <translation>(nada)</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="182" />
+      <location filename="../views/call_panel.py" line="186" />
       <source> — LATE</source>
       <translation> — EM ATRASO</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="184" />
+      <location filename="../views/call_panel.py" line="190" />
       <source>expected</source>
       <translation>previsão</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="210" />
+      <location filename="../views/call_panel.py" line="217" />
       <source>Citizen not identified.</source>
       <translation>Cidadão não identificado.</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="211" />
+      <location filename="../views/call_panel.py" line="218" />
       <source>New citizen (F2)</source>
       <translation>Cadastrar cidadão (F2)</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="213" />
+      <location filename="../views/call_panel.py" line="220" />
       <source>no CPF</source>
       <translation>sem CPF</translation>
     </message>
     <message>
-      <location filename="../views/call_panel.py" line="220" />
+      <location filename="../views/call_panel.py" line="232" />
       <source>Edit (F2)</source>
       <translation>Editar (F2)</translation>
     </message>
@@ -378,7 +388,7 @@
     <message>
       <location filename="../views/citizen_form.py" line="54" />
       <location filename="../views/citizen_form.py" line="95" />
-      <location filename="../views/citizen_form.py" line="130" />
+      <location filename="../views/citizen_form.py" line="138" />
       <source>New citizen</source>
       <translation>Novo cidadão</translation>
     </message>
@@ -409,17 +419,17 @@
     </message>
     <message>
       <location filename="../views/citizen_form.py" line="95" />
-      <location filename="../views/citizen_form.py" line="129" />
+      <location filename="../views/citizen_form.py" line="138" />
       <source>Update citizen</source>
       <translation>Atualizar cadastro</translation>
     </message>
     <message>
-      <location filename="../views/citizen_form.py" line="138" />
+      <location filename="../views/citizen_form.py" line="146" />
       <source>Saving...</source>
       <translation>Salvando...</translation>
     </message>
     <message>
-      <location filename="../views/citizen_form.py" line="146" />
+      <location filename="../views/citizen_form.py" line="155" />
       <source>Citizen saved.</source>
       <translation>Cidadão salvo.</translation>
     </message>
@@ -427,83 +437,83 @@
   <context>
     <name>DeskController</name>
     <message>
-      <location filename="../controller.py" line="88" />
-      <location filename="../controller.py" line="278" />
+      <location filename="../controller.py" line="94" />
+      <location filename="../controller.py" line="308" />
       <source>Database</source>
       <translation>Banco de dados</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="105" />
+      <location filename="../controller.py" line="111" />
       <source>Ringing</source>
       <translation>Tocando</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="136" />
+      <location filename="../controller.py" line="143" />
       <source>In call</source>
       <translation>Em atendimento</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="156" />
+      <location filename="../controller.py" line="170" />
       <source>Wrap-up</source>
       <translation>Pós-atendimento</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="200" />
+      <location filename="../controller.py" line="217" />
       <source>The caller hung up before the answer.</source>
       <translation>O cidadão desligou antes do atendimento.</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="206" />
+      <location filename="../controller.py" line="224" />
       <source>Missed call at %1 (caller %2).</source>
       <translation>Chamada não atendida às %1 (número %2).</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="209" />
+      <location filename="../controller.py" line="229" />
       <source>You were paused: resume (F8) when you are back.</source>
       <translation>Você foi colocado em pausa: retome (F8) quando voltar.</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="261" />
+      <location filename="../controller.py" line="283" />
       <source>Connection to the PBX lost (%1). Reconnecting automatically; your forms are kept.</source>
       <translation>Conexão com a central telefônica perdida (%1). Reconectando automaticamente; seus formulários foram mantidos.</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="263" />
+      <location filename="../controller.py" line="287" />
       <source>Reconnect now</source>
       <translation>Reconectar agora</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="269" />
+      <location filename="../controller.py" line="295" />
       <source>Database offline</source>
       <translation>Banco fora do ar</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="271" />
+      <location filename="../controller.py" line="298" />
       <source>Database unavailable. What you typed is kept (also on disk); retrying every 5 s.</source>
       <translation>Banco de dados indisponível. O que você digitou está guardado (também em disco); nova tentativa a cada 5 s.</translation>
     </message>
     <message>
-      <location filename="../controller.py" line="272" />
+      <location filename="../controller.py" line="301" />
       <source>Retry now</source>
       <translation>Tentar agora</translation>
     </message>
     <message>
-      <location filename="../views/common.py" line="49" />
+      <location filename="../views/common.py" line="50" />
       <source>PBX connected</source>
       <translation>Central conectada</translation>
     </message>
     <message>
-      <location filename="../views/common.py" line="50" />
+      <location filename="../views/common.py" line="53" />
       <source>PBX connecting...</source>
       <translation>Conectando à central...</translation>
     </message>
     <message>
-      <location filename="../views/common.py" line="52" />
+      <location filename="../views/common.py" line="55" />
       <source>PBX offline</source>
       <translation>Central fora do ar</translation>
     </message>
     <message>
-      <location filename="../views/common.py" line="53" />
+      <location filename="../views/common.py" line="58" />
       <source>PBX disconnected</source>
       <translation>Central desconectada</translation>
     </message>
@@ -516,7 +526,7 @@
       <translation>Banco de dados indisponível: nada foi perdido, o formulário foi mantido. Tente de novo em instantes.</translation>
     </message>
     <message>
-      <location filename="../views/common.py" line="42" />
+      <location filename="../views/common.py" line="43" />
       <source>Unexpected error: %1</source>
       <translation>Erro inesperado: %1</translation>
     </message>
@@ -524,47 +534,47 @@
   <context>
     <name>InboxView</name>
     <message>
-      <location filename="../views/inbox.py" line="107" />
+      <location filename="../views/inbox.py" line="111" />
       <source>What was done — the citizen will hear or read this note</source>
       <translation>O que foi feito — o cidadão vai ouvir ou ler esta nota</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="110" />
+      <location filename="../views/inbox.py" line="114" />
       <source>Acknowledge: in progress (Ctrl+K)</source>
       <translation>Receber: em andamento (Ctrl+K)</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="112" />
+      <location filename="../views/inbox.py" line="116" />
       <source>Resolve (Ctrl+Enter)</source>
       <translation>Resolver (Ctrl+Enter)</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="118" />
+      <location filename="../views/inbox.py" line="122" />
       <source>Why it belongs to that secretariat</source>
       <translation>Por que cabe àquela secretaria</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="119" />
+      <location filename="../views/inbox.py" line="123" />
       <source>Forward (Ctrl+Shift+F)</source>
       <translation>Encaminhar (Ctrl+Shift+F)</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="134" />
+      <location filename="../views/inbox.py" line="141" />
       <source>What the secretariat did</source>
       <translation>O que a secretaria fez</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="142" />
+      <location filename="../views/inbox.py" line="149" />
       <source>Not ours — forward to:</source>
       <translation>Não é nosso — encaminhar para:</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="151" />
+      <location filename="../views/inbox.py" line="158" />
       <source>History</source>
       <translation>Histórico</translation>
     </message>
     <message numerus="yes">
-      <location filename="../views/inbox.py" line="182" />
+      <location filename="../views/inbox.py" line="190" />
       <source>%n request(s) to work on</source>
       <translation>
         <numerusform>%n solicitação a tratar</numerusform>
@@ -572,7 +582,7 @@
       </translation>
     </message>
     <message numerus="yes">
-      <location filename="../views/inbox.py" line="183" />
+      <location filename="../views/inbox.py" line="191" />
       <source>%n late</source>
       <translation>
         <numerusform>%n em atraso</numerusform>
@@ -580,22 +590,22 @@
       </translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="205" />
+      <location filename="../views/inbox.py" line="214" />
       <source>Choose a request on the left.</source>
       <translation>Escolha uma solicitação à esquerda.</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="233" />
+      <location filename="../views/inbox.py" line="241" />
       <source>%1 is in progress.</source>
       <translation>%1 está em andamento.</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="238" />
+      <location filename="../views/inbox.py" line="246" />
       <source>%1 resolved; the citizen will be told.</source>
       <translation>%1 resolvido; o cidadão será avisado.</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="243" />
+      <location filename="../views/inbox.py" line="252" />
       <source>%1 forwarded.</source>
       <translation>%1 encaminhado.</translation>
     </message>
@@ -603,32 +613,32 @@
   <context>
     <name>LoginDialog</name>
     <message>
-      <location filename="../views/login_dialog.py" line="37" />
+      <location filename="../views/login_dialog.py" line="42" />
       <source>Central 156 — Login</source>
       <translation>Central 156 — Entrar</translation>
     </message>
     <message>
-      <location filename="../views/login_dialog.py" line="45" />
+      <location filename="../views/login_dialog.py" line="51" />
       <source>e.g. PJSIP/agent-2001 (empty: your registered phone)</source>
       <translation>ex.: PJSIP/agent-2001 (vazio: o ramal cadastrado)</translation>
     </message>
     <message>
-      <location filename="../views/login_dialog.py" line="54" />
+      <location filename="../views/login_dialog.py" line="61" />
       <source>User</source>
       <translation>Usuário</translation>
     </message>
     <message>
-      <location filename="../views/login_dialog.py" line="55" />
+      <location filename="../views/login_dialog.py" line="62" />
       <source>Password</source>
       <translation>Senha</translation>
     </message>
     <message>
-      <location filename="../views/login_dialog.py" line="56" />
+      <location filename="../views/login_dialog.py" line="63" />
       <source>Phone</source>
       <translation>Ramal</translation>
     </message>
     <message>
-      <location filename="../views/login_dialog.py" line="73" />
+      <location filename="../views/login_dialog.py" line="82" />
       <source>Type your phone (no phone is registered for this user).</source>
       <translation>Informe seu ramal (este usuário não tem ramal cadastrado).</translation>
     </message>
@@ -636,27 +646,27 @@
   <context>
     <name>MainWindow</name>
     <message>
-      <location filename="../views/main_window.py" line="62" />
+      <location filename="../views/main_window.py" line="67" />
       <source>Central 156 — Agent desktop</source>
       <translation>Central 156 — Mesa do atendente</translation>
     </message>
     <message>
-      <location filename="../views/main_window.py" line="85" />
+      <location filename="../views/main_window.py" line="90" />
       <source>New request</source>
       <translation>Nova solicitação</translation>
     </message>
     <message>
-      <location filename="../views/main_window.py" line="86" />
+      <location filename="../views/main_window.py" line="91" />
       <source>Citizen</source>
       <translation>Cidadão</translation>
     </message>
     <message>
-      <location filename="../views/main_window.py" line="87" />
+      <location filename="../views/main_window.py" line="92" />
       <source>Find requests</source>
       <translation>Buscar protocolos</translation>
     </message>
     <message>
-      <location filename="../views/main_window.py" line="88" />
+      <location filename="../views/main_window.py" line="93" />
       <source>Wrap-up</source>
       <translation>Pós-atendimento</translation>
     </message>
@@ -664,12 +674,12 @@
   <context>
     <name>ProtocolDisplay</name>
     <message>
-      <location filename="../widgets/protocol_display.py" line="38" />
+      <location filename="../widgets/protocol_display.py" line="39" />
       <source>Copy</source>
       <translation>Copiar</translation>
     </message>
     <message>
-      <location filename="../widgets/protocol_display.py" line="50" />
+      <location filename="../widgets/protocol_display.py" line="52" />
       <source>Protocol number — read it out to the citizen:</source>
       <translation>Número de protocolo — leia para o cidadão:</translation>
     </message>
@@ -677,94 +687,94 @@
   <context>
     <name>RequestForm</name>
     <message>
-      <location filename="../views/request_form.py" line="63" />
+      <location filename="../views/request_form.py" line="64" />
       <source>Type what the citizen needs: buraco, lâmpada, lixo, vazamento... (F3)</source>
       <translation>Digite o que o cidadão precisa: buraco, lâmpada, lixo, vazamento... (F3)</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="71" />
-      <location filename="../views/request_form.py" line="169" />
-      <location filename="../views/request_form.py" line="273" />
+      <location filename="../views/request_form.py" line="72" />
+      <location filename="../views/request_form.py" line="173" />
+      <location filename="../views/request_form.py" line="287" />
       <source>No service chosen.</source>
       <translation>Nenhum serviço escolhido.</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="76" />
+      <location filename="../views/request_form.py" line="77" />
       <source>Use the citizen's address</source>
       <translation>Usar o endereço do cidadão</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="80" />
+      <location filename="../views/request_form.py" line="81" />
       <source>What the citizen reports, in their words</source>
       <translation>O relato do cidadão, com as palavras dele</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="83" />
+      <location filename="../views/request_form.py" line="84" />
       <source>Forward to another focal point</source>
       <translation>Encaminhar para outro ponto focal</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="89" />
+      <location filename="../views/request_form.py" line="90" />
       <source>Reason for the other destination</source>
       <translation>Motivo do outro destino</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="90" />
+      <location filename="../views/request_form.py" line="91" />
       <source>Register request (Ctrl+Enter)</source>
       <translation>Registrar solicitação (Ctrl+Enter)</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="103" />
+      <location filename="../views/request_form.py" line="104" />
       <source>Service</source>
       <translation>Serviço</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="108" />
+      <location filename="../views/request_form.py" line="109" />
       <source>Where</source>
       <translation>Local</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="123" />
+      <location filename="../views/request_form.py" line="124" />
       <source>Description</source>
       <translation>Descrição</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="144" />
+      <location filename="../views/request_form.py" line="148" />
       <source> (primary)</source>
       <translation> (principal)</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="171" />
+      <location filename="../views/request_form.py" line="176" />
       <source>address required</source>
       <translation>endereço obrigatório</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="172" />
+      <location filename="../views/request_form.py" line="176" />
       <source>address optional</source>
       <translation>endereço opcional</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="175" />
+      <location filename="../views/request_form.py" line="180" />
       <source>deadline</source>
       <translation>prazo</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="217" />
+      <location filename="../views/request_form.py" line="224" />
       <source>Choose the service first (type in the search box).</source>
       <translation>Escolha o serviço primeiro (digite na busca).</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="241" />
+      <location filename="../views/request_form.py" line="249" />
       <source>Registering...</source>
       <translation>Registrando...</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="255" />
+      <location filename="../views/request_form.py" line="266" />
       <source>Forwarded to</source>
       <translation>Encaminhado para</translation>
     </message>
     <message>
-      <location filename="../views/request_form.py" line="255" />
+      <location filename="../views/request_form.py" line="268" />
       <source>Expected by</source>
       <translation>Previsão de atendimento:</translation>
     </message>
@@ -807,7 +817,7 @@
       <translation>Buscando...</translation>
     </message>
     <message numerus="yes">
-      <location filename="../views/request_search.py" line="97" />
+      <location filename="../views/request_search.py" line="98" />
       <source>%n request(s) found.</source>
       <translation>
         <numerusform>%n protocolo encontrado.</numerusform>
@@ -815,12 +825,12 @@
       </translation>
     </message>
     <message>
-      <location filename="../views/request_search.py" line="130" />
+      <location filename="../views/request_search.py" line="136" />
       <source>Note added.</source>
       <translation>Observação registrada.</translation>
     </message>
     <message>
-      <location filename="../views/request_search.py" line="137" />
+      <location filename="../views/request_search.py" line="146" />
       <source>Request reopened.</source>
       <translation>Protocolo reaberto.</translation>
     </message>
@@ -828,33 +838,33 @@
   <context>
     <name>RoleWindow</name>
     <message>
-      <location filename="../roles.py" line="83" />
+      <location filename="../roles.py" line="88" />
       <source>Central 156 — Supervision</source>
       <translation>Central 156 — Supervisão</translation>
     </message>
     <message>
-      <location filename="../roles.py" line="88" />
+      <location filename="../roles.py" line="92" />
       <source>Queue board</source>
       <translation>Painel de filas</translation>
     </message>
     <message>
-      <location filename="../roles.py" line="89" />
+      <location filename="../roles.py" line="93" />
       <source>Statistics</source>
       <translation>Estatísticas</translation>
     </message>
     <message>
-      <location filename="../roles.py" line="91" />
-      <location filename="../roles.py" line="119" />
+      <location filename="../roles.py" line="94" />
+      <location filename="../roles.py" line="122" />
       <source>Database</source>
       <translation>Banco de dados</translation>
     </message>
     <message>
-      <location filename="../roles.py" line="114" />
+      <location filename="../roles.py" line="118" />
       <source>Central 156 — Secretariat inbox</source>
       <translation>Central 156 — Caixa de entrada da secretaria</translation>
     </message>
     <message>
-      <location filename="../roles.py" line="117" />
+      <location filename="../roles.py" line="121" />
       <source>Inbox</source>
       <translation>Caixa de entrada</translation>
     </message>
@@ -862,137 +872,142 @@
   <context>
     <name>StatisticsView</name>
     <message>
-      <location filename="../views/statistics.py" line="104" />
+      <location filename="../views/statistics.py" line="111" />
       <source>Calls by queue</source>
       <translation>Chamadas por fila</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="105" />
+      <location filename="../views/statistics.py" line="112" />
       <source>Calls by agent</source>
       <translation>Chamadas por atendente</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="106" />
+      <location filename="../views/statistics.py" line="113" />
       <source>Calls by hour of the day</source>
       <translation>Chamadas por hora do dia</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="107" />
+      <location filename="../views/statistics.py" line="114" />
       <source>Calls by day</source>
       <translation>Chamadas por dia</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="108" />
+      <location filename="../views/statistics.py" line="115" />
       <source>Calls by month</source>
       <translation>Chamadas por mês</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="109" />
+      <location filename="../views/statistics.py" line="116" />
       <source>Pauses by agent and reason</source>
       <translation>Pausas por atendente e motivo</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="110" />
+      <location filename="../views/statistics.py" line="117" />
       <source>Satisfaction by month</source>
       <translation>Satisfação por mês</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="111" />
+      <location filename="../views/statistics.py" line="118" />
       <source>Satisfaction by agent</source>
       <translation>Satisfação por atendente</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="112" />
+      <location filename="../views/statistics.py" line="119" />
       <source>Satisfaction by service</source>
       <translation>Satisfação por serviço</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="113" />
+      <location filename="../views/statistics.py" line="120" />
+      <source>Satisfaction by channel and month</source>
+      <translation>Satisfação por canal e mês</translation>
+    </message>
+    <message>
+      <location filename="../views/statistics.py" line="121" />
       <source>Channels by month</source>
       <translation>Canais por mês</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="114" />
+      <location filename="../views/statistics.py" line="122" />
       <source>Late requests by secretariat</source>
       <translation>Atrasos por secretaria</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="115" />
+      <location filename="../views/statistics.py" line="123" />
       <source>Late requests by secretariat and service</source>
       <translation>Atrasos por secretaria e serviço</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="116" />
+      <location filename="../views/statistics.py" line="124" />
       <source>Reopened by secretariat</source>
       <translation>Reaberturas por secretaria</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="122" />
+      <location filename="../views/statistics.py" line="131" />
       <source>Today</source>
       <translation>Hoje</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="123" />
+      <location filename="../views/statistics.py" line="132" />
       <source>Last 7 days</source>
       <translation>Últimos 7 dias</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="124" />
+      <location filename="../views/statistics.py" line="133" />
       <source>Last 30 days</source>
       <translation>Últimos 30 dias</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="125" />
+      <location filename="../views/statistics.py" line="134" />
       <source>Last 12 months</source>
       <translation>Últimos 12 meses</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="126" />
+      <location filename="../views/statistics.py" line="135" />
       <source>Custom</source>
       <translation>Personalizado</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="135" />
+      <location filename="../views/statistics.py" line="145" />
       <source>Show (Ctrl+Enter)</source>
       <translation>Mostrar (Ctrl+Enter)</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="138" />
+      <location filename="../views/statistics.py" line="148" />
       <source>Export CSV (Ctrl+E)</source>
       <translation>Exportar CSV (Ctrl+E)</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="141" />
+      <location filename="../views/statistics.py" line="151" />
       <source>PDF summary (Ctrl+Shift+P)</source>
       <translation>Resumo em PDF (Ctrl+Shift+P)</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="146" />
+      <location filename="../views/statistics.py" line="157" />
       <source>Period:</source>
       <translation>Período:</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="147" />
+      <location filename="../views/statistics.py" line="160" />
       <source>to</source>
       <translation>a</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="202" />
+      <location filename="../views/statistics.py" line="220" />
       <source>The period ends before it begins.</source>
       <translation>O período termina antes de começar.</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="204" />
+      <location filename="../views/statistics.py" line="222" />
       <source>Computing...</source>
       <translation>Calculando...</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="214" />
+      <location filename="../views/statistics.py" line="236" />
       <source>Key</source>
       <translation>Chave</translation>
     </message>
     <message numerus="yes">
-      <location filename="../views/statistics.py" line="223" />
+      <location filename="../views/statistics.py" line="245" />
       <source>%1 — %2: %n row(s).</source>
       <translation>
         <numerusform>%1 — %2: %n linha.</numerusform>
@@ -1000,17 +1015,17 @@
       </translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="231" />
+      <location filename="../views/statistics.py" line="259" />
       <source>Export</source>
       <translation>Exportar</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="238" />
+      <location filename="../views/statistics.py" line="266" />
       <source>Show a report first.</source>
       <translation>Mostre um relatório primeiro.</translation>
     </message>
     <message>
-      <location filename="../views/statistics.py" line="254" />
+      <location filename="../views/statistics.py" line="288" />
       <source>Saved to %1</source>
       <translation>Salvo em %1</translation>
     </message>
@@ -1018,42 +1033,42 @@
   <context>
     <name>Wallboard</name>
     <message>
-      <location filename="../widgets/board_style.py" line="40" />
+      <location filename="../widgets/board_style.py" line="48" />
       <source>Free</source>
       <translation>Livre</translation>
     </message>
     <message>
-      <location filename="../widgets/board_style.py" line="41" />
+      <location filename="../widgets/board_style.py" line="49" />
       <source>Ringing</source>
       <translation>Tocando</translation>
     </message>
     <message>
-      <location filename="../widgets/board_style.py" line="42" />
+      <location filename="../widgets/board_style.py" line="50" />
       <source>Talking</source>
       <translation>Em ligação</translation>
     </message>
     <message>
-      <location filename="../widgets/board_style.py" line="43" />
+      <location filename="../widgets/board_style.py" line="51" />
       <source>Wrap-up</source>
       <translation>Pós-atendimento</translation>
     </message>
     <message>
-      <location filename="../widgets/board_style.py" line="44" />
+      <location filename="../widgets/board_style.py" line="52" />
       <source>Paused</source>
       <translation>Em pausa</translation>
     </message>
     <message>
-      <location filename="../widgets/board_style.py" line="45" />
+      <location filename="../widgets/board_style.py" line="53" />
       <source>Phone offline</source>
       <translation>Ramal fora do ar</translation>
     </message>
     <message>
-      <location filename="../widgets/board_style.py" line="46" />
+      <location filename="../widgets/board_style.py" line="54" />
       <source>Logged out</source>
       <translation>Fora das filas</translation>
     </message>
     <message numerus="yes">
-      <location filename="../widgets/board_style.py" line="52" />
+      <location filename="../widgets/board_style.py" line="60" />
       <source>%n call(s)</source>
       <translation>
         <numerusform>%n chamada</numerusform>
@@ -1064,17 +1079,17 @@
   <context>
     <name>WallboardController</name>
     <message>
-      <location filename="../supervision.py" line="93" />
+      <location filename="../supervision.py" line="101" />
       <source>Today's history could not be read (%1); the board counts calls seen live.</source>
       <translation>O histórico de hoje não pôde ser lido (%1); o painel conta as chamadas vistas ao vivo.</translation>
     </message>
     <message>
-      <location filename="../supervision.py" line="101" />
+      <location filename="../supervision.py" line="112" />
       <source>Connection to the PBX lost (%1). Reconnecting automatically; the board resynchronises when it is back.</source>
       <translation>Conexão com a central telefônica perdida (%1). Reconectando automaticamente; o painel se ressincroniza quando ela voltar.</translation>
     </message>
     <message>
-      <location filename="../supervision.py" line="104" />
+      <location filename="../supervision.py" line="116" />
       <source>Reconnect now</source>
       <translation>Reconectar agora</translation>
     </message>
@@ -1082,48 +1097,48 @@
   <context>
     <name>WallboardView</name>
     <message>
-      <location filename="../views/wallboard.py" line="38" />
-      <location filename="../views/wallboard.py" line="46" />
+      <location filename="../views/wallboard.py" line="39" />
+      <location filename="../views/wallboard.py" line="47" />
       <source>All queues</source>
       <translation>Todas as filas</translation>
     </message>
     <message>
-      <location filename="../views/wallboard.py" line="60" />
+      <location filename="../views/wallboard.py" line="61" />
       <source>Queue:</source>
       <translation>Fila:</translation>
     </message>
     <message>
-      <location filename="../views/wallboard.py" line="74" />
+      <location filename="../views/wallboard.py" line="75" />
       <source>Pause (Ctrl+P)</source>
       <translation>Pausar (Ctrl+P)</translation>
     </message>
     <message>
-      <location filename="../views/wallboard.py" line="76" />
+      <location filename="../views/wallboard.py" line="77" />
       <source>Resume (Ctrl+R)</source>
       <translation>Retomar (Ctrl+R)</translation>
     </message>
     <message>
-      <location filename="../views/wallboard.py" line="80" />
+      <location filename="../views/wallboard.py" line="81" />
       <source>Log out of queue (Ctrl+L)</source>
       <translation>Tirar da fila (Ctrl+L)</translation>
     </message>
     <message>
-      <location filename="../views/wallboard.py" line="152" />
+      <location filename="../views/wallboard.py" line="164" />
       <source>Select an agent:</source>
       <translation>Selecione um atendente:</translation>
     </message>
     <message>
-      <location filename="../views/wallboard.py" line="168" />
+      <location filename="../views/wallboard.py" line="181" />
       <source>Choose or type the reason for the pause.</source>
       <translation>Escolha ou digite o motivo da pausa.</translation>
     </message>
     <message>
-      <location filename="../views/wallboard.py" line="194" />
+      <location filename="../views/wallboard.py" line="209" />
       <source>Done.</source>
       <translation>Feito.</translation>
     </message>
     <message>
-      <location filename="../views/wallboard.py" line="195" />
+      <location filename="../views/wallboard.py" line="209" />
       <source>The PBX refused: %1</source>
       <translation>A central recusou: %1</translation>
     </message>
@@ -1141,32 +1156,32 @@
       <translation>Tabulação (obrigatória):</translation>
     </message>
     <message>
-      <location filename="../views/wrapup_panel.py" line="57" />
+      <location filename="../views/wrapup_panel.py" line="58" />
       <source>Call ended: choose the wrap-up code. No new call reaches you until you finish.</source>
       <translation>Chamada encerrada: escolha a tabulação. Nenhuma nova chamada chega até você concluir.</translation>
     </message>
     <message>
-      <location filename="../views/wrapup_panel.py" line="58" />
+      <location filename="../views/wrapup_panel.py" line="61" />
       <source>No call to wrap up.</source>
       <translation>Nenhum atendimento a tabular.</translation>
     </message>
     <message>
-      <location filename="../views/wrapup_panel.py" line="67" />
+      <location filename="../views/wrapup_panel.py" line="71" />
       <source>none</source>
       <translation>nenhum</translation>
     </message>
     <message>
-      <location filename="../views/wrapup_panel.py" line="68" />
+      <location filename="../views/wrapup_panel.py" line="72" />
       <source>Requests registered in this call:</source>
       <translation>Protocolos registrados nesta chamada:</translation>
     </message>
     <message>
-      <location filename="../views/wrapup_panel.py" line="84" />
+      <location filename="../views/wrapup_panel.py" line="88" />
       <source>Choose a wrap-up code first.</source>
       <translation>Escolha primeiro um código de encerramento (tabulação).</translation>
     </message>
     <message>
-      <location filename="../views/wrapup_panel.py" line="86" />
+      <location filename="../views/wrapup_panel.py" line="90" />
       <source>Saving...</source>
       <translation>Salvando...</translation>
     </message>

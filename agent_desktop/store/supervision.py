@@ -50,6 +50,7 @@ class ReportKind(enum.Enum):
     SATISFACTION_BY_MONTH = "Satisfação por mês"
     SATISFACTION_BY_AGENT = "Satisfação por atendente"
     SATISFACTION_BY_SERVICE = "Satisfação por serviço"
+    SATISFACTION_BY_CHANNEL = "Satisfação por canal e mês"
     CHANNELS_BY_MONTH = "Canais das solicitações por mês"
     LATE_BY_SECRETARIAT = "Solicitações em atraso por secretaria"
     LATE_BY_SERVICE = "Solicitações em atraso por secretaria e serviço"
@@ -92,6 +93,9 @@ _QUERIES: dict[ReportKind, Query] = {
     ReportKind.SATISFACTION_BY_MONTH: _satisfaction(SatisfactionDimension.MONTH),
     ReportKind.SATISFACTION_BY_AGENT: _satisfaction(SatisfactionDimension.AGENT),
     ReportKind.SATISFACTION_BY_SERVICE: _satisfaction(SatisfactionDimension.SERVICE),
+    ReportKind.SATISFACTION_BY_CHANNEL: lambda s, period, options: reports.satisfaction_by_channel(
+        s, period, options
+    ),
     ReportKind.CHANNELS_BY_MONTH: lambda s, period, options: reports.channel_mix(
         s, period, options
     ),

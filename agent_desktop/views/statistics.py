@@ -117,6 +117,7 @@ class StatisticsView(QWidget):
             ReportKind.SATISFACTION_BY_MONTH: self.tr("Satisfaction by month"),
             ReportKind.SATISFACTION_BY_AGENT: self.tr("Satisfaction by agent"),
             ReportKind.SATISFACTION_BY_SERVICE: self.tr("Satisfaction by service"),
+            ReportKind.SATISFACTION_BY_CHANNEL: self.tr("Satisfaction by channel and month"),
             ReportKind.CHANNELS_BY_MONTH: self.tr("Channels by month"),
             ReportKind.LATE_BY_SECRETARIAT: self.tr("Late requests by secretariat"),
             ReportKind.LATE_BY_SERVICE: self.tr("Late requests by secretariat and service"),

@@ -2,7 +2,8 @@
 
 ``chart_for(result)`` returns a ``QChart`` or None (a table says it better: pauses, per-agent
 calls). Calls: answered and abandoned as stacked bars with the service level as a line against
-the target; channels: stacked bars per month; satisfaction: the 1-5 distribution as percent bars;
+the target; channels: stacked bars per month; satisfaction: the 1-5 distribution as percent bars,
+and by channel one line of average scores per channel;
 late and reopened requests: bars per secretariat.
 """
 
@@ -25,9 +26,11 @@ from PySide6.QtCore import QCoreApplication, QMargins, QPointF, Qt
 from PySide6.QtGui import QColor, QFont, QPen
 
 from agent_desktop.store.supervision import ReportKind, ReportResult
+from citizen_center.domain.workflow import Channel
 from citizen_center.services.reports import (
     CallStats,
     ChannelMix,
+    ChannelSatisfaction,
     LateRequests,
     ReopenStats,
     SatisfactionStats,
@@ -184,6 +187,29 @@ def _satisfaction(result: ReportResult) -> QChart:
     return chart
 
 
+def _satisfaction_by_channel(result: ReportResult) -> QChart:
+    rows: list[ChannelSatisfaction] = list(result.items)
+    months = sorted({r.month for r in rows})
+    chart = _chart(tr("Average score by channel, month by month"))
+    axis = _categories(chart, months)
+    scores = _value_axis(chart, 5, tr("average score"), Qt.AlignmentFlag.AlignLeft, "%.1f")
+    scores.setRange(1, 5)
+    for n, channel in enumerate(Channel):
+        averages = {r.month: r.average for r in rows if r.channel is channel}
+        if not averages:
+            continue  # a channel without surveys in the period gets no empty legend entry
+        line = QLineSeries()
+        line.setName(channel.label_pt)
+        line.setPen(QPen(QColor(PALETTE[n % len(PALETTE)]), 2.5))
+        for i, month in enumerate(months):
+            average = averages.get(month)
+            if average is not None:
+                line.append(QPointF(i, average))
+        chart.addSeries(line)
+        _attach(chart, line, axis, scores)
+    return chart
+
+
 def _late(result: ReportResult) -> QChart:
     rows: list[LateRequests] = list(result.items)
     keys = [
@@ -228,6 +254,7 @@ _BUILDERS: dict[ReportKind, Callable[[ReportResult], QChart]] = {
     ReportKind.SATISFACTION_BY_MONTH: _satisfaction,
     ReportKind.SATISFACTION_BY_SERVICE: _satisfaction,
     ReportKind.SATISFACTION_BY_AGENT: _satisfaction,
+    ReportKind.SATISFACTION_BY_CHANNEL: _satisfaction_by_channel,
     ReportKind.LATE_BY_SECRETARIAT: _late,
     ReportKind.REOPENED: _reopened,
 }

@@ -70,6 +70,20 @@ class Channel(enum.StrEnum):
     EMAIL = "email"
     IN_PERSON = "in_person"
 
+    @property
+    def label_pt(self) -> str:
+        return CHANNEL_LABELS_PT[self]
+
+
+CHANNEL_LABELS_PT = {
+    Channel.PHONE: "telefone",
+    Channel.APP: "aplicativo",
+    Channel.WHATSAPP: "WhatsApp",
+    Channel.WEB: "web",
+    Channel.EMAIL: "e-mail",
+    Channel.IN_PERSON: "presencial",
+}
+
 
 class Role(enum.StrEnum):
     AGENT = "agent"

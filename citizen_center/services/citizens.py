@@ -190,7 +190,7 @@ class RequestSummary:
     created_at: datetime
     expected_at: datetime
     late: bool
-    channel: Channel = Channel.PHONE  # where it was filed: the phone, the web page, the app...
+    channel: Channel  # where it was filed: the phone, the web page, the app...
 
 
 @dataclass(frozen=True)

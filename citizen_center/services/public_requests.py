@@ -336,7 +336,17 @@ def find_public_requests(
             ServiceRequest.created_at <= window.end,
         )
         if query.service_codes:
-            statement = statement.where(ServiceType.code.in_(query.service_codes))
+            # As ids, so PostgreSQL reads those services' own rows newest first
+            # (ix_service_request_service_created) instead of walking the whole window for them;
+            # a service whose requests are not listed lists nothing without reading any.
+            listed = session.scalars(
+                select(ServiceType.id).where(
+                    ServiceType.code.in_(query.service_codes), ServiceType.requires_address
+                )
+            ).all()
+            if not listed:
+                return []
+            statement = statement.where(ServiceRequest.service_type_id.in_(listed))
         if query.statuses and query.statuses != {Open311Status.OPEN, Open311Status.CLOSED}:
             statement = statement.where(ServiceRequest.status.in_(_domain_statuses(query.statuses)))
     statement = (

@@ -45,6 +45,7 @@ HEADINGS = {
     "average": "Média",
     "satisfied_share": "Satisfeitos",
     "month": "Mês",
+    "channel": "Canal",
     "total": "Total",
     "phone": "Telefone",
     "app": "Aplicativo",
@@ -116,7 +117,8 @@ def _format(column: str, value: Any, tz: str) -> str:
     if isinstance(value, datetime):
         return f"{value.astimezone(ZoneInfo(tz)):%d/%m/%Y}"
     if isinstance(value, enum.Enum):
-        return str(value.value)
+        # Statuses and channels have their pt-BR label; other codes are shown as they are.
+        return str(getattr(value, "label_pt", value.value))
     return str(value)
 
 
@@ -187,6 +189,9 @@ def summary_tables(
         ),
         ReportTable.of(
             "Canais das solicitações por mês", reports.channel_mix(session, period, options)
+        ),
+        ReportTable.of(
+            "Satisfação por canal e mês", reports.satisfaction_by_channel(session, period, options)
         ),
         ReportTable.of(
             "Solicitações em atraso por secretaria",

@@ -336,6 +336,46 @@ def satisfaction(
     return rows
 
 
+@dataclass(frozen=True)
+class ChannelSatisfaction:
+    """One channel's surveys in one local month."""
+
+    month: str
+    channel: Channel
+    responses: int
+    average: float | None
+    satisfied_share: float | None  # 4 or 5, 0..1
+
+
+def satisfaction_by_channel(
+    session: Session, period: Period, options: ReportOptions = DEFAULT_OPTIONS
+) -> list[ChannelSatisfaction]:
+    """Average score and number of answers per month and channel: whether citizens who file on
+    the web or the app are as satisfied as callers (each channel asks its own survey)."""
+    month = local_bucket(SurveyResponse.at, Grain.MONTH, options.timezone, _dialect(session)).label(
+        "month"
+    )
+    score = SurveyResponse.score
+    statement = (
+        select(month, SurveyResponse.channel, func.count(), func.avg(score), _count_if(score >= 4))
+        .where(SurveyResponse.at >= period.start, SurveyResponse.at < period.end)
+        .group_by(month, SurveyResponse.channel)
+    )
+    rows = [
+        ChannelSatisfaction(
+            month=bucket_label(bucket, Grain.MONTH, options.timezone),
+            channel=Channel(channel),
+            responses=int(responses),
+            average=_round(average, 2),
+            satisfied_share=_ratio(int(satisfied), int(responses)),
+        )
+        for bucket, channel, responses, average, satisfied in _rows(session, statement)
+    ]
+    # Channels in the enum's order (phone first), not alphabetically by their codes.
+    order = {channel: n for n, channel in enumerate(Channel)}
+    return sorted(rows, key=lambda row: (row.month, order[row.channel]))
+
+
 # --- requests: channels, late, reopened ---------------------------------------------------------
 
 

@@ -87,8 +87,35 @@ def open_request(
         raise ValidationError(f"O serviço {service.name!r} exige o endereço (logradouro).")
     created = now or utcnow()
     source = Channel(channel)
+    # The protocol counter's row stays locked from the number's reservation until commit, and
+    # every writer waits for it: so every read (the focal point, ...) comes first, the number
+    # last. Nothing is flushed before it (the request cannot be written without its number).
+    with session.no_autoflush:
+        request = _build_request(
+            session, service, source, actor, citizen_id, place, description, created, policy
+        )
+        if call_id is not None:
+            session.add(CallRequest(call_id=call_id, request=request, kind="created", at=created))
+        if forward:
+            forward_request(session, request, actor, now=created, channel=source)
+        request.number = issue_protocol_number(session, created, policy)
+    session.flush()
+    return request
+
+
+def _build_request(
+    session: Session,
+    service: ServiceType,
+    source: Channel,
+    actor: Actor,
+    citizen_id: int | None,
+    place: AddressInput,
+    description: str,
+    created: datetime,
+    policy: Policy,
+) -> ServiceRequest:
+    """The new request and its first event, without its protocol number yet."""
     request = ServiceRequest(
-        number=issue_protocol_number(session, created, policy),
         channel=source,
         service_type=service,
         citizen_id=citizen_id,
@@ -112,11 +139,6 @@ def open_request(
         created,
         channel=source,
     )
-    if call_id is not None:
-        session.add(CallRequest(call_id=call_id, request=request, kind="created", at=created))
-    if forward:
-        forward_request(session, request, actor, now=created, channel=source)
-    session.flush()
     return request
 
 

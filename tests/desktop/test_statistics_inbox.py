@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,16 +14,17 @@ from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from agent_desktop.qtmodels import request_history_model
 from agent_desktop.roles import InboxDesk, SupervisorDesk, build_inbox, build_supervisor
 from agent_desktop.store.dto import AgentUser
 from agent_desktop.store.supervision import ReportKind
 from agent_desktop.views.statistics import PeriodPreset, StatisticsView
 from citizen_center.config import Settings, WallboardSettings, load_settings
 from citizen_center.db import Database
-from citizen_center.domain.workflow import Role, Status
-from citizen_center.models import AuditLog, utcnow
+from citizen_center.domain.workflow import Channel, Role, Status
+from citizen_center.models import AuditLog, SurveyResponse, utcnow
 from citizen_center.services import inbox, requests, users
-from citizen_center.services.citizens import AddressInput
+from citizen_center.services.citizens import AddressInput, RequestSummary
 from citizen_center.services.common import Actor
 from citizen_center.services.queue_log import import_queue_log
 from tests.fixtures.gateway import offline_session
@@ -105,6 +106,61 @@ def test_statistics_match_the_hand_counted_sample_and_export(
     with qtbot.waitSignal(view.exported, timeout=20000):
         view.export_pdf.click()
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_satisfaction_by_channel_table_chart_and_history_channel(
+    qtbot: QtBot, supervisor: SupervisorDesk, database: Database
+) -> None:
+    with database.transaction() as session:
+        web = requests.open_request(
+            session,
+            service_code="VIA-BURACO",
+            channel=Channel.WEB,
+            actor=Actor.system("web"),
+            address=STREET,
+            now=datetime(2026, 3, 2, 15, tzinfo=UTC),
+        )
+        for score, channel in ((5, Channel.PHONE), (3, Channel.PHONE), (4, Channel.WEB)):
+            session.add(
+                SurveyResponse(
+                    score=score,
+                    channel=channel,
+                    at=datetime(2026, 3, 3, 15, tzinfo=UTC),
+                    request_id=web.id if channel is Channel.WEB else None,
+                )
+            )
+    view = supervisor.statistics
+    supervisor.window.show_tab(view)
+    view.choose_preset(PeriodPreset.CUSTOM)
+    view.set_period(date(2026, 3, 1), date(2026, 3, 31))
+    rows = show(qtbot, view, ReportKind.SATISFACTION_BY_CHANNEL)
+    assert [r[:4] for r in rows] == [
+        ["2026-03", "telefone", "2", "4.0"],
+        ["2026-03", "web", "1", "4.0"],
+    ]
+    assert view.chart.isVisible()
+    assert sorted(s.name() for s in view.chart.chart().series()) == ["telefone", "web"]
+
+    # The caller's history on the desktop labels a web request with its channel.
+    model = request_history_model()
+    model.set_rows(
+        [
+            RequestSummary(
+                web.number,
+                "VIA-BURACO",
+                "Buraco",
+                web.status,
+                web.created_at,
+                web.expected_at,
+                False,
+                web.channel,
+            )
+        ]
+    )
+    channel_column = next(
+        i for i in range(model.columnCount()) if model.columns[i].title == "Channel"
+    )
+    assert model.data(model.index(0, channel_column)) == "Web"
 
 
 # --------------------------------------------------------------------------- the inbox

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from citizen_center.db import Database
 from citizen_center.domain.outcomes import CallOutcome
-from citizen_center.domain.workflow import Status
+from citizen_center.domain.workflow import Channel, Status
 from citizen_center.errors import ValidationError
 from citizen_center.models import AuditLog, Citizen
 from citizen_center.services import calls, citizens, requests, surveys
@@ -118,6 +118,7 @@ def test_history_has_requests_with_late_flags_and_calls_with_scores(migrated_db:
             (number, Status.FORWARDED, False)
         ]
         assert history.open_requests[0].service_code == "AGUA-VAZAMENTO"
+        assert history.requests[0].channel is Channel.PHONE
         assert [(c.uniqueid, c.wrapup_code, c.survey_score) for c in history.calls] == [
             ("1700000000.1", "solicitacao-registrada", 5)
         ]

@@ -164,6 +164,11 @@ def test_tables_export_to_csv_text_and_pdf(migrated_db: Database, tmp_path: Path
         ("2026-01", "3", "2"),
         ("2026-02", "1", "0"),
     ]
+    by_channel = next(t for t in tables if t.title == "Satisfação por canal e mês")
+    assert [(r[0], r[1], r[2]) for r in by_channel.rows] == [
+        ("2026-01", Channel.PHONE, 3),
+        ("2026-02", Channel.PHONE, 1),
+    ]
     text = report_export.format_text(mix)
     assert "Telefone" in text and "2026-01" in text
     assert "sem dados" in report_export.format_text(ReportTable.of("Vazio", []))
@@ -171,3 +176,40 @@ def test_tables_export_to_csv_text_and_pdf(migrated_db: Database, tmp_path: Path
         tmp_path / "resumo.pdf", tables, title="Central 156 - resumo", subtitle="Jan-Fev 2026"
     )
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 2000
+
+
+def test_satisfaction_by_channel_per_local_month(migrated_db: Database) -> None:
+    with migrated_db.transaction() as session:
+        web_request = open_one(session, at(2, 1), "web")
+        for score, when, channel, request_id in (
+            (5, at(3, 1), Channel.PHONE, None),
+            (2, at(4, 1), Channel.PHONE, None),
+            (4, at(5, 1), Channel.WEB, web_request.id),
+            (5, at(6, 1), Channel.WEB, web_request.id),
+            (1, at(1, 2, hour=1), Channel.WEB, None),  # 22:00 on 31 January in Porto Alegre
+            (3, at(2, 2), Channel.WHATSAPP, None),
+            (5, at(1, 4), Channel.WEB, None),  # outside the period
+        ):
+            session.add(
+                SurveyResponse(score=score, at=when, channel=channel, request_id=request_id)
+            )
+    with migrated_db.transaction() as session:
+        rows = reports.satisfaction_by_channel(session, JAN_FEB)
+    # Phone before web whatever the codes' alphabetical order.
+    assert [(r.month, r.channel, r.responses, r.average) for r in rows] == [
+        ("2026-01", Channel.PHONE, 2, 3.5),
+        ("2026-01", Channel.WEB, 3, 3.33),
+        ("2026-02", Channel.WHATSAPP, 1, 3.0),
+    ]
+    assert rows[1].satisfied_share == pytest.approx(2 / 3)
+    assert rows[0].satisfied_share == pytest.approx(1 / 2)
+    table = ReportTable.of("Satisfação por canal e mês", rows)
+    assert table.headings()[:3] == ["Mês", "Canal", "Respostas"]
+    assert [r[1] for r in table.formatted_rows()] == ["telefone", "web", "WhatsApp"]
+    out = io.StringIO()
+    report_export.write_csv(table, out)
+    assert [r["channel"] for r in csv.DictReader(io.StringIO(out.getvalue()))] == [
+        "phone",
+        "web",
+        "whatsapp",
+    ]

@@ -73,7 +73,11 @@ def running_system(settings: Settings) -> Iterator[DemoProcesses]:
         layout.make_folders()
         (layout.etc / "extensions_local.conf").write_text(DEMO_DIALPLAN)
         pbx_pid = process.start(
-            settings.pbx, settings.ivr, ensure_asterisk(settings.pbx), stop_with_caller=True
+            settings.pbx,
+            settings.ivr,
+            ensure_asterisk(settings.pbx),
+            stop_with_caller=True,
+            streaming=settings.streaming,
         )
     else:
         pbx_pid = process.running_pid(layout) or 0

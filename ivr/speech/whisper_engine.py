@@ -40,7 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ivr.intent.normalise import normalise, words_to_digits
-from ivr.speech.base import Alternative, Hypothesis, Recognition, read_wav
+from ivr.speech.base import Alternative, Hypothesis, Pcm, Recognition, read_wav
 
 log = logging.getLogger(__name__)
 
@@ -170,8 +170,13 @@ class WhisperRecognizer:
     def recognize(
         self, wav_path: Path, phrases: Sequence[str] | None = None, *, vocabulary: str = ""
     ) -> Recognition:
+        return self.recognize_pcm(read_wav(wav_path), phrases, vocabulary=vocabulary)
+
+    def recognize_pcm(
+        self, pcm: Pcm, phrases: Sequence[str] | None = None, *, vocabulary: str = ""
+    ) -> Recognition:
+        """Recognise audio already in memory (the streaming engine's turns: no file)."""
         started = time.perf_counter()
-        pcm = read_wav(wav_path)
         encoded = self._encode(pcm.as_float(_SAMPLE_RATE))
         hypotheses, no_speech = self._transcribe(encoded, vocabulary)
         best = hypotheses[0] if hypotheses else Hypothesis("", -10.0)

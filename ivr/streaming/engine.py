@@ -131,10 +131,13 @@ class SpeechSession:
     state: TurnState = TurnState.LISTENING
     turns: int = 0
     turn_started: float = field(default_factory=time.monotonic)
+    # Audio that arrived while an utterance was being recognised.
+    held: list[npt.NDArray[np.int16]] = field(default_factory=list)
 
     def begin_turn(self, listen_from_ms: int) -> None:
         self.endpointer.begin(listen_from_ms)
         self.state = TurnState.LISTENING
+        self.held = []
         self.turns += 1
         self.turn_started = time.monotonic()
 
@@ -237,9 +240,17 @@ class SpeechEngine:
     async def _audio(
         self, connection: ServerConnection, session: SpeechSession, frame: bytes
     ) -> None:
-        if session.state is not TurnState.LISTENING:
-            return
-        events = session.endpointer.feed(session.samples(frame))
+        samples = session.samples(frame)
+        if session.state is TurnState.RECOGNISING:
+            # Kept: if the utterance held no words, the turn goes on with this audio.
+            session.held.append(samples)
+        elif session.state is TurnState.LISTENING:
+            self._consume(connection, session, samples)
+
+    def _consume(
+        self, connection: ServerConnection, session: SpeechSession, samples: npt.NDArray[np.int16]
+    ) -> None:
+        events = session.endpointer.feed(samples)
         outcome = session.endpointer.outcome
         if outcome is None:
             if TurnEvent.SPEECH_STARTED in events:
@@ -247,6 +258,7 @@ class SpeechEngine:
                     log.info("speech started at %d ms", session.endpointer.elapsed_ms)
             return
         session.state = TurnState.RECOGNISING
+        session.held = []
         # The recognition runs beside the connection's reader, so Asterisk's requests
         # (SPEECH SET, a hang-up's close) are answered meanwhile.
         asyncio.get_running_loop().create_task(self._finish_turn(connection, session, outcome))
@@ -265,6 +277,9 @@ class SpeechEngine:
                 )
                 session.endpointer.resume()
                 session.state = TurnState.LISTENING
+                held, session.held = session.held, []
+                if held:
+                    self._consume(connection, session, np.concatenate(held))
                 return
             session.state = TurnState.DONE
             try:

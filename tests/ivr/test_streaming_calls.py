@@ -23,8 +23,14 @@ from ivr.streaming.listen import wav_ms
 from tests.fixtures.ami_events import EventCollector
 from tests.fixtures.asterisk import RunningPbx, SimulatedAgents
 from tests.fixtures.fastagi import FakeFastAgiServer
-from tests.fixtures.ivr import CitizenCaller, CommandLog, IvrUnderTest, Reply, ivr_behind_pbx
-from tests.fixtures.ivr import ivr_on_sqlite
+from tests.fixtures.ivr import (
+    CitizenCaller,
+    CommandLog,
+    IvrUnderTest,
+    Reply,
+    ivr_behind_pbx,
+    streaming_ivr_on_sqlite,
+)
 from tests.fixtures.speech_engines import engine_in_thread, point_pbx_at
 from tests.ivr.test_call_flow import agent_saw, steps_of, wait_for_call_record
 
@@ -47,10 +53,10 @@ def streaming_ivr(
     command_log: CommandLog,
 ) -> Iterator[IvrUnderTest]:
     streaming = point_pbx_at(pbx, [speech_engine.url])
-    with ivr_on_sqlite(
+    with streaming_ivr_on_sqlite(
         tmp_path_factory.mktemp("streaming-ivr"),
         command_log,
-        streaming=streaming.replace(no_input_ms=NO_INPUT_MS),
+        streaming.replace(no_input_ms=NO_INPUT_MS),
     ) as ivr:
         yield ivr
 
@@ -119,9 +125,31 @@ def test_a_caller_who_talks_over_the_welcome_is_heard_and_routed(
     # Heard while the welcome was still playing (the turn's clock starts with its prompt).
     assert int(started[0].group(1)) < prompt_ms(behind_pbx, "welcome")
 
-    record = wait_for_call_record(behind_pbx.database, placed.caller_number, done=lambda c: True)
-    assert ("main-menu", "VIA-BURACO", "") in steps_of(behind_pbx.database, record) or any(
-        name == "main-menu" and intent.startswith("VIA") for name, intent, _ in steps_of(
-            behind_pbx.database, record
-        )
+    record = wait_for_call_record(
+        behind_pbx.database, placed.caller_number, done=lambda call: bool(call.queue)
     )
+    heard = [intent for name, intent, _ in steps_of(behind_pbx.database, record)]
+    assert heard[1].startswith(("VIA", "CALCADA")), heard  # a service of servicos-urbanos
+
+
+def test_a_cough_during_the_prompt_does_not_cut_it_and_silence_gets_the_no_input_prompt(
+    behind_pbx: IvrUnderTest,
+    citizen_call: CitizenCaller,
+    command_log: CommandLog,
+    engine_log: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    cough = cough_wav(tmp_path)
+    # Coughs while the welcome plays, then says nothing.
+    placed = citizen_call.call(
+        [Reply("listen", say=cough, delay=0.5), Reply("menu/no_input", hang_up=True)]
+    )
+    placed.wait(90)
+    assert placed.answered == ["listen", "menu/no_input"]
+
+    assert not engine_lines(engine_log, r"speech started"), "the cough was taken for speech"
+    answered = engine_lines(engine_log, r"turn 1 answered no input .*\((\d+) ms of the turn\)")
+    assert answered, [r.getMessage() for r in engine_log.records]
+    # The whole prompt played (nothing cut it), then the no-input time ran from its end.
+    played = prompt_ms(behind_pbx, "welcome", "menu/ask_reason")
+    assert int(answered[0].group(1)) >= played + NO_INPUT_MS

@@ -38,6 +38,7 @@ from ivr.streaming.aeap import (
     ReplyKind,
     parse_recognize_reply,
     results_to_recognition,
+    speech_end_of,
 )
 from pbx.channel_vars import ChannelVar
 
@@ -332,6 +333,9 @@ class AgiCall:
             return Answer(speech_busy=True)
         if not reply.results:
             return Answer()  # no input: the engine heard no speech after the prompt
+        ended = speech_end_of(reply.results)
+        if ended is not None:
+            log.info("turn answered %.2fs after the caller's last word", time.time() - ended)
         return self._understood(results_to_recognition(reply.results), context, time.monotonic())
 
     # --- recording turns (no streaming engine) ---------------------------------------------------

@@ -23,7 +23,9 @@ Read from Asterisk's own code (``res/res_speech_aeap.c``, ``res/res_aeap/message
 
 How a recognition travels in ``results`` (the IVR reads it back with ``results_to_recognition``):
 one result per n-best hypothesis, ``text`` the hypothesis, ``score`` its probability in
-thousandths, ``grammar`` ``engine:logprob:no_speech_prob:seconds:audio_seconds``. No result at
+thousandths, ``grammar`` ``engine:logprob:no_speech_prob:seconds:audio_seconds:speech_end``
+(``speech_end``: when the caller's last voiced audio reached the engine, Unix time, for the
+IVR's log and the bench: what the caller waits is from there to the next prompt). No result at
 all is the no-input answer; one result with grammar ``busy`` means the engine was saturated.
 """
 
@@ -124,7 +126,7 @@ def _agi_safe(text: str) -> str:
     return " ".join(text.replace('"', "'").split())
 
 
-def recognition_to_results(heard: Recognition) -> list[SpeechResult]:
+def recognition_to_results(heard: Recognition, speech_end: float = 0.0) -> list[SpeechResult]:
     hypotheses = heard.hypotheses or (
         (Hypothesis(heard.text, math.log(max(heard.confidence, 1e-6))),) if heard.text else ()
     )
@@ -134,12 +136,19 @@ def recognition_to_results(heard: Recognition) -> list[SpeechResult]:
             score=round(1000 * math.exp(h.logprob)),
             grammar=(
                 f"{heard.engine}:{h.logprob:.4f}:{heard.no_speech_prob:.4f}"
-                f":{heard.seconds:.3f}:{heard.audio_seconds:.3f}"
+                f":{heard.seconds:.3f}:{heard.audio_seconds:.3f}:{speech_end:.3f}"
             ),
             best=i,
         )
         for i, h in enumerate(hypotheses)
     ]
+
+
+def speech_end_of(results: Sequence[SpeechResult]) -> float | None:
+    """When the caller's last word reached the engine (Unix time), if the results say."""
+    parts = results[0].grammar.split(":") if results else []
+    value = float(parts[5]) if len(parts) > 5 and _is_number(parts[5]) else 0.0
+    return value or None
 
 
 def busy_results() -> list[SpeechResult]:

@@ -133,6 +133,7 @@ class SpeechSession:
     turn_started: float = field(default_factory=time.monotonic)
     # Audio that arrived while an utterance was being recognised.
     held: list[npt.NDArray[np.int16]] = field(default_factory=list)
+    speech_end: float = 0.0  # Unix time the last voiced audio of the turn arrived
 
     def begin_turn(self, listen_from_ms: int) -> None:
         self.endpointer.begin(listen_from_ms)
@@ -259,6 +260,8 @@ class SpeechEngine:
             return
         session.state = TurnState.RECOGNISING
         session.held = []
+        # The audio arrives as it is spoken: the last voiced chunk arrived this long ago.
+        session.speech_end = time.time() - (outcome.decided_ms - outcome.speech_end_ms) / 1000
         # The recognition runs beside the connection's reader, so Asterisk's requests
         # (SPEECH SET, a hang-up's close) are answered meanwhile.
         asyncio.get_running_loop().create_task(self._finish_turn(connection, session, outcome))
@@ -317,7 +320,7 @@ class SpeechEngine:
             heard.audio_seconds,
             heard.no_speech_prob,
         )
-        return aeap.recognition_to_results(heard)
+        return aeap.recognition_to_results(heard, session.speech_end)
 
 
 class EngineThread:

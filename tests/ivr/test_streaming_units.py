@@ -90,7 +90,8 @@ def agi_reply(results: list[aeap.SpeechResult]) -> str:
 
 def test_a_recognition_survives_the_trip_through_asterisk() -> None:
     original = heard('tem um "buraco" na rua', "tem um buraco na lua")
-    request = json.loads(aeap.results_request(aeap.recognition_to_results(original)))
+    results_out = aeap.recognition_to_results(original, speech_end=1_700_000_000.25)
+    request = json.loads(aeap.results_request(results_out))
     assert request["request"] == "set" and request["id"]
     results = [aeap.SpeechResult(**r) for r in request["params"]["results"]]
     reply = aeap.parse_recognize_reply(agi_reply(results))
@@ -102,6 +103,7 @@ def test_a_recognition_survives_the_trip_through_asterisk() -> None:
     assert back.no_speech_prob == pytest.approx(0.02)
     assert back.audio_seconds == pytest.approx(2.4)
     assert back.confidence == pytest.approx(round(np.exp(-0.1) * 0.98, 3))
+    assert aeap.speech_end_of(reply.results) == pytest.approx(1_700_000_000.25)
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from citizen_center.config import load_settings
+from citizen_center.logs import current_call
 from ivr.speech.caller_voice import CallerVoice, Utterance
 from ivr.streaming.engine import EngineThread
 from ivr.streaming.listen import wav_ms
@@ -70,13 +71,35 @@ def behind_pbx(
 
 
 @pytest.fixture
-def engine_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+def engine_log(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """The engine's log lines, each with the call it was about (``record.call``, as the
+    service's log format shows it): an earlier test's call may still be in its survey."""
+
+    def name_the_call(record: logging.LogRecord) -> bool:
+        record.call = current_call.get()
+        return True
+
     caplog.set_level(logging.INFO, logger="ivr.streaming.engine")
-    return caplog
+    caplog.handler.addFilter(name_the_call)
+    yield caplog
+    caplog.handler.removeFilter(name_the_call)
 
 
-def engine_lines(caplog: pytest.LogCaptureFixture, pattern: str) -> list[re.Match[str]]:
-    found = (re.search(pattern, r.getMessage()) for r in caplog.records)
+def uniqueid_of(commands: CommandLog, caller: str) -> str:
+    """The call's uniqueid, as the IVR told the engine (``SPEECH SET uniqueid``)."""
+    told = [c.split()[-1] for c in commands.of(caller) if c.startswith("SPEECH SET uniqueid")]
+    assert told, commands.of(caller)
+    return told[0].strip('"')
+
+
+def engine_lines(
+    caplog: pytest.LogCaptureFixture, uniqueid: str, pattern: str
+) -> list[re.Match[str]]:
+    found = (
+        re.search(pattern, r.getMessage())
+        for r in caplog.records
+        if getattr(r, "call", "") == uniqueid
+    )
     return [m for m in found if m is not None]
 
 
@@ -120,7 +143,9 @@ def test_a_caller_who_talks_over_the_welcome_is_heard_and_routed(
     sent = command_log.of(placed.caller_number)
     assert not any(c.startswith("RECORD FILE") for c in sent), sent
     assert not any("/welcome" in c for c in sent if c.startswith("STREAM FILE")), sent
-    started = engine_lines(engine_log, r"speech started at (\d+) ms")
+    started = engine_lines(
+        engine_log, uniqueid_of(command_log, placed.caller_number), r"speech started at (\d+) ms"
+    )
     assert started, "the engine never heard the caller start"
     # Heard while the welcome was still playing (the turn's clock starts with its prompt).
     assert int(started[0].group(1)) < prompt_ms(behind_pbx, "welcome")
@@ -147,8 +172,11 @@ def test_a_cough_during_the_prompt_does_not_cut_it_and_silence_gets_the_no_input
     placed.wait(90)
     assert placed.answered == ["listen", "menu/no_input"]
 
-    assert not engine_lines(engine_log, r"speech started"), "the cough was taken for speech"
-    answered = engine_lines(engine_log, r"turn 1 answered no input .*\((\d+) ms of the turn\)")
+    uniqueid = uniqueid_of(command_log, placed.caller_number)
+    assert not engine_lines(engine_log, uniqueid, "speech started"), "the cough taken for speech"
+    answered = engine_lines(
+        engine_log, uniqueid, r"turn 1 answered no input .*\((\d+) ms of the turn\)"
+    )
     assert answered, [r.getMessage() for r in engine_log.records]
     # The whole prompt played (nothing cut it), then the no-input time ran from its end.
     played = prompt_ms(behind_pbx, "welcome", "menu/ask_reason")

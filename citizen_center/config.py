@@ -262,6 +262,10 @@ class StreamingSettings(Section):
     listen_port: Port = 9099
     # End of the caller's turn: this much silence after speech (the "about 600 ms").
     trailing_silence_ms: int = Field(default=600, ge=100, le=5000)
+    # Recognition starts this long before the trailing silence is over (the caller's pause may
+    # be the end: the answer is then ready sooner); wasted if they go on. Only when a decoder is
+    # idle, so it never delays another caller's turn. 0: off.
+    early_decode_ms: int = Field(default=300, ge=0, le=2000)
     # No speech this long after the prompt ended: the no-input answer.
     no_input_ms: int = Field(default=5000, ge=500)
     # A turn longer than this is cut and recognised as it is.

@@ -101,6 +101,7 @@ class TurnEvent(Enum):
     END_OF_SPEECH = "end_of_speech"
     MAX_LENGTH = "max_length"
     NO_INPUT = "no_input"
+    PAUSED = "paused"  # silence long enough to start decoding early (``early_decode_ms``)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,9 @@ class EndpointSettings:
     min_speech_ms: int = 300
     threshold: float = 0.5
     release: float = 0.35
+    # Speculative decoding: this long before the end of the trailing silence, the utterance so
+    # far is worth recognising already (if the caller goes on, that work is thrown away).
+    early_decode_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,7 @@ class TurnOutcome:
     audio: npt.NDArray[np.int16]  # the utterance (empty for no input)
     speech_end_ms: int  # turn time of the last voiced chunk's end (0 for no input)
     decided_ms: int  # turn time at which this was decided
+    utterance_id: int = -1  # ``Endpointer.utterance``'s identity of ``audio``
 
 
 class Endpointer:
@@ -213,15 +218,24 @@ class Endpointer:
             return self._finish(TurnEvent.END_OF_SPEECH)
         if (index + 1 - self._start) * CHUNK_MS >= s.max_utterance_ms:
             return self._finish(TurnEvent.MAX_LENGTH)
+        early = s.trailing_silence_ms - s.early_decode_ms
+        if s.early_decode_ms and early <= self._silence_ms < early + CHUNK_MS:
+            return TurnEvent.PAUSED
         return None
 
-    def _finish(self, event: TurnEvent) -> TurnEvent:
+    def utterance(self) -> tuple[int, npt.NDArray[np.int16]]:
+        """The utterance so far and its identity (the same while no voice came back): what a
+        speculative decode on ``PAUSED`` recognises, and ``outcome.audio`` if the turn ends
+        before the caller speaks again."""
         assert self._start is not None
         first = max(0, self._start - _PRE_ROLL_MS // CHUNK_MS)
         last = min(len(self._chunks), self._last_voiced + _TAIL_KEPT_MS // CHUNK_MS)
-        audio = np.concatenate(self._chunks[first:last])
+        return self._last_voiced, np.concatenate(self._chunks[first:last])
+
+    def _finish(self, event: TurnEvent) -> TurnEvent:
+        identity, audio = self.utterance()
         speech_end_ms = self._elapsed_ms - (len(self._chunks) - self._last_voiced) * CHUNK_MS
-        self.outcome = TurnOutcome(event, audio, speech_end_ms, self._elapsed_ms)
+        self.outcome = TurnOutcome(event, audio, speech_end_ms, self._elapsed_ms, identity)
         return event
 
     def _forget_old_chunks(self) -> None:

@@ -67,6 +67,7 @@ def endpoint_settings(settings: StreamingSettings) -> EndpointSettings:
         min_speech_ms=settings.min_speech_ms,
         threshold=settings.vad_threshold,
         release=settings.vad_release,
+        early_decode_ms=min(settings.early_decode_ms, settings.trailing_silence_ms // 2),
     )
 
 
@@ -110,6 +111,11 @@ class RecognitionScheduler:
             self.stats.done += 1
             self._slots.release()
 
+    @property
+    def idle(self) -> bool:
+        """A decoder is free and nobody waits: speculative work costs no caller anything."""
+        return self.stats.running < self.decoders and self.stats.waiting == 0
+
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
@@ -134,11 +140,14 @@ class SpeechSession:
     # Audio that arrived while an utterance was being recognised.
     held: list[npt.NDArray[np.int16]] = field(default_factory=list)
     speech_end: float = 0.0  # Unix time the last voiced audio of the turn arrived
+    # A speculative recognition started at a pause: (turn, utterance id, its task).
+    early: tuple[int, int, asyncio.Task[Recognition | None]] | None = None
 
     def begin_turn(self, listen_from_ms: int) -> None:
         self.endpointer.begin(listen_from_ms)
         self.state = TurnState.LISTENING
         self.held = []
+        self.early = None
         self.turns += 1
         self.turn_started = time.monotonic()
 
@@ -257,6 +266,8 @@ class SpeechEngine:
             if TurnEvent.SPEECH_STARTED in events:
                 with call_context(session.uniqueid):
                     log.info("speech started at %d ms", session.endpointer.elapsed_ms)
+            if TurnEvent.PAUSED in events and self.scheduler.idle:
+                self._decode_early(session)
             return
         session.state = TurnState.RECOGNISING
         session.held = []
@@ -265,6 +276,18 @@ class SpeechEngine:
         # The recognition runs beside the connection's reader, so Asterisk's requests
         # (SPEECH SET, a hang-up's close) are answered meanwhile.
         asyncio.get_running_loop().create_task(self._finish_turn(connection, session, outcome))
+
+    def _decode_early(self, session: SpeechSession) -> None:
+        identity, audio = session.endpointer.utterance()
+        job = self.scheduler.recognize(audio, session.vocabulary)
+        session.early = (session.turns, identity, asyncio.get_running_loop().create_task(job))
+
+    async def _recognise(self, session: SpeechSession, outcome: TurnOutcome) -> Recognition | None:
+        """The turn's recognition: the speculative one if it decoded this very utterance."""
+        early, session.early = session.early, None
+        if early is not None and early[:2] == (session.turns, outcome.utterance_id):
+            return await early[2]
+        return await self.scheduler.recognize(outcome.audio, session.vocabulary)
 
     async def _finish_turn(
         self, connection: ServerConnection, session: SpeechSession, outcome: TurnOutcome
@@ -303,7 +326,7 @@ class SpeechEngine:
         """The turn's results; None when the audio held no words (listen on)."""
         if outcome.event is TurnEvent.NO_INPUT:
             return []
-        heard = await self.scheduler.recognize(outcome.audio, session.vocabulary)
+        heard = await self._recognise(session, outcome)
         if heard is None:
             log.warning(
                 "recogniser saturated (%d waiting, %d running): busy",

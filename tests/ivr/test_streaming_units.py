@@ -167,6 +167,15 @@ def test_speech_starts_and_ends_after_the_trailing_silence(
     assert len(spoken) - 800 <= len(outcome.audio) <= len(spoken) + 8000
 
 
+def test_a_pause_before_the_end_is_announced_for_an_early_decode(
+    spoken: npt.NDArray[np.int16],
+) -> None:
+    endpointer = Endpointer(EndpointSettings(early_decode_ms=300))
+    events = feed_in_frames(endpointer, np.concatenate([silence(0.3), spoken, silence(1.0)]))
+    assert events == [TurnEvent.SPEECH_STARTED, TurnEvent.PAUSED, TurnEvent.END_OF_SPEECH]
+    assert endpointer.outcome is not None
+
+
 def test_a_cough_or_a_breath_is_not_speech_and_silence_is_no_input() -> None:
     rng = np.random.default_rng(12)
     noises = [_cough(rng), _breath(rng), _cough(rng)]
@@ -260,6 +269,20 @@ def test_the_engine_answers_a_turn_with_what_was_heard(
     results = asyncio.run(asterisk_turn(engine.url, turn))
     assert [r["text"] for r in results] == ["quero um atendente"]
     assert results[0]["grammar"].startswith("fixed:")
+    # Decoded once: at the pause, early, and that decode was the answer.
+    assert recognizer.calls == 1
+
+
+def test_an_early_decode_is_thrown_away_when_the_caller_goes_on(
+    engine_for: Any, spoken: npt.NDArray[np.int16]
+) -> None:
+    recognizer = FixedRecognizer("quero um atendente")
+    engine = engine_for(recognizer)
+    voiced = spoken[: int(np.flatnonzero(np.abs(spoken) > 300)[-1]) + 1]  # no trailing quiet
+    turn = np.concatenate([voiced, silence(0.42), voiced, silence(1.5)])
+    results = asyncio.run(asterisk_turn(engine.url, turn))
+    assert [r["text"] for r in results] == ["quero um atendente"]
+    assert recognizer.calls == 2
 
 
 def test_the_engine_answers_no_input_with_no_results(engine_for: Any) -> None:

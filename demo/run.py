@@ -83,6 +83,10 @@ def running_system(settings: Settings) -> Iterator[DemoProcesses]:
         pbx_pid = process.running_pid(layout) or 0
         log.info("using the PBX already running (pid %d)", pbx_pid)
     ivr_log, gateway_log = layout.root / "ivr.log", layout.root / "gateway.log"
+    # The streaming speech engine, when the settings name one (issue 12): beside the IVR.
+    speech = (
+        _start("speech", layout.root / "speech.log") if settings.streaming.engine_urls else None
+    )
     ivr = _start("ivr", ivr_log)
     gateway = _start("gateway", gateway_log)
     try:
@@ -91,6 +95,8 @@ def running_system(settings: Settings) -> Iterator[DemoProcesses]:
     finally:
         _stop(gateway, 10)
         _stop(ivr, 40)  # the IVR lets calls in progress finish first
+        if speech is not None:
+            _stop(speech, 10)
         if started_pbx:
             process.stop(settings.pbx)
 

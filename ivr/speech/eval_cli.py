@@ -154,12 +154,10 @@ def evaluate(
 @click.option("--port", type=int, help="Port (default: [streaming] listen_port).")
 def serve(host: str | None, port: int | None) -> None:
     """Serve the streaming speech engine Asterisk sends callers' audio to (AEAP WebSocket)."""
-    from citizen_center.logs import configure_logging
     from ivr.speech.base import SpeechUnavailableError
     from ivr.streaming.service import serve_forever
 
     settings = load_settings()
-    configure_logging()
     try:
         serve_forever(
             settings,

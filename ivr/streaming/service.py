@@ -9,7 +9,7 @@ import signal
 import numpy as np
 
 from citizen_center.config import Settings
-from ivr.speech.base import Pcm, SpeechUnavailableError
+from ivr.speech.base import Pcm
 from ivr.speech.select import choose_model
 from ivr.speech.whisper_engine import WhisperRecognizer
 from ivr.streaming.endpointing import RATE, vad_session
@@ -32,10 +32,8 @@ def whisper_for_streaming(settings: Settings) -> WhisperRecognizer:
 
 
 def engine_for(settings: Settings) -> SpeechEngine:
-    try:
-        recognizer = whisper_for_streaming(settings)
-    except SpeechUnavailableError:
-        raise
+    """Raises ``SpeechUnavailableError`` when no Whisper model is installed."""
+    recognizer = whisper_for_streaming(settings)
     return build_engine(settings.streaming, recognizer, settings.ivr.recognition_wait_s)
 
 

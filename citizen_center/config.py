@@ -281,6 +281,9 @@ class StreamingSettings(Section):
     # offers keys).
     decoders: int = Field(default=1, ge=1)
     decoder_threads: int = Field(default=2, ge=1)
+    # Turns waiting for a decoder are decoded together, up to this many (Whisper encodes and
+    # searches a batch in one pass: more answers per second, each a little later). 1: one by one.
+    batch_size: int = Field(default=1, ge=1, le=32)
 
     def engine_names(self) -> tuple[str, ...]:
         """The ``aeap.conf`` client names Asterisk knows the engines by, in order."""

@@ -23,6 +23,7 @@ import logging
 import re
 import threading
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
@@ -79,19 +80,36 @@ class SchedulerStats:
     busy: int = 0
 
 
-class RecognitionScheduler:
-    """Every call's recognitions, ``decoders`` at a time; a turn waits at most ``wait_s``."""
+@dataclass(eq=False)  # a job is itself: found in the queue by identity
+class _Job:
+    audio: npt.NDArray[np.int16]
+    vocabulary: str
+    future: asyncio.Future[Recognition | None]
 
-    def __init__(self, recognizer: PcmRecognizer, decoders: int, wait_s: float) -> None:
+
+class RecognitionScheduler:
+    """Every call's recognitions on ``decoders`` decoders; a turn waits at most ``wait_s`` for
+    one, then its answer is None (busy). With ``batch_size`` > 1 and a recogniser that decodes
+    batches (Whisper), a free decoder takes up to that many waiting turns at once."""
+
+    def __init__(
+        self, recognizer: PcmRecognizer, decoders: int, wait_s: float, batch_size: int = 1
+    ) -> None:
         self.recognizer = recognizer
         self.decoders = decoders
         self.wait_s = wait_s
+        self.batch_size = batch_size if hasattr(recognizer, "recognize_batch") else 1
         self.stats = SchedulerStats()
         self._executor = ThreadPoolExecutor(decoders, thread_name_prefix="decoder")
         self._slots: asyncio.Semaphore | None = None
+        self._jobs: deque[_Job] = deque()
+        self._ready: asyncio.Event | None = None
+        self._workers: list[asyncio.Task[None]] = []
 
     async def recognize(self, audio: npt.NDArray[np.int16], vocabulary: str) -> Recognition | None:
         """The recognition, or None when no decoder came free within ``wait_s`` (busy)."""
+        if self.batch_size > 1:
+            return await self._in_batch(audio, vocabulary)
         if self._slots is None:  # made on the engine's loop
             self._slots = asyncio.Semaphore(self.decoders)
         self.stats.waiting += 1
@@ -111,12 +129,60 @@ class RecognitionScheduler:
             self.stats.done += 1
             self._slots.release()
 
+    async def _in_batch(self, audio: npt.NDArray[np.int16], vocabulary: str) -> Recognition | None:
+        loop = asyncio.get_running_loop()
+        if self._ready is None:
+            self._ready = asyncio.Event()
+            self._workers = [loop.create_task(self._decoder()) for _ in range(self.decoders)]
+        job = _Job(audio, vocabulary, loop.create_future())
+        self._jobs.append(job)
+        self.stats.waiting += 1
+        self._ready.set()
+        try:
+            return await asyncio.wait_for(asyncio.shield(job.future), self.wait_s)
+        except TimeoutError:
+            if job in self._jobs:  # no decoder took it in time
+                self._jobs.remove(job)
+                self.stats.waiting -= 1
+                self.stats.busy += 1
+                return None
+            return await job.future  # being decoded: worth the rest of the wait
+
+    async def _decoder(self) -> None:
+        assert self._ready is not None
+        loop = asyncio.get_running_loop()
+        recognize_batch = self.recognizer.recognize_batch  # type: ignore[attr-defined]
+        while True:
+            await self._ready.wait()
+            batch = [self._jobs.popleft() for _ in range(min(self.batch_size, len(self._jobs)))]
+            if not self._jobs:
+                self._ready.clear()
+            if not batch:
+                continue
+            self.stats.waiting -= len(batch)
+            self.stats.running += len(batch)
+            pcms = [Pcm(job.audio, RATE) for job in batch]
+            work = partial(recognize_batch, pcms, [job.vocabulary for job in batch])
+            try:
+                results = await loop.run_in_executor(self._executor, work)
+                for job, result in zip(batch, results, strict=True):
+                    job.future.set_result(result)
+            except Exception as exc:  # the turns fail, the decoder goes on
+                log.exception("batch of %d failed", len(batch))
+                for job in batch:
+                    job.future.set_exception(exc)
+            finally:
+                self.stats.running -= len(batch)
+                self.stats.done += len(batch)
+
     @property
     def idle(self) -> bool:
         """A decoder is free and nobody waits: speculative work costs no caller anything."""
         return self.stats.running < self.decoders and self.stats.waiting == 0
 
     def shutdown(self) -> None:
+        for worker in self._workers:
+            worker.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
@@ -403,4 +469,5 @@ class EngineThread:
 def build_engine(
     settings: StreamingSettings, recognizer: PcmRecognizer, wait_s: float
 ) -> SpeechEngine:
-    return SpeechEngine(settings, RecognitionScheduler(recognizer, settings.decoders, wait_s))
+    scheduler = RecognitionScheduler(recognizer, settings.decoders, wait_s, settings.batch_size)
+    return SpeechEngine(settings, scheduler)

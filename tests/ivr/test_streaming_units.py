@@ -26,7 +26,12 @@ from ivr.speech.base import Hypothesis, Pcm, Recognition, read_wav
 from ivr.speech.evaluation.dataset import _breath, _cough
 from ivr.streaming import aeap
 from ivr.streaming.endpointing import CHUNK, Endpointer, EndpointSettings, TurnEvent
-from ivr.streaming.engine import EngineThread, build_engine, ulaw_to_linear
+from ivr.streaming.engine import (
+    EngineThread,
+    RecognitionScheduler,
+    build_engine,
+    ulaw_to_linear,
+)
 from ivr.streaming.listen import EnginePool, PromptFiles, wav_ms
 from pbx import audio
 
@@ -319,6 +324,51 @@ def test_a_saturated_engine_answers_busy_at_once(
     answers = asyncio.run(two_callers())
     grammars = sorted(a[0]["grammar"].split(":")[0] for a in answers)
     assert grammars == [aeap.BUSY_GRAMMAR, "fixed"]
+
+
+class BatchRecognizer(FixedRecognizer):
+    """Decodes batches, as Whisper's ``recognize_batch``; notes each batch's size."""
+
+    def __init__(self, text: str, delay: float = 0.0) -> None:
+        super().__init__(text, delay)
+        self.batches: list[int] = []
+
+    def recognize_batch(self, pcms: list[Pcm], vocabularies: list[str]) -> list[Recognition]:
+        self.batches.append(len(pcms))
+        time.sleep(self.delay)
+        return [heard(self.text, engine=self.engine) for _ in pcms]
+
+
+def test_waiting_turns_are_decoded_together_up_to_the_batch_size() -> None:
+    recognizer = BatchRecognizer("um buraco")
+    scheduler = RecognitionScheduler(recognizer, decoders=1, wait_s=5.0, batch_size=4)
+
+    async def five_turns() -> list[Recognition | None]:
+        turns = (scheduler.recognize(silence(1.0), "") for _ in range(5))
+        return list(await asyncio.gather(*turns))
+
+    try:
+        answers = asyncio.run(five_turns())
+    finally:
+        scheduler.shutdown()
+    assert recognizer.batches == [4, 1]
+    assert [a.text if a else None for a in answers] == ["um buraco"] * 5
+
+
+def test_turns_no_batch_decoder_takes_in_time_are_busy() -> None:
+    recognizer = BatchRecognizer("um buraco", delay=1.0)
+    scheduler = RecognitionScheduler(recognizer, decoders=1, wait_s=0.3, batch_size=2)
+
+    async def five_turns() -> list[Recognition | None]:
+        turns = (scheduler.recognize(silence(1.0), "") for _ in range(5))
+        return list(await asyncio.gather(*turns))
+
+    try:
+        answers = asyncio.run(five_turns())
+    finally:
+        scheduler.shutdown()
+    assert sum(a is None for a in answers) == 3
+    assert recognizer.batches == [2]
 
 
 # --- the IVR's side -------------------------------------------------------------------------------

@@ -249,8 +249,9 @@ class AgiCall:
     ) -> Answer | None:
         """The question as a streaming turn; None when no engine can take it (record instead).
 
-        An engine that dies mid-turn (Asterisk then waits out the turn's timeout) costs the
-        caller this one question: it is asked again at once on the next engine."""
+        An engine that dies mid-turn (Asterisk ends the turn without results, or at worst waits
+        out the turn's timeout) costs the caller this one question: it is asked again at once
+        on the next engine."""
         for _ in range(2):
             engine = self._speech_object()
             if engine is None:
@@ -311,7 +312,7 @@ class AgiCall:
         if reply.kind is ReplyKind.HANGUP:
             self.channel.hung_up = True
             raise CallerHungUp("the caller hung up during a speech turn")
-        if reply.kind in (ReplyKind.TIMEOUT, ReplyKind.FAILED):
+        if reply.kind in (ReplyKind.TIMEOUT, ReplyKind.FAILED) or reply.engine_lost:
             return None
         return reply
 
@@ -331,8 +332,8 @@ class AgiCall:
         if reply.busy:
             log.warning("speech engine saturated: moving the caller to keys")
             return Answer(speech_busy=True)
-        if not reply.results:
-            return Answer()  # no input: the engine heard no speech after the prompt
+        if reply.no_input:
+            return Answer()  # the engine heard no speech after the prompt
         ended = speech_end_of(reply.results)
         if ended is not None:
             log.info("turn answered %.2fs after the caller's last word", time.time() - ended)

@@ -25,8 +25,13 @@ How a recognition travels in ``results`` (the IVR reads it back with ``results_t
 one result per n-best hypothesis, ``text`` the hypothesis, ``score`` its probability in
 thousandths, ``grammar`` ``engine:logprob:no_speech_prob:seconds:audio_seconds:speech_end``
 (``speech_end``: when the caller's last voiced audio reached the engine, Unix time, for the
-IVR's log and the bench: what the caller waits is from there to the next prompt). No result at
-all is the no-input answer; one result with grammar ``busy`` means the engine was saturated.
+IVR's log and the bench: what the caller waits is from there to the next prompt). One result
+with grammar ``noinput`` is the no-input answer, one with grammar ``busy`` means the engine was
+saturated. **No result at all means the engine was lost**: Asterisk 22's ``res_speech_aeap``
+has an error handler (not in the older source above: seen in the module's strings, "aeap
+generated error with no associated speech object", and in the two-engine test) that puts the
+speech object in its DONE state without results when the engine's connection fails, so a
+``SPEECH RECOGNIZE`` in progress returns at once with ``results=0``.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from ivr.speech.base import Hypothesis, Recognition
 
 SUBPROTOCOL = "speech_to_text"
 BUSY_GRAMMAR = "busy"
+NO_INPUT_GRAMMAR = "noinput"
 # Codecs the engine takes, best first (what aeap.conf lists; the AGI path always sends slin).
 SUPPORTED_CODECS = ("slin", "ulaw")
 
@@ -155,6 +161,10 @@ def busy_results() -> list[SpeechResult]:
     return [SpeechResult("", 0, BUSY_GRAMMAR)]
 
 
+def no_input_results() -> list[SpeechResult]:
+    return [SpeechResult("", 0, NO_INPUT_GRAMMAR)]
+
+
 # --- the IVR's side: SPEECH RECOGNIZE's reply -------------------------------------------------
 
 
@@ -175,6 +185,15 @@ class RecognizeReply:
     @property
     def busy(self) -> bool:
         return bool(self.results) and self.results[0].grammar == BUSY_GRAMMAR
+
+    @property
+    def no_input(self) -> bool:
+        return bool(self.results) and self.results[0].grammar == NO_INPUT_GRAMMAR
+
+    @property
+    def engine_lost(self) -> bool:
+        """Asterisk ended the turn without results: the engine's connection failed."""
+        return self.kind is ReplyKind.SPEECH and not self.results
 
 
 _REPLY = re.compile(r"^200 result=(?P<result>-?\d+)(?: \((?P<reason>\w+)\))?(?P<rest>.*)$")

@@ -294,7 +294,7 @@ class SpeechEngine:
             self._set(session, request.params)
             return aeap.response(request)
         if request.name == "get" and isinstance(request.params, list):
-            # Asterisk asks for results only when a "set results" carried none (no input).
+            # Asterisk asks for results only when it has none (we always send some).
             values: dict[str, Any] = {name: "" for name in request.params if name != "results"}
             if "results" in request.params:
                 values = {"results": []}
@@ -381,7 +381,7 @@ class SpeechEngine:
             log.info(
                 "turn %d answered %s after %d ms of silence (%d ms of the turn)",
                 turn,
-                outcome.event.value if results else "no input",
+                outcome.event.value,
                 outcome.decided_ms - outcome.speech_end_ms if outcome.audio.size else 0,
                 outcome.decided_ms,
             )
@@ -391,7 +391,7 @@ class SpeechEngine:
     ) -> list[aeap.SpeechResult] | None:
         """The turn's results; None when the audio held no words (listen on)."""
         if outcome.event is TurnEvent.NO_INPUT:
-            return []
+            return aeap.no_input_results()
         heard = await self._recognise(session, outcome)
         if heard is None:
             log.warning(

@@ -175,7 +175,7 @@ def test_a_cough_during_the_prompt_does_not_cut_it_and_silence_gets_the_no_input
     uniqueid = uniqueid_of(command_log, placed.caller_number)
     assert not engine_lines(engine_log, uniqueid, "speech started"), "the cough taken for speech"
     answered = engine_lines(
-        engine_log, uniqueid, r"turn 1 answered no input .*\((\d+) ms of the turn\)"
+        engine_log, uniqueid, r"turn 1 answered no_input .*\((\d+) ms of the turn\)"
     )
     assert answered, [r.getMessage() for r in engine_log.records]
     # The whole prompt played (nothing cut it), then the no-input time ran from its end.

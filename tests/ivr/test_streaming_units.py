@@ -126,9 +126,14 @@ def test_recognize_replies_other_than_speech(line: str, kind: aeap.ReplyKind, di
     assert (reply.kind, reply.digit) == (kind, digit)
 
 
-def test_no_results_is_no_input_and_the_busy_grammar_is_busy() -> None:
-    assert aeap.parse_recognize_reply(agi_reply([])).results == ()
-    assert aeap.parse_recognize_reply(agi_reply(aeap.busy_results())).busy
+def test_no_input_and_busy_are_answers_and_no_results_is_a_lost_engine() -> None:
+    no_input = aeap.parse_recognize_reply(agi_reply(aeap.no_input_results()))
+    assert no_input.no_input and not no_input.engine_lost and not no_input.busy
+    busy = aeap.parse_recognize_reply(agi_reply(aeap.busy_results()))
+    assert busy.busy and not busy.engine_lost and not busy.no_input
+    # What Asterisk 22 replies when the engine's connection failed mid-turn.
+    lost = aeap.parse_recognize_reply("200 result=1 (speech) endpos=0 results=0 \n")
+    assert lost.engine_lost
 
 
 # --- the end-pointer -------------------------------------------------------------------------
@@ -220,6 +225,9 @@ def test_mu_law_decoding_matches_the_standard_table() -> None:
 # --- the engine over a WebSocket ---------------------------------------------------------------
 
 
+NO_INPUT = [{"text": "", "score": 0, "grammar": "noinput", "best": 0}]
+
+
 class FixedRecognizer:
     """Stands in for Whisper: answers ``text`` after ``delay`` seconds."""
 
@@ -294,7 +302,7 @@ def test_the_engine_answers_no_input_with_no_results(engine_for: Any) -> None:
     recognizer = FixedRecognizer("never asked")
     engine = engine_for(recognizer)
     results = asyncio.run(asterisk_turn(engine.url, silence(3.0), prompt_ms=1000))
-    assert results == [] and recognizer.calls == 0
+    assert results == NO_INPUT and recognizer.calls == 0
 
 
 def test_words_nobody_said_do_not_end_the_turn(
@@ -306,7 +314,7 @@ def test_words_nobody_said_do_not_end_the_turn(
     engine = engine_for(recognizer)
     turn = np.concatenate([spoken, silence(3.0)])
     results = asyncio.run(asterisk_turn(engine.url, turn))
-    assert results == [] and recognizer.calls == 1
+    assert results == NO_INPUT and recognizer.calls == 1
 
 
 def test_a_saturated_engine_answers_busy_at_once(

@@ -244,6 +244,52 @@ class IvrSettings(Section):
         return checkout / name if checkout else user_data_dir() / name
 
 
+class StreamingSettings(Section):
+    """Streaming speech turns (``ivr.streaming``): the IVR's listen step streams the caller's
+    audio from Asterisk (``res_speech_aeap``) to a speech engine that ends the turn on the
+    caller's silence, instead of recording a file that ends after whole seconds of silence.
+
+    ``engine_urls`` are the engines Asterisk connects to (WebSocket, AEAP); each becomes an
+    ``aeap.conf`` client named ``c156-speech-<n>`` (1-based), and the IVR picks one per call,
+    the next when one is down. Empty (the default until an engine is deployed, e.g.
+    ``["ws://127.0.0.1:9099"]`` for ``central156 speech serve`` beside Asterisk): streaming off,
+    the IVR records answers as before.
+    """
+
+    engine_urls: TextList = ()
+    # Where ``central156 speech serve`` listens (the engine's own side of ``engine_urls``).
+    listen_host: str = "127.0.0.1"
+    listen_port: Port = 9099
+    # End of the caller's turn: this much silence after speech (the issue's "about 600 ms").
+    trailing_silence_ms: int = Field(default=600, ge=100, le=5000)
+    # Recognition starts this long before the trailing silence is over (the caller's pause may
+    # be the end: the answer is then ready sooner); wasted if they go on. Only when a decoder is
+    # idle, so it never delays another caller's turn. 0: off.
+    early_decode_ms: int = Field(default=300, ge=0, le=2000)
+    # No speech this long after the prompt ended: the no-input answer.
+    no_input_ms: int = Field(default=5000, ge=500)
+    # A turn longer than this is cut and recognised as it is.
+    max_utterance_ms: int = Field(default=10000, ge=1000)
+    # Voice activity (Silero VAD) thresholds: speech starts when the speech probability reaches
+    # ``vad_threshold`` and stays above ``vad_release`` for ``min_speech_ms``; shorter bursts
+    # (a cough, a click on the line) are not the caller's answer and do not stop the prompt.
+    vad_threshold: float = Field(default=0.5, gt=0, lt=1)
+    vad_release: float = Field(default=0.35, gt=0, lt=1)
+    min_speech_ms: int = Field(default=300, ge=0)
+    # Recognitions run at once (each Whisper decoder uses ``decoder_threads`` cores); more
+    # turns wait in line for at most ``[ivr] recognition_wait_s``, then get "busy" (the IVR
+    # offers keys).
+    decoders: int = Field(default=1, ge=1)
+    decoder_threads: int = Field(default=2, ge=1)
+    # Turns waiting for a decoder are decoded together, up to this many (Whisper encodes and
+    # searches a batch in one pass: more answers per second, each a little later). 1: one by one.
+    batch_size: int = Field(default=1, ge=1, le=32)
+
+    def engine_names(self) -> tuple[str, ...]:
+        """The ``aeap.conf`` client names Asterisk knows the engines by, in order."""
+        return tuple(f"c156-speech-{n}" for n in range(1, len(self.engine_urls) + 1))
+
+
 DEFAULT_QUEUES = (
     "agua-esgoto",
     "limpeza-urbana",
@@ -419,6 +465,7 @@ class Settings(BaseSettings):
     catalogue: CatalogueSettings = CatalogueSettings()
     pbx: PbxSettings = PbxSettings()
     ivr: IvrSettings = IvrSettings()
+    streaming: StreamingSettings = StreamingSettings()
     reports: ReportsSettings = ReportsSettings()
     inbox: InboxSettings = InboxSettings()
     desktop: DesktopSettings = DesktopSettings()

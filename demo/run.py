@@ -77,13 +77,21 @@ def running_system(settings: Settings) -> Iterator[DemoProcesses]:
         layout.make_folders()
         (layout.etc / "extensions_local.conf").write_text(DEMO_DIALPLAN)
         pbx_pid = process.start(
-            settings.pbx, settings.ivr, ensure_asterisk(settings.pbx), stop_with_caller=True
+            settings.pbx,
+            settings.ivr,
+            ensure_asterisk(settings.pbx),
+            stop_with_caller=True,
+            streaming=settings.streaming,
         )
     else:
         pbx_pid = process.running_pid(layout) or 0
         log.info("using the PBX already running (pid %d)", pbx_pid)
     ivr_log, gateway_log = layout.root / "ivr.log", layout.root / "gateway.log"
     web_log = layout.root / "web.log"
+    # The streaming speech engine, when the settings name one (issue 12): beside the IVR.
+    speech = (
+        _start("speech", layout.root / "speech.log") if settings.streaming.engine_urls else None
+    )
     ivr = _start("ivr", ivr_log)
     gateway = _start("gateway", gateway_log)
     web = _start("web", web_log)
@@ -95,6 +103,8 @@ def running_system(settings: Settings) -> Iterator[DemoProcesses]:
         _stop(web, 10)
         _stop(gateway, 10)
         _stop(ivr, 40)  # the IVR lets calls in progress finish first
+        if speech is not None:
+            _stop(speech, 10)
         if started_pbx:
             process.stop(settings.pbx)
 

@@ -238,6 +238,34 @@ class FastAgiChannel(AGI):  # type: ignore[misc]
         value, data = reply["result"]
         return chr(int(value)) if data == "dtmf" and value.isdigit() else ""
 
+    # --- the speech API (res_speech: SPEECH CREATE / SET / RECOGNIZE) -------------------------
+    def reply_line(self, command: str, *args: Any) -> str:
+        """Send a command and return its raw reply line, for replies pyst2 cannot parse
+        (``SPEECH RECOGNIZE``'s quoted texts with spaces)."""
+        self.test_hangup()
+        self.send_command(command, *args)
+        line = self.readline()
+        if line.startswith("511"):
+            self.hung_up = True
+            raise CallerHungUp("command not permitted on a dead channel")
+        return line
+
+    def speech_create(self, engine: str) -> bool:
+        """A speech object on ``engine`` (an aeap.conf client): False when the engine is down
+        (Asterisk could not connect, or its setup failed)."""
+        return self.reply_line("SPEECH CREATE", engine).startswith("200 result=1")
+
+    def speech_set(self, name: str, value: str) -> bool:
+        return self.reply_line("SPEECH SET", name, self._quote(value)).startswith("200 result=1")
+
+    def speech_recognize(self, prompt: str, timeout_s: int) -> str:
+        """Play ``prompt`` and listen until the engine answers, a key, or ``timeout_s`` after
+        the prompt; the raw reply (``ivr.streaming.aeap.parse_recognize_reply``)."""
+        return self.reply_line("SPEECH RECOGNIZE", self._quote(prompt), timeout_s)
+
+    def speech_destroy(self) -> None:
+        self.reply_line("SPEECH DESTROY")
+
     def _channel_alive(self) -> bool:
         try:
             self.send_command("CHANNEL STATUS")

@@ -27,11 +27,19 @@ from citizen_center.domain.identifiers import normalize_phone
 from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.errors import ValidationError
 from citizen_center.services.common import Actor
-from ivr.agi import FastAgiChannel
+from ivr.agi import CallerHungUp, FastAgiChannel
 from ivr.intent import Intent, IntentKind, MenuContext
 from ivr.recorder import make_entry
 from ivr.runtime import IvrRuntime
-from ivr.speech.base import has_speech
+from ivr.speech.base import Recognition, has_speech
+from ivr.streaming.aeap import (
+    ProtocolError,
+    RecognizeReply,
+    ReplyKind,
+    parse_recognize_reply,
+    results_to_recognition,
+    speech_end_of,
+)
 from pbx.channel_vars import ChannelVar
 
 log = logging.getLogger(__name__)
@@ -79,6 +87,10 @@ class AgiCall:
         self._token = uuid.uuid4().hex[:8]
         self._entries = 0
         self._record_seq = 0
+        # Streaming turns: the engine holding this call's speech object, and what it was told.
+        self._speech_engine: str | None = None
+        self._engines_tried: set[str] = set()
+        self._vocabulary: str | None = None
 
     # --- who is calling ---------------------------------------------------------------------
     @property
@@ -205,10 +217,23 @@ class AgiCall:
             return first
         return self.collect_keys(first, max_digits)
 
+    @property
+    def speech_available(self) -> bool:
+        """Speech is understood on this call: a streaming engine, or the local recogniser."""
+        return self.runtime.recognizer is not None or bool(self.runtime.engines.names)
+
     def ask(
         self, prompt: list[str], context: MenuContext, *, max_digits: int = 1, speech: bool = True
     ) -> Answer:
-        """Ask a question; keys win over speech, and speech is skipped when it is off."""
+        """Ask a question; keys win over speech, and speech is skipped when it is off.
+
+        With a streaming engine the prompt plays inside ``SPEECH RECOGNIZE``: the caller may
+        speak over it, and the turn ends on their silence; without one (every engine down) the
+        prompt plays and the answer is recorded as before."""
+        if speech and self.runtime.engines.names:
+            answer = self._ask_streaming(prompt, context, max_digits)
+            if answer is not None:
+                return answer
         pressed = self.play(prompt)
         if pressed:
             return Answer(
@@ -218,6 +243,103 @@ class AgiCall:
             return Answer(keys=self.ask_keys([], max_digits))
         return self._listen(context, max_digits)
 
+    # --- streaming turns ------------------------------------------------------------------------
+    def _ask_streaming(
+        self, prompt: list[str], context: MenuContext, max_digits: int
+    ) -> Answer | None:
+        """The question as a streaming turn; None when no engine can take it (record instead).
+
+        An engine that dies mid-turn (Asterisk ends the turn without results, or at worst waits
+        out the turn's timeout) costs the caller this one question: it is asked again at once
+        on the next engine."""
+        for _ in range(2):
+            engine = self._speech_object()
+            if engine is None:
+                return None
+            reply = self._recognize_turn(prompt, context)
+            if reply is not None:
+                return self._streaming_answer(reply, context, max_digits)
+            log.warning("speech engine %s lost mid-turn: asking again", engine)
+            self.runtime.engines.failed(engine)
+            self._drop_speech_object()
+        return None
+
+    def _speech_object(self) -> str | None:
+        """The engine of this call's speech object, created on the first engine that takes it."""
+        if self._speech_engine is not None:
+            return self._speech_engine
+        for engine in self.runtime.engines.order_for(self.uniqueid):
+            if engine in self._engines_tried:
+                continue
+            self._engines_tried.add(engine)
+            if self.channel.speech_create(engine):
+                self.runtime.engines.worked(engine)
+                self._speech_engine, self._vocabulary = engine, ""
+                self.channel.speech_set("uniqueid", self.uniqueid)
+                log.info("streaming speech on %s", engine)
+                return engine
+            log.warning("speech engine %s refused the call: next one", engine)
+            self.runtime.engines.failed(engine)
+        return None
+
+    def _drop_speech_object(self) -> None:
+        self._speech_engine = None
+        try:
+            self.channel.speech_destroy()
+        except CallerHungUp:
+            raise
+        except Exception as exc:  # the object is gone with its engine: nothing to undo
+            log.info("speech destroy: %s", exc)
+
+    def _recognize_turn(self, prompt: list[str], context: MenuContext) -> RecognizeReply | None:
+        """Play ``prompt`` and listen; None when the engine did not answer (it died)."""
+        wavs = [Path(self.runtime.prompt_path(key) + ".wav") for key in prompt]
+        for wav in wavs:
+            if not wav.exists():
+                log.error("prompt %s missing: run `central156 prompts build`", wav)
+        played = self.runtime.prompt_files.joined([w for w in wavs if w.exists()])
+        vocabulary = clean_variable(self.runtime.matcher.vocabulary(context))
+        if vocabulary != self._vocabulary:
+            self.channel.speech_set("vocabulary", vocabulary)
+            self._vocabulary = vocabulary
+        self.channel.speech_set("turn", str(played.ms))
+        line = self.channel.speech_recognize(played.path, self._turn_timeout_s())
+        try:
+            reply = parse_recognize_reply(line)
+        except ProtocolError as exc:
+            log.warning("%s", exc)
+            return None
+        if reply.kind is ReplyKind.HANGUP:
+            self.channel.hung_up = True
+            raise CallerHungUp("the caller hung up during a speech turn")
+        if reply.kind in (ReplyKind.TIMEOUT, ReplyKind.FAILED) or reply.engine_lost:
+            return None
+        return reply
+
+    def _turn_timeout_s(self) -> int:
+        """Asterisk's own limit after the prompt: only reached when the engine died (the engine
+        answers no-input, a cut utterance or "busy" well before it)."""
+        streaming = self.runtime.settings.streaming
+        longest = streaming.no_input_ms + streaming.max_utterance_ms
+        return int(longest / 1000 + self.runtime.settings.ivr.recognition_wait_s + 3)
+
+    def _streaming_answer(
+        self, reply: RecognizeReply, context: MenuContext, max_digits: int
+    ) -> Answer:
+        if reply.kind is ReplyKind.DIGIT:
+            keys = reply.digit
+            return Answer(keys=self.collect_keys(keys, max_digits) if max_digits > 1 else keys)
+        if reply.busy:
+            log.warning("speech engine saturated: moving the caller to keys")
+            return Answer(speech_busy=True)
+        if reply.no_input:
+            return Answer()  # the engine heard no speech after the prompt
+        ended = speech_end_of(reply.results)
+        if ended is not None:
+            log.info("turn answered %.2fs after the caller's last word", time.time() - ended)
+        return self._understood(results_to_recognition(reply.results), context, time.monotonic())
+
+    # --- recording turns (no streaming engine) ---------------------------------------------------
     def _listen(self, context: MenuContext, max_digits: int) -> Answer:
         ivr = self.runtime.settings.ivr
         self._record_seq += 1
@@ -247,6 +369,10 @@ class AgiCall:
             )
         finally:
             gate.release()
+        return self._understood(heard, context, started)
+
+    def _understood(self, heard: Recognition, context: MenuContext, started: float) -> Answer:
+        """What the recognised words mean in ``context`` (the same for both kinds of turn)."""
         intent = self.runtime.understanding.understand(heard, context)
         log.info(
             "heard %r (%s, %d hypotheses, no-speech %.2f) → %s %s p=%.2f in %.2fs",

@@ -26,6 +26,7 @@ from ivr.intent.understanding import SpeechUnderstanding, load_understanding
 from ivr.journal import Journal
 from ivr.recorder import CallRecorder
 from ivr.speech import Recognizer, SpeechUnavailableError, get_recognizer
+from ivr.streaming.listen import EnginePool, PromptFiles
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,12 @@ class IvrRuntime:
     # One recognition at a time per process: the engine uses both cores for each. Callers queue
     # here for at most ``[ivr] recognition_wait_s``, then the IVR moves them to the key menu.
     speech_gate: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(1))
+    # Streaming turns (``ivr.streaming``): the engines Asterisk streams callers' audio to (none:
+    # answers are recorded), and the joined prompt files SPEECH RECOGNIZE plays.
+    engines: EnginePool = field(default_factory=lambda: EnginePool(()))
+    prompt_files: PromptFiles = field(
+        default_factory=lambda: PromptFiles(Path(tempfile.gettempdir()) / "c156-prompts")
+    )
 
     def prompt_path(self, key: str) -> str:
         """What STREAM FILE wants: the absolute path without the extension."""
@@ -70,6 +77,7 @@ class RuntimeFactory:
         self._speech_key: tuple[str, str] | None = None
         self._speech_problem = ""
         self._recorder: CallRecorder | None = None
+        self._engines = EnginePool(())
 
     def build(self) -> IvrRuntime:
         with self._lock:
@@ -94,12 +102,16 @@ class RuntimeFactory:
                 prompts_dir=ivr.resolved_audio_dir() / "pt_BR",
                 recordings_dir=recordings,
                 recorder=self._recorder_for(settings),
+                engines=self._engines_for(settings),
+                # Beside the recordings: Asterisk reads these too (same path on every machine).
+                prompt_files=PromptFiles(recordings / "prompts"),
             )
             log.info(
-                "runtime ready catalogue=%s services=%d speech=%s prompts=%s",
+                "runtime ready catalogue=%s services=%d speech=%s streaming=%s prompts=%s",
                 catalogue.version,
                 len(catalogue.service_types),
                 recognizer.engine if recognizer else f"none ({self._speech_problem})",
+                ",".join(runtime.engines.names) or "off",
                 runtime.prompts_dir,
             )
             return runtime
@@ -112,6 +124,13 @@ class RuntimeFactory:
             self._database = Database.from_url(url, statement_timeout_ms=IVR_STATEMENT_TIMEOUT_MS)
             self._database_url = url
         return self._database
+
+    def _engines_for(self, settings: Settings) -> EnginePool:
+        # Kept across reloads while the engines stay the same: it remembers which are down.
+        names = settings.streaming.engine_names()
+        if names != self._engines.names:
+            self._engines = EnginePool(names)
+        return self._engines
 
     def _recorder_for(self, settings: Settings) -> CallRecorder:
         # One journal for the process's life: a reload must not strand entries in the old folder.

@@ -31,7 +31,7 @@ def setup() -> None:
     settings = load_settings()
     began = time.monotonic()
     install = _install(settings)
-    layout = prepare_runtime(settings.pbx, settings.ivr, install)
+    layout = prepare_runtime(settings.pbx, settings.ivr, install, streaming=settings.streaming)
     click.echo(f"{install.version} ({install.origin}), ready in {time.monotonic() - began:.1f} s")
     click.echo(f"runtime folder: {layout.root}")
     click.echo(f"IVR FastAGI expected at agi://{agi_address(settings.pbx, settings.ivr)}")
@@ -44,7 +44,9 @@ def start(timeout: float) -> None:
     settings = load_settings()
     install = _install(settings)
     try:
-        pid = process.start(settings.pbx, settings.ivr, install, boot_timeout=timeout)
+        pid = process.start(
+            settings.pbx, settings.ivr, install, boot_timeout=timeout, streaming=settings.streaming
+        )
     except process.PbxError as error:
         raise click.ClickException(str(error)) from error
     pbx_settings = settings.pbx

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from citizen_center.config import IvrSettings, PbxSettings
+from citizen_center.config import IvrSettings, PbxSettings, StreamingSettings
 from pbx.ami import AmiClient, AmiError, connect_and_login
 from pbx.provision import AsteriskInstall
 from pbx.render import RuntimeLayout, effective_ami_secret, prepare_runtime
@@ -38,13 +38,14 @@ def start(
     install: AsteriskInstall,
     boot_timeout: float = 30.0,
     stop_with_caller: bool = False,
+    streaming: StreamingSettings | None = None,
 ) -> int:
     """Render the configuration, start Asterisk detached, return its PID once fully booted.
 
     ``stop_with_caller``: Asterisk gets SIGTERM when the process that started it dies, even if
     that process is killed before it can stop it (a test run or a demo stopped with SIGKILL).
     """
-    layout = prepare_runtime(pbx, ivr, install)
+    layout = prepare_runtime(pbx, ivr, install, streaming=streaming)
     running = running_pid(layout)
     if running is not None:
         raise PbxError(f"Asterisk already runs from {layout.root} (pid {running})")

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from citizen_center.config import IvrSettings, PbxSettings
+from citizen_center.config import IvrSettings, PbxSettings, StreamingSettings
 from pbx import audio
 from pbx.prompts import DIALPLAN_PROMPT_PREFIX, DIALPLAN_PROMPTS, LANGUAGE_DIR
 from pbx.provision import AsteriskInstall
@@ -198,6 +198,24 @@ def render_dialplans(
     return written
 
 
+def aeap_conf(streaming: StreamingSettings) -> str:
+    """``aeap.conf``: one client per streaming speech engine (``res_speech_aeap`` registers a
+    speech engine by each client's name). slin only: ``SPEECH RECOGNIZE`` sends the engine
+    signed linear audio whatever codec is agreed."""
+    lines = ["; Central 156 - aeap.conf: the streaming speech engines ([streaming] engine_urls)"]
+    for name, url in zip(streaming.engine_names(), streaming.engine_urls, strict=True):
+        _checked(name, url, "aeap.conf")
+        lines += ["", f"[{name}]", "type=client", f"url={url}", "codecs=!all,slin"]
+        lines += ["protocol=speech_to_text"]
+    return "\n".join(lines) + "\n"
+
+
+def write_aeap_conf(layout: RuntimeLayout, streaming: StreamingSettings) -> Path:
+    target = layout.etc / "aeap.conf"
+    target.write_text(aeap_conf(streaming))
+    return target
+
+
 def ensure_sounds(layout: RuntimeLayout, rendered_prompts: Path | None = None) -> None:
     """The dialplan's prompts and the hold tone, once per runtime folder: copied from the
     rendered prompts (``central156 prompts build``, natural voice when online) when there,
@@ -219,10 +237,15 @@ def ensure_sounds(layout: RuntimeLayout, rendered_prompts: Path | None = None) -
 
 
 def prepare_runtime(
-    pbx: PbxSettings, ivr: IvrSettings, install: AsteriskInstall, templates: Path = DIALPLANS_DIR
+    pbx: PbxSettings,
+    ivr: IvrSettings,
+    install: AsteriskInstall,
+    templates: Path = DIALPLANS_DIR,
+    streaming: StreamingSettings | None = None,
 ) -> RuntimeLayout:
     """Everything Asterisk needs in the runtime folder: folders, configuration, sounds."""
     layout = RuntimeLayout(pbx.resolved_runtime_dir())
     render_dialplans(layout, template_values(pbx, ivr, install, layout), templates)
+    write_aeap_conf(layout, streaming or StreamingSettings())
     ensure_sounds(layout, ivr.resolved_audio_dir() / LANGUAGE_DIR)
     return layout

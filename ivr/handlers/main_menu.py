@@ -83,6 +83,7 @@ class MainMenu:
         self.protocol = ""
         self.citizen_id: int | None = None
         self.history: CitizenHistory | None = None
+        self.lead_in: list[str] = []  # prompts the next question plays first (the welcome)
 
     def run(self) -> Route:
         self.history = self._identify_caller()
@@ -120,6 +121,11 @@ class MainMenu:
         self.call.step(
             "welcome", detail={"citizen_id": self.citizen_id, "open_requests": open_count}
         )
+        if self.call.runtime.engines.names and not open_count:
+            # Streaming: the welcome plays inside the first question's turn, so a caller who
+            # speaks over it is heard (keys barge in there as they do here).
+            self.lead_in = ["welcome"]
+            return ""
         keys = self.call.play(["welcome"])
         if not keys and open_count:
             keys = self.call.play([*open_requests_keys(open_count), "open_requests/offer"])
@@ -130,13 +136,14 @@ class MainMenu:
         "repeat"; keys only once speech failed ``speech_max_failures`` times."""
         runtime = self.call.runtime
         max_failures = runtime.settings.ivr.speech_max_failures
-        speech = runtime.recognizer is not None and self.failures < max_failures
+        speech = self.call.speech_available and self.failures < max_failures
         if speech:
             prompt = MAIN_PROMPT if self.failures or self.wants_key_menu else OPEN_QUESTION
         else:
             prompt = KEY_PROMPT
-            if runtime.recognizer is not None and self.failures == max_failures:
+            if self.call.speech_available and self.failures == max_failures:
                 prompt = ["menu/fallback_keys", *KEY_PROMPT]
+        prompt, self.lead_in = [*self.lead_in, *prompt], []
         self.wants_key_menu = False
         return self.call.ask(prompt, MenuContext.MAIN, speech=speech)
 

@@ -147,3 +147,24 @@ def evaluate(
                     f"{turn.intent.service_code or turn.intent.queue_code or ''} "
                     f"{turn.intent.confidence:.2f} {turn.heard.transcript!r}"
                 )
+
+
+@speech.command()
+@click.option("--host", help="Address to listen on (default: [streaming] listen_host).")
+@click.option("--port", type=int, help="Port (default: [streaming] listen_port).")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the streaming speech engine Asterisk sends callers' audio to (AEAP WebSocket)."""
+    from ivr.speech.base import SpeechUnavailableError
+    from ivr.streaming.service import serve_forever
+
+    settings = load_settings()
+    try:
+        serve_forever(
+            settings,
+            host or settings.streaming.listen_host,
+            port or settings.streaming.listen_port,
+        )
+    except SpeechUnavailableError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve the speech engine: {exc}") from exc

@@ -1,0 +1,64 @@
+"""Build and run the streaming speech engine (``central156 speech serve``)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import numpy as np
+
+from citizen_center.config import Settings
+from ivr.speech.base import Pcm
+from ivr.speech.select import choose_model
+from ivr.speech.whisper_engine import WhisperRecognizer
+from ivr.streaming.endpointing import RATE, vad_session
+from ivr.streaming.engine import EngineThread, SpeechEngine, build_engine
+
+log = logging.getLogger(__name__)
+
+
+def whisper_for_streaming(settings: Settings) -> WhisperRecognizer:
+    """The engine's recogniser: Whisper (the one that decodes audio from memory)."""
+    models_dir = settings.ivr.resolved_models_dir()
+    model = choose_model("whisper", models_dir)
+    recognizer = WhisperRecognizer(
+        model.folder(models_dir), model.language, threads=settings.streaming.decoder_threads
+    )
+    # The first decode initialises the model lazily (seconds): not on a caller's turn.
+    recognizer.recognize_pcm(Pcm(np.zeros(RATE, dtype=np.int16), RATE))
+    vad_session()
+    return recognizer
+
+
+def engine_for(settings: Settings) -> SpeechEngine:
+    """Raises ``SpeechUnavailableError`` when no Whisper model is installed."""
+    recognizer = whisper_for_streaming(settings)
+    return build_engine(settings.streaming, recognizer, settings.ivr.recognition_wait_s)
+
+
+def start_engine_thread(settings: Settings, host: str = "127.0.0.1", port: int = 0) -> EngineThread:
+    """The engine in a thread of this process (the demo, tests and bench); ``.stop()`` it."""
+    return EngineThread(engine_for(settings), host, port).start()
+
+
+def serve_forever(settings: Settings, host: str, port: int) -> None:
+    """Serve until SIGTERM or SIGINT (calls in progress lose their speech object: the IVR
+    asks their question again on another engine, or records it)."""
+    engine = engine_for(settings)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        server = await engine.serve(host, port)
+        log.info("speech engine listening on ws://%s:%d", host, port)
+        await stop.wait()
+        server.close()
+        await server.wait_closed()
+
+    try:
+        asyncio.run(main())
+    finally:
+        engine.scheduler.shutdown()

@@ -24,7 +24,7 @@ QT_PACKAGES := libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dej
 SYSTEM_PACKAGES := postgresql espeak-ng sox libsox-fmt-mp3 sip-tester $(QT_PACKAGES) xvfb xauth \
 	chromium
 DEMO_PACKAGES := espeak-ng sox libsox-fmt-mp3 $(QT_PACKAGES)
-MYPY_PACKAGES := citizen_center pbx gateway web ivr agent_desktop demo bench tests
+MYPY_PACKAGES := citizen_center pbx serving gateway web ivr agent_desktop demo bench tests
 # The tests that need nothing but Python and the Debian tools make demo installs, in seconds.
 FAST_TIER := not (asterisk or postgresql or speech or qt or browser or slow)
 

@@ -7,11 +7,9 @@ runtime folder's secret store (generated on first use, mode 0600) — the same s
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
-from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeAlias
 
 import uvicorn
 
@@ -22,11 +20,11 @@ from gateway.hub import Hub
 from gateway.tokens import TokenSigner
 from pbx.ami.aio import AmiState, AsyncAmiClient
 from pbx.render import GATEWAY_AMI_USER, RuntimeLayout, SecretStore
+from serving.thread import RunningServer, serve_in_thread
 
 log = logging.getLogger(__name__)
 
 TOKEN_SECRET_NAME = "gateway-token"
-STARTUP_TIMEOUT_SECONDS = 15.0
 MIN_PING_TIMEOUT_SECONDS = 10.0
 
 
@@ -99,35 +97,11 @@ def serve(settings: Settings) -> None:
         database.dispose()
 
 
-@dataclass
-class RunningGateway:
-    """A gateway served from a background thread (the demo's and the tests' way to run one)."""
-
-    server: uvicorn.Server
-    thread: threading.Thread
-    url: str
-    parts: GatewayParts
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout)
+# A gateway served from a background thread (the demo's and the tests' way to run one).
+RunningGateway: TypeAlias = RunningServer[GatewayParts]
 
 
 def start_in_thread(settings: Settings, database: Database, port: int = 0) -> RunningGateway:
     """Serve on ``port`` (0: a free one) and return once it accepts connections."""
     parts = build_parts(settings, database)
-    server = uvicorn.Server(uvicorn_config(settings, parts, port))
-    thread = threading.Thread(
-        target=lambda: asyncio.run(server.serve()), name="gateway", daemon=True
-    )
-    thread.start()
-    waited = 0.0
-    while not server.started and thread.is_alive() and waited < STARTUP_TIMEOUT_SECONDS:
-        threading.Event().wait(0.02)
-        waited += 0.02
-    if not server.started:
-        server.should_exit = True
-        raise RuntimeError("the gateway did not start")
-    bound = server.servers[0].sockets[0].getsockname()[1]
-    scheme = "https" if settings.gateway.tls_cert_file else "http"
-    return RunningGateway(server, thread, f"{scheme}://{settings.gateway.host}:{bound}", parts)
+    return serve_in_thread(uvicorn_config(settings, parts, port), parts, "gateway")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
-import threading
-from dataclasses import dataclass
+from typing import TypeAlias
 
 import uvicorn
 from fastapi import FastAPI
@@ -13,10 +11,9 @@ from uvicorn.supervisors import Multiprocess
 
 from citizen_center.config import Settings, load_settings
 from citizen_center.db import Database, open_database
+from serving.thread import RunningServer, serve_in_thread
 from web.app import create_app
 from web.parts import WebParts
-
-STARTUP_TIMEOUT_SECONDS = 15.0
 
 
 def uvicorn_config(settings: Settings, parts: WebParts, port: int | None = None) -> uvicorn.Config:
@@ -78,32 +75,11 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-@dataclass
-class RunningWeb:
-    """A web server served from a background thread (the demo's and the tests' way to run one)."""
-
-    server: uvicorn.Server
-    thread: threading.Thread
-    url: str
-    parts: WebParts
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout)
+# A web server served from a background thread (the demo's and the tests' way to run one).
+RunningWeb: TypeAlias = RunningServer[WebParts]
 
 
 def start_in_thread(settings: Settings, database: Database, port: int = 0) -> RunningWeb:
     """Serve on ``port`` (0: a free one) and return once it accepts connections."""
     parts = WebParts(database, settings)
-    server = uvicorn.Server(uvicorn_config(settings, parts, port))
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), name="web", daemon=True)
-    thread.start()
-    waited = 0.0
-    while not server.started and thread.is_alive() and waited < STARTUP_TIMEOUT_SECONDS:
-        threading.Event().wait(0.02)
-        waited += 0.02
-    if not server.started:
-        server.should_exit = True
-        raise RuntimeError("the web server did not start")
-    bound = server.servers[0].sockets[0].getsockname()[1]
-    return RunningWeb(server, thread, f"http://{settings.web.host}:{bound}", parts)
+    return serve_in_thread(uvicorn_config(settings, parts, port), parts, "web")

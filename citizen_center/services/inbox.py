@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from citizen_center.domain.workflow import Role, Status
+from citizen_center.domain.workflow import Channel, Role, Status
 from citizen_center.errors import CitizenCenterError, ValidationError
 from citizen_center.models import FocalPoint, RequestEvent, ServiceRequest, User, utcnow
 from citizen_center.services.audit import (
@@ -191,12 +191,13 @@ def confirm_resolution(
     number: str,
     actor: Actor = CITIZEN,
     now: datetime | None = None,
+    channel: Channel | None = None,
 ) -> ServiceRequest:
-    """The citizen confirms the request was solved: closed."""
+    """The citizen confirms the request was solved: closed. ``channel``: where the citizen
+    answered (the web page, the phone), kept on the event."""
     request = get_request(session, number)
-    return change_status(
-        session, request, Status.CLOSED, actor, "Solução confirmada pelo cidadão.", now
-    )
+    note = "Solução confirmada pelo cidadão."
+    return change_status(session, request, Status.CLOSED, actor, note, now, channel=channel)
 
 
 def dispute_resolution(
@@ -205,10 +206,11 @@ def dispute_resolution(
     reason: str,
     actor: Actor = CITIZEN,
     now: datetime | None = None,
+    channel: Channel | None = None,
 ) -> ServiceRequest:
     """The citizen says it was not solved: reopened, back in the same secretariat's inbox."""
     request = get_request(session, number)
-    return change_status(session, request, Status.REOPENED, actor, reason, now)
+    return change_status(session, request, Status.REOPENED, actor, reason, now, channel=channel)
 
 
 def close_expired_resolutions(

@@ -115,7 +115,6 @@ def file_online(
     request.latitude, request.longitude = filing.latitude, filing.longitude
     code = new_follow_code()
     request.follow_code_hash = follow_code_hash(code)
-    _mark_web(request.events)
     attach_photos(session, request, list(filing.photos))
     return FiledRequest(request.number, request.service_type.name, request.expected_at, code)
 
@@ -156,12 +155,6 @@ def _same_name(candidates: list[Citizen], name: str) -> Citizen | None:
     # A shared landline may belong to several people: link only to the one with this name.
     wanted = name.casefold()
     return next((c for c in candidates if " ".join(c.name.split()).casefold() == wanted), None)
-
-
-def _mark_web(events: list[RequestEvent]) -> None:
-    for event in events:
-        if event.channel is None:
-            event.channel = Channel.WEB
 
 
 # --- following a protocol -------------------------------------------------------------------
@@ -264,8 +257,7 @@ def _filed_by_code_holder(session: Session, number: str, code: str) -> ServiceRe
 
 def confirm_online(session: Session, number: str, code: str) -> ServiceRequest:
     request = _filed_by_code_holder(session, number, code)
-    inbox.confirm_resolution(session, request.number, CITIZEN_ON_WEB)
-    _mark_web(request.events)
+    inbox.confirm_resolution(session, request.number, CITIZEN_ON_WEB, channel=Channel.WEB)
     return request
 
 
@@ -275,8 +267,9 @@ def dispute_online(session: Session, number: str, code: str, reason: str) -> Ser
     if len(reason) > MAX_COMMENT:
         raise ValidationError(f"O motivo passa de {MAX_COMMENT} caracteres.")
     request = _filed_by_code_holder(session, number, code)
-    inbox.dispute_resolution(session, request.number, reason.strip(), CITIZEN_ON_WEB)
-    _mark_web(request.events)
+    inbox.dispute_resolution(
+        session, request.number, reason.strip(), CITIZEN_ON_WEB, channel=Channel.WEB
+    )
     return request
 
 

@@ -83,7 +83,8 @@ def test_only_the_follow_code_confirms_and_the_public_view_hides_notes(
         with pytest.raises(InvalidTransitionError):  # already closed: no second answer
             self_service.confirm_online(session, filed.number, filed.follow_code)
         view = self_service.citizen_view(session, filed.number, utcnow())
-        closing = requests.get_request(session, filed.number).events[-1]
+        events = requests.get_request(session, filed.number).events
+        closing = events[-1]
     assert [s.status for s in view.steps] == [
         Status.OPEN,
         Status.FORWARDED,
@@ -93,3 +94,21 @@ def test_only_the_follow_code_confirms_and_the_public_view_hides_notes(
     assert [s.note for s in view.steps if s.note] == ["Tapado."]
     assert view.status is Status.CLOSED and view.can_rate and not view.awaits_confirmation
     assert closing.channel is Channel.WEB and closing.actor_label == "citizen"
+    # The page's events say web; the secretariat's own (no channel given) stay unmarked.
+    assert [e.channel for e in events] == [Channel.WEB, Channel.WEB, None, None, Channel.WEB]
+
+
+def test_a_dispute_on_the_page_reopens_on_the_web_channel(migrated_db: Database) -> None:
+    with migrated_db.transaction() as session:
+        filed = self_service.file_online(session, filing())
+        request = requests.get_request(session, filed.number)
+        requests.change_status(session, request, Status.RESOLVED, Actor.system("pf"), "Tapado.")
+        with pytest.raises(ValidationError, match="Conte o que"):
+            self_service.dispute_online(session, filed.number, filed.follow_code, "  ")
+        self_service.dispute_online(session, filed.number, filed.follow_code, " Continua lá. ")
+        events = requests.get_request(session, filed.number).events
+    assert [(e.to_status, e.channel) for e in events[-2:]] == [
+        (Status.RESOLVED, None),
+        (Status.REOPENED, Channel.WEB),
+    ]
+    assert events[-1].note == "Continua lá."

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from citizen_center.errors import ValidationError
 
+MAX_TEXT = 200  # characters of a free-text answer
+
 
 class Datatype(enum.StrEnum):
     STRING = "string"
@@ -52,7 +54,7 @@ class ServiceAttribute:
     values: tuple[AttributeValue, ...] = ()
     # Where an answer goes: a description line with this label (none: the reference column).
     description_label: str = ""
-    max_length: int = 200
+    max_length: int = MAX_TEXT
 
     def parse(self, raw: Sequence[str]) -> tuple[str, ...]:
         """The answer's values, checked; raises ``ValidationError`` with a pt-BR message."""
@@ -87,39 +89,6 @@ REFERENCE_POINT = "PONTO_REFERENCIA"
 RISK_TO_PEOPLE = "RISCO_PESSOAS"
 WASTE_KINDS = "TIPO_RESIDUO"
 
-_REFERENCE = ServiceAttribute(
-    code=REFERENCE_POINT,
-    description="Ponto de referência (ex.: em frente à escola, perto da parada de ônibus)",
-    datatype=Datatype.STRING,
-    required=False,
-    order=1,
-    datatype_description="Texto livre, até 200 caracteres.",
-)
-_RISK = ServiceAttribute(
-    code=RISK_TO_PEOPLE,
-    description="Há risco para pessoas?",
-    datatype=Datatype.SINGLEVALUELIST,
-    required=True,
-    order=2,
-    values=(AttributeValue("sim", "Sim"), AttributeValue("nao", "Não")),
-    description_label="Há risco para pessoas",
-)
-_WASTE = ServiceAttribute(
-    code=WASTE_KINDS,
-    description="Tipo de resíduo (marque todos os que houver)",
-    datatype=Datatype.MULTIVALUELIST,
-    required=False,
-    order=3,
-    values=(
-        AttributeValue("domestico", "Lixo doméstico"),
-        AttributeValue("reciclavel", "Recicláveis"),
-        AttributeValue("entulho", "Entulho/caliça"),
-        AttributeValue("volumoso", "Móveis e volumosos"),
-        AttributeValue("vegetal", "Galhos e restos de poda"),
-    ),
-    description_label="Tipo de resíduo",
-)
-
 # Groups of the catalogue where a hazard to people is plausible.
 RISK_GROUPS = frozenset(
     {
@@ -132,18 +101,84 @@ RISK_GROUPS = frozenset(
     }
 )
 WASTE_GROUPS = frozenset({"Limpeza urbana"})
+# Who is asked a question: the services of these groups, or every service with an address.
+WITH_ADDRESS = None
+
+
+@dataclass(frozen=True)
+class _Question:
+    code: str
+    description: str
+    datatype: Datatype
+    required: bool
+    asked_of: frozenset[str] | None
+    values: tuple[tuple[str, str], ...] = ()  # (key, what the citizen reads)
+    description_label: str = ""
+
+
+# The questions, in the order a service asks them.
+_QUESTIONS = (
+    _Question(
+        REFERENCE_POINT,
+        "Ponto de referência (ex.: em frente à escola, perto da parada de ônibus)",
+        Datatype.STRING,
+        required=False,
+        asked_of=WITH_ADDRESS,
+    ),
+    _Question(
+        RISK_TO_PEOPLE,
+        "Há risco para pessoas?",
+        Datatype.SINGLEVALUELIST,
+        required=True,
+        asked_of=RISK_GROUPS,
+        values=(("sim", "Sim"), ("nao", "Não")),
+        description_label="Há risco para pessoas",
+    ),
+    _Question(
+        WASTE_KINDS,
+        "Tipo de resíduo (marque todos os que houver)",
+        Datatype.MULTIVALUELIST,
+        required=False,
+        asked_of=WASTE_GROUPS,
+        values=(
+            ("domestico", "Lixo doméstico"),
+            ("reciclavel", "Recicláveis"),
+            ("entulho", "Entulho/caliça"),
+            ("volumoso", "Móveis e volumosos"),
+            ("vegetal", "Galhos e restos de poda"),
+        ),
+        description_label="Tipo de resíduo",
+    ),
+)
+
+
+def _attribute(question: _Question, order: int) -> ServiceAttribute:
+    free_text = question.datatype is Datatype.STRING
+    return ServiceAttribute(
+        code=question.code,
+        description=question.description,
+        datatype=question.datatype,
+        required=question.required,
+        order=order,
+        datatype_description=f"Texto livre, até {MAX_TEXT} caracteres." if free_text else "",
+        values=tuple(AttributeValue(key, name) for key, name in question.values),
+        description_label=question.description_label,
+    )
+
+
+_ASKED = tuple(
+    (question.asked_of, _attribute(question, order))
+    for order, question in enumerate(_QUESTIONS, start=1)
+)
 
 
 def attributes_for(group: str, requires_address: bool) -> tuple[ServiceAttribute, ...]:
     """The questions of a service of ``group``, in order."""
-    found: list[ServiceAttribute] = []
-    if requires_address:
-        found.append(_REFERENCE)
-    if group in RISK_GROUPS:
-        found.append(_RISK)
-    if group in WASTE_GROUPS:
-        found.append(_WASTE)
-    return tuple(found)
+    return tuple(
+        attribute
+        for asked_of, attribute in _ASKED
+        if (requires_address if asked_of is WITH_ADDRESS else group in asked_of)
+    )
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from datetime import timedelta
 
 import httpx
@@ -12,11 +13,19 @@ from sqlalchemy import func, select
 from citizen_center.db import Database
 from citizen_center.domain.workflow import Channel, Status
 from citizen_center.models import Citizen as CitizenRow
-from citizen_center.models import RequestPhoto, ServiceRequest, SurveyResponse, utcnow
+from citizen_center.models import (
+    RequestPhoto,
+    ServiceRequest,
+    ServiceType,
+    SurveyResponse,
+    utcnow,
+)
 from citizen_center.services import requests
 from citizen_center.services.citizens import AddressInput
 from citizen_center.services.common import Actor
 from tests.web.conftest import FOLLOW_CODE, PROTOCOL, Citizen, jpeg_with_gps, web_settings
+from web.citizen.routes import CATALOGUE_TTL_SECONDS, CitizenPage
+from web.parts import WebParts
 from web.server import start_in_thread
 
 POTHOLE = {
@@ -244,3 +253,17 @@ def test_too_many_forms_from_one_address_get_a_page_saying_when_to_try_again(
             assert counts(migrated_db) == before
     finally:
         running.stop()
+
+
+def test_the_forms_read_the_catalogue_at_most_once_a_minute(migrated_db: Database) -> None:
+    page = CitizenPage(WebParts(migrated_db, web_settings()))
+    first = page._catalogue()
+    assert "VIA-BURACO" in first.codes
+    with migrated_db.transaction() as session:
+        pothole = session.scalars(select(ServiceType).where(ServiceType.code == "VIA-BURACO"))
+        pothole.one().active = False
+    assert page._catalogue() is first  # from memory: no database read
+    page._catalogue_cache.expire(time.monotonic() + CATALOGUE_TTL_SECONDS)
+    again = page._catalogue()
+    assert "VIA-BURACO" not in again.codes
+    assert all(c.code != "VIA-BURACO" for choices in again.groups.values() for c in choices)

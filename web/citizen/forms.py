@@ -3,6 +3,7 @@ the field they are about (the page shows each next to its field, ``aria-describe
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from starlette.datastructures import FormData, UploadFile
@@ -68,7 +69,7 @@ class FilingForm:
         )
 
 
-def read_filing(form: FormData, service_codes: set[str], max_photos: int) -> FilingForm:
+def read_filing(form: FormData, service_codes: AbstractSet[str], max_photos: int) -> FilingForm:
     values = {name: _text(form, name) for name in FILING_FIELDS}
     uploads = [
         item

@@ -8,12 +8,16 @@ The HTML routes stay out of the OpenAPI description, which is the Open311 API's.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+from cachetools import TTLCache, cachedmethod
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -54,6 +58,7 @@ DONE_MESSAGES = {
     "contestar": "Sua contestação foi registrada: a solicitação voltou para a secretaria.",
     "avaliar": "Obrigado pela avaliação!",
 }
+CATALOGUE_TTL_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,14 @@ class ServiceChoice:
     name: str
     keywords: str
     allows_anonymous: bool
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The active services as the filing form offers them, by group, and their codes."""
+
+    groups: Mapping[str, tuple[ServiceChoice, ...]]
+    codes: frozenset[str]
 
 
 def router_for(parts: WebParts) -> APIRouter:
@@ -91,6 +104,10 @@ class CitizenPage:
         self.templates.env.filters["data"] = self._local(DATE_FORMAT)
         self.templates.env.filters["data_hora"] = self._local(DATE_TIME_FORMAT)
         self.templates.env.filters["protocolo"] = format_protocol_number
+        # Every form shows the catalogue, which changes a few times a year (db seed): read from
+        # the database at most once a minute, not on every render and submit.
+        self._catalogue_cache: TTLCache[Any, Catalogue] = TTLCache(1, CATALOGUE_TTL_SECONDS)
+        self._catalogue_lock = threading.Lock()
 
     def _local(self, pattern: str) -> Any:
         tz = self.policy.tz
@@ -136,7 +153,7 @@ class CitizenPage:
         general_error: str = "",
         status: int = 200,
     ) -> Response:
-        groups, _ = self._catalogue()
+        groups = self._catalogue().groups
         context = {
             "values": defaultdict(str, values),
             "errors": errors,
@@ -148,13 +165,17 @@ class CitizenPage:
         }
         return self.render(request, "file.html", context, status)
 
-    def _catalogue(self) -> tuple[dict[str, list[ServiceChoice]], set[str]]:
+    @cachedmethod(attrgetter("_catalogue_cache"), lock=attrgetter("_catalogue_lock"))
+    def _catalogue(self) -> Catalogue:
         with self.parts.database.transaction() as session:
             services = active_service_types(session)
             groups: dict[str, list[ServiceChoice]] = defaultdict(list)
             for service in sorted(services, key=lambda s: (s.group_name, s.name)):
                 groups[service.group_name].append(_choice(service))
-        return dict(groups), {s.code for choices in groups.values() for s in choices}
+        return Catalogue(
+            {group: tuple(choices) for group, choices in groups.items()},
+            frozenset(s.code for choices in groups.values() for s in choices),
+        )
 
     async def file_submit(self, request: Request) -> Response:
         refused = self._over_the_limit(request) or self._refuse_oversized(request)
@@ -164,8 +185,8 @@ class CitizenPage:
             forged = self._forged(request, form)
             if forged is not None:
                 return forged
-            _, codes = await run_in_threadpool(self._catalogue)
-            parsed = read_filing(form, codes, self.web.max_photos)
+            catalogue = await run_in_threadpool(self._catalogue)
+            parsed = read_filing(form, catalogue.codes, self.web.max_photos)
             photos = await self._prepared_photos(parsed)
             if parsed.errors:
                 return await run_in_threadpool(

@@ -8,7 +8,8 @@
 #               30 s with warm caches; no Asterisk, PostgreSQL, speech model or Qt window)
 #   make faults the fault-injection suite alone (pytest -m faults)
 # Tiers are pytest markers put on from the fixtures a test uses (tests/conftest.py): asterisk,
-# postgresql, speech, qt, browser, plus slow by hand. One tier: pytest -m asterisk.
+# postgresql, speech, qt, browser, web (a live web server), plus slow by hand. One tier:
+# pytest -m asterisk.
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -26,7 +27,7 @@ SYSTEM_PACKAGES := postgresql espeak-ng sox libsox-fmt-mp3 sip-tester $(QT_PACKA
 DEMO_PACKAGES := espeak-ng sox libsox-fmt-mp3 $(QT_PACKAGES)
 MYPY_PACKAGES := citizen_center pbx serving gateway web ivr agent_desktop demo bench tests
 # The tests that need nothing but Python and the Debian tools make demo installs, in seconds.
-FAST_TIER := not (asterisk or postgresql or speech or qt or browser or slow)
+FAST_TIER := not (asterisk or postgresql or speech or qt or browser or web or slow)
 
 .PHONY: demo test check check-format check-lint check-types check-imports check-fast lint \
 	system-packages venv bench faults clean

@@ -9,10 +9,14 @@ remember to say it:
   is ``"postgresql"``: the ``[postgresql]`` half of a persistence test, not its ``[sqlite]`` one);
 - ``speech``: a speech model installed and loaded (``whisper_model``, ``korean_model``);
 - ``qt``: Qt widgets (pytest-qt's ``qtbot``/``qapp``, or ``xvfb_run`` for screenshots);
-- ``browser``: a real web browser (``web_browser``: Debian's Chromium driven by Playwright).
+- ``browser``: a real web browser (``web_browser``: Debian's Chromium driven by Playwright);
+- ``web``: the web server running, spoken to over HTTP (``web_server``, ``open311``): a fraction
+  of a second each, which over some twenty tests is a third of the fast tier, so ``make check``
+  leaves them to ``make test``; the domain and unit tests of the web side stay fast.
 
 A test that reaches a service without a fixture saying so (a ``PostgresServer()`` of its own,
-``fresh_database_url("postgresql", ...)``) carries the marker by hand; ``postgres_server``
+``fresh_database_url("postgresql", ...)``, a web server started by ``start_in_thread``) carries
+the marker by hand; ``postgres_server``
 refuses to start for a test without the ``postgresql`` marker, so a miss fails loudly instead
 of starting PostgreSQL in the fast tier.
 
@@ -40,6 +44,7 @@ TIER_FIXTURES: Mapping[str, frozenset[str]] = {
     "speech": frozenset({"whisper_model", "korean_model"}),
     "qt": frozenset({"qtbot", "qapp", "xvfb_run"}),
     "browser": frozenset({"web_browser"}),
+    "web": frozenset({"web_server", "open311"}),
 }
 # The value a fixture parametrised over tests.fixtures.databases.ENGINES takes for PostgreSQL.
 POSTGRESQL_PARAM = "postgresql"

@@ -95,3 +95,4 @@ def test_tier_markers_of_a_fixture_set() -> None:
     assert tier_markers(["pbx", "qtbot", "korean_model"], {}) == {"asterisk", "qt", "speech"}
     assert tier_markers(["empty_db_url"], {"empty_db_url": "postgresql"}) == {"postgresql"}
     assert tier_markers(["xvfb_run"], {"demo": "sqlite"}) == {"qt"}
+    assert tier_markers(["citizen", "web_server", "migrated_db"], {"db_url": "sqlite"}) == {"web"}

@@ -62,6 +62,7 @@ def file_on_the_web(database: Database) -> str:
     return found.group(1).replace("-", "")
 
 
+@pytest.mark.web  # starts its own server
 def test_a_web_request_reaches_the_inbox_and_the_callers_history(
     qtbot: QtBot, database: Database
 ) -> None:

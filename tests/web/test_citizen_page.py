@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import httpx
+import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -236,6 +237,7 @@ def test_the_home_page_finds_a_protocol_and_explains_a_wrong_one(
     assert citizen.client.get("/estatico/pagina.css").status_code == 200
 
 
+@pytest.mark.web  # starts its own server
 def test_too_many_forms_from_one_address_get_a_page_saying_when_to_try_again(
     migrated_db: Database,
 ) -> None:

@@ -20,7 +20,7 @@ from pbx.provision import AsteriskInstall
 from tests.fixtures.asterisk import free_port, free_rtp_range
 
 # Starts Asterisk, the IVR, the gateway and the web server (seconds each).
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.web]
 
 START_SECONDS = 90.0
 

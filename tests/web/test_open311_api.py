@@ -402,6 +402,7 @@ def test_public_answers_never_show_personal_data(open311: Open311) -> None:
     assert shown["zipcode"] == "90510003"
 
 
+@pytest.mark.web  # starts its own server
 def test_rate_limits_answer_429_with_retry_after(migrated_db: Database) -> None:
     tight = ROOMY.model_copy(
         update={"get_rate_per_ip": "3/minute", "post_rate_per_key": "1/minute"}
@@ -416,6 +417,7 @@ def test_rate_limits_answer_429_with_retry_after(migrated_db: Database) -> None:
         assert post(api).status_code == 429  # the key's allowance, not the address's
 
 
+@pytest.mark.web  # starts its own server
 def test_a_body_past_the_limit_is_413(migrated_db: Database) -> None:
     for api in running(migrated_db, ROOMY.model_copy(update={"api_max_body_kb": 1})):
         before = counts(migrated_db)

@@ -16,7 +16,7 @@ import pytest
 from tests.fixtures.postgres import free_port
 
 # Starts a server and two workers (seconds).
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.web]
 
 
 def test_two_workers_serve_the_api_and_stop_together(tmp_path: Path) -> None:

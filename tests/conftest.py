@@ -16,9 +16,8 @@ remember to say it:
 
 A test that reaches a service without a fixture saying so (a ``PostgresServer()`` of its own,
 ``fresh_database_url("postgresql", ...)``, a web server started by ``start_in_thread``) carries
-the marker by hand; ``postgres_server``
-refuses to start for a test without the ``postgresql`` marker, so a miss fails loudly instead
-of starting PostgreSQL in the fast tier.
+the marker by hand; ``postgres_server`` refuses to start for a test without the ``postgresql``
+marker, so a miss fails loudly instead of starting PostgreSQL in the fast tier.
 
 ``slow`` is not derived: it stays a hand-written marker for a test that is long whatever it
 needs (seconds of its own work). The tier markers say what a test needs, ``slow`` how long it

@@ -270,6 +270,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rates", default="1,2,4", help="calls (spoken answers) per second")
     parser.add_argument("--window", type=float, default=20.0, help="seconds of arrivals per rate")
     parser.add_argument("--keep-going", action="store_true", help="run steps after a failure")
+    parser.add_argument("--keep", action="store_true", help="keep the folder (engine log)")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="bench-streaming-"))
     try:
@@ -289,7 +290,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                 args.keep_going,
             )
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if args.keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 _: Callable[[Sequence[str] | None], None] = main

@@ -34,7 +34,7 @@ CHUNK = 256  # samples at 8 kHz: 32 ms, one Silero chunk of 512 samples at 16 kH
 CHUNK_MS = CHUNK * 1000 // RATE
 _VAD_CONTEXT = 64  # Silero's input: each chunk with the last 64 samples of the previous one
 _PRE_ROLL_MS = 300
-_TAIL_KEPT_MS = 200  # of the trailing silence, kept after the last voiced chunk
+TAIL_KEPT_MS = 200  # of the trailing silence, kept after the last voiced chunk
 
 
 @cache
@@ -229,7 +229,7 @@ class Endpointer:
         before the caller speaks again."""
         assert self._start is not None
         first = max(0, self._start - _PRE_ROLL_MS // CHUNK_MS)
-        last = min(len(self._chunks), self._last_voiced + _TAIL_KEPT_MS // CHUNK_MS)
+        last = min(len(self._chunks), self._last_voiced + TAIL_KEPT_MS // CHUNK_MS)
         return self._last_voiced, np.concatenate(self._chunks[first:last])
 
     def _finish(self, event: TurnEvent) -> TurnEvent:

@@ -9,10 +9,11 @@ result (or the no-input answer, or "busy") goes back to Asterisk as a ``set resu
 which ends ``SPEECH RECOGNIZE``. An utterance Whisper hears no word in (noise the VAD let
 through) does not end the turn: the session listens on, and the prompt keeps playing.
 
-Recognitions from every call go through one ``RecognitionScheduler``: ``decoders`` at a time
-(each Whisper decode uses ``decoder_threads`` cores), the rest waiting in line for at most
-``wait_s``; past that the turn's answer is "busy" and the IVR offers keys (admission control:
-a saturated engine answers at once, never with silence). Several engines behind one Asterisk
+Recognitions from every call go through one ``RecognitionScheduler``: a lone turn on a decoder
+with every core (``alone_threads``), turns under load on ``decoders`` one-core decoders taking
+up to ``batch_size`` waiting turns each, the rest waiting in line for at most ``wait_s``; past
+that the turn's answer is "busy" and the IVR offers keys (admission control: a saturated engine
+answers at once, never with silence). Several engines behind one Asterisk
 are several ``aeap.conf`` clients; the IVR picks one per call (``ivr.streaming.listen``).
 """
 
@@ -41,6 +42,7 @@ from ivr.speech.base import Pcm, Recognition
 from ivr.streaming import aeap
 from ivr.streaming.endpointing import (
     RATE,
+    TAIL_KEPT_MS,
     Endpointer,
     EndpointSettings,
     TurnEvent,
@@ -68,7 +70,11 @@ def endpoint_settings(settings: StreamingSettings) -> EndpointSettings:
         min_speech_ms=settings.min_speech_ms,
         threshold=settings.vad_threshold,
         release=settings.vad_release,
-        early_decode_ms=min(settings.early_decode_ms, settings.trailing_silence_ms // 2),
+        # Never before the utterance's kept tail is complete: the early decode then hears
+        # exactly the audio the turn ends with.
+        early_decode_ms=max(
+            0, min(settings.early_decode_ms, settings.trailing_silence_ms - TAIL_KEPT_MS)
+        ),
     )
 
 
@@ -78,6 +84,7 @@ class SchedulerStats:
     waiting: int = 0
     done: int = 0
     busy: int = 0
+    alone: int = 0  # turns decoded by the lone decoder (nobody else was being recognised)
 
 
 @dataclass(eq=False)  # a job is itself: found in the queue by identity
@@ -88,50 +95,63 @@ class _Job:
 
 
 class RecognitionScheduler:
-    """Every call's recognitions on ``decoders`` decoders; a turn waits at most ``wait_s`` for
-    one, then its answer is None (busy). With ``batch_size`` > 1 and a recogniser that decodes
-    batches (Whisper), a free decoder takes up to that many waiting turns at once."""
+    """Every call's recognitions, placed for latency when the engine is quiet and for
+    throughput when it is not.
+
+    - A turn that arrives while no other is being recognised or waiting goes to ``alone`` (a
+      recogniser whose one decode uses every core: the lowest latency, what a lone caller
+      waits for).
+    - Otherwise it waits in line for one of ``decoders`` parallel decoders (``recognizer``,
+      one core each: on 2 cores two one-thread decoders carry about 1.5 times the answers
+      of one two-thread decoder); a free decoder takes up to ``batch_size`` waiting turns at
+      once when the recogniser decodes batches (Whisper).
+    - A turn no decoder takes within ``wait_s`` gets None (busy: the IVR offers keys at once,
+      never silence). One already being decoded is worth the rest of its wait.
+
+    Runs on the engine's event loop; the decodes run in executor threads.
+    """
 
     def __init__(
-        self, recognizer: PcmRecognizer, decoders: int, wait_s: float, batch_size: int = 1
+        self,
+        recognizer: PcmRecognizer,
+        decoders: int,
+        wait_s: float,
+        batch_size: int = 1,
+        alone: PcmRecognizer | None = None,
     ) -> None:
         self.recognizer = recognizer
+        self.alone = alone
         self.decoders = decoders
         self.wait_s = wait_s
         self.batch_size = batch_size if hasattr(recognizer, "recognize_batch") else 1
         self.stats = SchedulerStats()
         self._executor = ThreadPoolExecutor(decoders, thread_name_prefix="decoder")
-        self._slots: asyncio.Semaphore | None = None
+        self._alone_executor = ThreadPoolExecutor(1, thread_name_prefix="decoder-alone")
         self._jobs: deque[_Job] = deque()
         self._ready: asyncio.Event | None = None
         self._workers: list[asyncio.Task[None]] = []
 
     async def recognize(self, audio: npt.NDArray[np.int16], vocabulary: str) -> Recognition | None:
         """The recognition, or None when no decoder came free within ``wait_s`` (busy)."""
-        if self.batch_size > 1:
-            return await self._in_batch(audio, vocabulary)
-        if self._slots is None:  # made on the engine's loop
-            self._slots = asyncio.Semaphore(self.decoders)
-        self.stats.waiting += 1
-        try:
-            await asyncio.wait_for(self._slots.acquire(), self.wait_s)
-        except TimeoutError:
-            self.stats.busy += 1
-            return None
-        finally:
-            self.stats.waiting -= 1
+        if self.alone is not None and self.stats.running == 0 and self.stats.waiting == 0:
+            return await self._decode_alone(self.alone, audio, vocabulary)
+        return await self._in_line(audio, vocabulary)
+
+    async def _decode_alone(
+        self, recognizer: PcmRecognizer, audio: npt.NDArray[np.int16], vocabulary: str
+    ) -> Recognition:
         self.stats.running += 1
+        self.stats.alone += 1
         try:
-            job = partial(self.recognizer.recognize_pcm, Pcm(audio, RATE), vocabulary=vocabulary)
-            return await asyncio.get_running_loop().run_in_executor(self._executor, job)
+            job = partial(recognizer.recognize_pcm, Pcm(audio, RATE), vocabulary=vocabulary)
+            return await asyncio.get_running_loop().run_in_executor(self._alone_executor, job)
         finally:
             self.stats.running -= 1
             self.stats.done += 1
-            self._slots.release()
 
-    async def _in_batch(self, audio: npt.NDArray[np.int16], vocabulary: str) -> Recognition | None:
+    async def _in_line(self, audio: npt.NDArray[np.int16], vocabulary: str) -> Recognition | None:
         loop = asyncio.get_running_loop()
-        if self._ready is None:
+        if self._ready is None:  # made on the engine's loop
             self._ready = asyncio.Event()
             self._workers = [loop.create_task(self._decoder()) for _ in range(self.decoders)]
         job = _Job(audio, vocabulary, loop.create_future())
@@ -151,7 +171,6 @@ class RecognitionScheduler:
     async def _decoder(self) -> None:
         assert self._ready is not None
         loop = asyncio.get_running_loop()
-        recognize_batch = self.recognizer.recognize_batch  # type: ignore[attr-defined]
         while True:
             await self._ready.wait()
             batch = [self._jobs.popleft() for _ in range(min(self.batch_size, len(self._jobs)))]
@@ -161,10 +180,8 @@ class RecognitionScheduler:
                 continue
             self.stats.waiting -= len(batch)
             self.stats.running += len(batch)
-            pcms = [Pcm(job.audio, RATE) for job in batch]
-            work = partial(recognize_batch, pcms, [job.vocabulary for job in batch])
             try:
-                results = await loop.run_in_executor(self._executor, work)
+                results = await loop.run_in_executor(self._executor, self._decode, batch)
                 for job, result in zip(batch, results, strict=True):
                     job.future.set_result(result)
             except Exception as exc:  # the turns fail, the decoder goes on
@@ -175,6 +192,15 @@ class RecognitionScheduler:
                 self.stats.running -= len(batch)
                 self.stats.done += len(batch)
 
+    def _decode(self, batch: list[_Job]) -> list[Recognition]:
+        """In a decoder thread."""
+        if len(batch) == 1:
+            job = batch[0]
+            return [self.recognizer.recognize_pcm(Pcm(job.audio, RATE), vocabulary=job.vocabulary)]
+        recognize_batch = self.recognizer.recognize_batch  # type: ignore[attr-defined]
+        pcms = [Pcm(job.audio, RATE) for job in batch]
+        return list(recognize_batch(pcms, [job.vocabulary for job in batch]))
+
     @property
     def idle(self) -> bool:
         """A decoder is free and nobody waits: speculative work costs no caller anything."""
@@ -184,6 +210,7 @@ class RecognitionScheduler:
         for worker in self._workers:
             worker.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._alone_executor.shutdown(wait=False, cancel_futures=True)
 
 
 class TurnState(Enum):
@@ -467,7 +494,12 @@ class EngineThread:
 
 
 def build_engine(
-    settings: StreamingSettings, recognizer: PcmRecognizer, wait_s: float
+    settings: StreamingSettings,
+    recognizer: PcmRecognizer,
+    wait_s: float,
+    alone: PcmRecognizer | None = None,
 ) -> SpeechEngine:
-    scheduler = RecognitionScheduler(recognizer, settings.decoders, wait_s, settings.batch_size)
+    scheduler = RecognitionScheduler(
+        recognizer, settings.decoders, wait_s, settings.batch_size, alone
+    )
     return SpeechEngine(settings, scheduler)

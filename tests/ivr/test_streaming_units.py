@@ -246,8 +246,8 @@ class FixedRecognizer:
 def engine_for() -> Iterator[Any]:
     started: list[EngineThread] = []
 
-    def start(recognizer: FixedRecognizer, wait_s: float = 2.0) -> EngineThread:
-        settings = StreamingSettings(no_input_ms=1000)
+    def start(recognizer: FixedRecognizer, wait_s: float = 2.0, decoders: int = 1) -> EngineThread:
+        settings = StreamingSettings(no_input_ms=1000, decoders=decoders)
         engine = EngineThread(build_engine(settings, recognizer, wait_s), "127.0.0.1", 0)
         started.append(engine.start())
         return engine
@@ -359,8 +359,30 @@ def test_waiting_turns_are_decoded_together_up_to_the_batch_size() -> None:
         answers = asyncio.run(five_turns())
     finally:
         scheduler.shutdown()
-    assert recognizer.batches == [4, 1]
+    assert recognizer.batches == [4] and recognizer.calls == 1  # the fifth alone
     assert [a.text if a else None for a in answers] == ["um buraco"] * 5
+
+
+def test_a_lone_turn_gets_the_lone_decoder_and_turns_under_load_the_parallel_ones() -> None:
+    alone, parallel = FixedRecognizer("sozinho", delay=0.3), BatchRecognizer("em lote", delay=0.3)
+    scheduler = RecognitionScheduler(parallel, decoders=2, wait_s=5.0, batch_size=2, alone=alone)
+
+    async def turns() -> list[str]:
+        first = asyncio.ensure_future(scheduler.recognize(silence(1.0), ""))
+        await asyncio.sleep(0.05)  # the first is being decoded: the engine is no longer quiet
+        others = [scheduler.recognize(silence(1.0), "") for _ in range(4)]
+        answers = await asyncio.gather(first, *others)
+        later = await scheduler.recognize(silence(1.0), "")  # quiet again
+        return [a.text if a else "busy" for a in [*answers, later]]
+
+    try:
+        texts = asyncio.run(turns())
+    finally:
+        scheduler.shutdown()
+    assert texts == ["sozinho", "em lote", "em lote", "em lote", "em lote", "sozinho"]
+    assert alone.calls == 2
+    assert parallel.batches == [2, 2]  # both decoders, each taking two waiting turns
+    assert scheduler.stats.alone == 2 and scheduler.stats.running == 0
 
 
 def test_turns_no_batch_decoder_takes_in_time_are_busy() -> None:

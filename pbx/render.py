@@ -148,11 +148,8 @@ def template_values(
         "RTP_END": str(pbx.rtp_end),
         "AGI_ADDRESS": agi_address(pbx, ivr),
         "SERVICE_HOURS": pbx.service_hours,
-        "SYSTEM_NAME_OPTION": (
-            f"systemname = {pbx.system_name}"
-            if pbx.system_name
-            else "; systemname: unset (one Asterisk on the database; see [pbx] system_name)"
-        ),
+        # Unset: no line at all (one Asterisk on the database, plain uniqueids).
+        "SYSTEM_NAME_OPTION": f"systemname = {pbx.system_name}" if pbx.system_name else "",
     }
 
 

@@ -128,7 +128,7 @@ def train(beam: int, prompts: str, phrases: bool, full_window: bool, dry_run: bo
     is_flag=True,
     help="Hear each clip as the streaming engine would: through the end-pointer ([streaming]).",
 )
-@click.option("--every", default=1, show_default=True, help="Only every Nth clip (quicker).")
+@click.option("--every", default=1, show_default=True, help="Only every Nth utterance (quicker).")
 def evaluate(
     beam: int,
     prompts: str,

@@ -50,7 +50,7 @@ class EvalSession:
     progress: Progress
     # Each clip heard as the streaming engine hears a call (end-pointer, then the utterance).
     streaming: EndpointSettings | None = None
-    every: int = 1  # only every Nth clip (a quicker, still stratified-by-order sample)
+    every: int = 1  # only every Nth utterance, with all its voices (a quicker sample)
 
     @classmethod
     def create(
@@ -84,7 +84,7 @@ class EvalSession:
 
     def clips(self, split: Split | None) -> list[EvalClip]:
         items = [i for i in load_items() if split is None or i.split is split]
-        return list(clips_for(items))[:: self.every]
+        return list(clips_for(items[:: self.every]))
 
     def whisper(self) -> WhisperRecognizer:
         folder = model_info(WHISPER_BASE).folder(self.settings.resolved_models_dir())

@@ -130,6 +130,7 @@ class RecognitionScheduler:
         self._jobs: deque[_Job] = deque()
         self._ready: asyncio.Event | None = None
         self._workers: list[asyncio.Task[None]] = []
+        self._decoding = 0  # decoders busy with a batch
 
     async def recognize(self, audio: npt.NDArray[np.int16], vocabulary: str) -> Recognition | None:
         """The recognition, or None when no decoder came free within ``wait_s`` (busy)."""
@@ -173,13 +174,14 @@ class RecognitionScheduler:
         loop = asyncio.get_running_loop()
         while True:
             await self._ready.wait()
-            batch = [self._jobs.popleft() for _ in range(min(self.batch_size, len(self._jobs)))]
+            batch = [self._jobs.popleft() for _ in range(self._share())]
             if not self._jobs:
                 self._ready.clear()
             if not batch:
                 continue
             self.stats.waiting -= len(batch)
             self.stats.running += len(batch)
+            self._decoding += 1
             try:
                 results = await loop.run_in_executor(self._executor, self._decode, batch)
                 for job, result in zip(batch, results, strict=True):
@@ -189,8 +191,16 @@ class RecognitionScheduler:
                 for job in batch:
                     job.future.set_exception(exc)
             finally:
+                self._decoding -= 1
                 self.stats.running -= len(batch)
                 self.stats.done += len(batch)
+
+    def _share(self) -> int:
+        """How many waiting turns a decoder that just came free takes: the line split evenly
+        over the free decoders (a batch costs more the larger it is, so two decoders with
+        two turns each answer sooner than one with four), at most ``batch_size``."""
+        free = max(1, self.decoders - self._decoding)
+        return min(self.batch_size, -(-len(self._jobs) // free))
 
     def _decode(self, batch: list[_Job]) -> list[Recognition]:
         """In a decoder thread."""

@@ -385,6 +385,23 @@ def test_a_lone_turn_gets_the_lone_decoder_and_turns_under_load_the_parallel_one
     assert scheduler.stats.alone == 2 and scheduler.stats.running == 0
 
 
+def test_waiting_turns_are_split_evenly_over_the_free_decoders() -> None:
+    recognizer = BatchRecognizer("um buraco", delay=0.2)
+    scheduler = RecognitionScheduler(recognizer, decoders=2, wait_s=5.0, batch_size=8)
+
+    async def six_turns() -> list[Recognition | None]:
+        return list(
+            await asyncio.gather(*(scheduler.recognize(silence(1.0), "") for _ in range(6)))
+        )
+
+    try:
+        answers = asyncio.run(six_turns())
+    finally:
+        scheduler.shutdown()
+    assert recognizer.batches == [3, 3]  # not one decoder with six and the other idle
+    assert all(a is not None for a in answers)
+
+
 def test_turns_no_batch_decoder_takes_in_time_are_busy() -> None:
     recognizer = BatchRecognizer("um buraco", delay=1.0)
     scheduler = RecognitionScheduler(recognizer, decoders=1, wait_s=0.3, batch_size=2)

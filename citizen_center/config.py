@@ -148,6 +148,10 @@ class PbxSettings(Section):
     # Where Asterisk reaches the IVR's FastAGI server, "host:port"; empty means the [ivr] listen
     # address (the usual case: both on one machine).
     agi_address: str = ""
+    # A second IVR server, "host:port", that takes a call over when the first fails
+    # (unreachable, or dead mid-call: the caller hears the question again, never loses the
+    # call). Empty: none (a failed IVR sends the caller to the general queue).
+    agi_backup_address: str = ""
     # Asterisk's ``systemname``: prefixes every call's uniqueid ("poa-a-1796178936.3"). Give each
     # Asterisk that shares one database a name of its own: two Asterisks number their channels
     # alike (the second and a counter), so the same uniqueid would name two calls. Empty: one

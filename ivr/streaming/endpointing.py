@@ -34,6 +34,10 @@ CHUNK = 256  # samples at 8 kHz: 32 ms, one Silero chunk of 512 samples at 16 kH
 CHUNK_MS = CHUNK * 1000 // RATE
 _VAD_CONTEXT = 64  # Silero's input: each chunk with the last 64 samples of the previous one
 _PRE_ROLL_MS = 300
+# A chunk whose loudest sample is under this (-54 dBFS) is line silence, far below any speech
+# (G.711's idle line is around -70 dBFS): the model is not run on it.
+QUIET_PEAK = 64
+_QUIET_RESET_CHUNKS = 10  # 320 ms of line silence
 TAIL_KEPT_MS = 200  # of the trailing silence, kept after the last voiced chunk
 
 
@@ -73,9 +77,13 @@ class SileroVad:
         self._c = np.zeros((1, 1, 128), dtype=np.float32)
         self._context = np.zeros(_VAD_CONTEXT, dtype=np.float32)
         self._last = np.float32(0.0)
+        self._quiet_chunks = 0
 
     def probability(self, chunk: npt.NDArray[np.int16]) -> float:
         """The speech probability of one ``CHUNK`` of samples."""
+        if int(np.abs(chunk.astype(np.int32)).max(initial=0)) < QUIET_PEAK:
+            return self._quiet()
+        self._quiet_chunks = 0
         audio = upsample_2x(chunk.astype(np.float32) / 32768.0, self._last)
         self._last = audio[-1]
         window = np.concatenate([self._context, audio])[np.newaxis, :]
@@ -84,6 +92,16 @@ class SileroVad:
             None, {"input": window, "h": self._h, "c": self._c}
         )
         return float(np.asarray(out).reshape(-1)[0])
+
+    def _quiet(self) -> float:
+        """A chunk of line silence: no speech, and not worth the model's time. Callers are
+        silent most of a call (while prompts play), so skipping these saves most of the VAD's
+        CPU; after a while of silence the state starts afresh, as the model's own state would
+        have settled."""
+        self._quiet_chunks += 1
+        if self._quiet_chunks == _QUIET_RESET_CHUNKS:
+            self.reset()
+        return 0.0
 
 
 def upsample_2x(audio: npt.NDArray[np.float32], previous: np.float32) -> npt.NDArray[np.float32]:

@@ -197,6 +197,24 @@ def test_a_cough_or_a_breath_is_not_speech_and_silence_is_no_input() -> None:
     assert events == [TurnEvent.NO_INPUT]
 
 
+def test_line_silence_is_not_sent_through_the_model(spoken: npt.NDArray[np.int16]) -> None:
+    class Counting:
+        def __init__(self, session: Any) -> None:
+            self.session, self.runs = session, 0
+
+        def run(self, *args: Any) -> Any:
+            self.runs += 1
+            return self.session.run(*args)
+
+    endpointer = Endpointer(EndpointSettings(no_input_ms=5000))
+    counting = Counting(endpointer.vad._session)
+    endpointer.vad._session = counting
+    events = feed_in_frames(endpointer, np.concatenate([silence(3.0), spoken, silence(1.0)]))
+    assert events == [TurnEvent.SPEECH_STARTED, TurnEvent.END_OF_SPEECH]
+    speech_chunks = len(spoken) // CHUNK + 1
+    assert counting.runs <= speech_chunks + 2  # the 4 s of line silence: no model run
+
+
 def test_no_input_counts_from_the_end_of_the_prompt() -> None:
     endpointer = Endpointer(QUIET)
     endpointer.begin(listen_from_ms=4000)

@@ -29,6 +29,7 @@ import argparse
 import os
 import shutil
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -38,6 +39,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import select
 
 from bench.ivr_capacity import (
     EXPECTED_QUEUE,
@@ -56,6 +59,7 @@ from citizen_center import migrate
 from citizen_center.config import load_settings
 from citizen_center.db import Database
 from citizen_center.domain.outcomes import CallOutcome
+from citizen_center.models import Call, CallStep
 from ivr.agi import FastAgiChannel
 from ivr.streaming.aeap import parse_recognize_reply, speech_end_of
 from pbx import process
@@ -177,6 +181,7 @@ class StreamingBench:
         records = self.base._records_since(first_id)
         complete = [r for r in records if r.agent_interface and r.outcome is CallOutcome.ANSWERED]
         waits, busy = self.turns.waits()
+        self._show_strays(label, [r for r in complete if r.queue != EXPECTED_QUEUE])
         arrivals = calls / rate if rate < 50 else 0.0
         return Row(
             label,
@@ -192,6 +197,18 @@ class StreamingBench:
             wall,
             *cpu,
         )
+
+    def _show_strays(self, label: str, records: Sequence[Call]) -> None:
+        """Calls that reached an agent, but not in the queue the speech asked for: their path."""
+        if not records:
+            return
+        with self.base.ivr.database.transaction() as session:
+            for record in records[:5]:
+                steps = session.scalars(
+                    select(CallStep).where(CallStep.call_id == record.id).order_by(CallStep.seq)
+                ).all()
+                path = " > ".join(f"{s.step}[{s.intent} {s.confidence}]" for s in steps)
+                print(f"  ({label}) {record.uniqueid} in {record.queue}: {path}", file=sys.stderr)
 
 
 @contextmanager

@@ -92,6 +92,32 @@ class _Job:
     audio: npt.NDArray[np.int16]
     vocabulary: str
     future: asyncio.Future[Recognition | None]
+    queued_at: float  # the loop's clock
+
+
+class BatchTimes:
+    """How long a batch of n turns takes on this machine (moving average per size): what a
+    decoder checks before taking a turn that has already waited."""
+
+    def __init__(self, weight: float = 0.3) -> None:
+        self.weight = weight
+        self._seconds: dict[int, float] = {}
+
+    def expected(self, size: int) -> float:
+        """0 until a batch of this size (or a smaller one, scaled) has been timed."""
+        if size in self._seconds:
+            return self._seconds[size]
+        smaller = [n for n in self._seconds if n < size]
+        if not smaller:
+            return 0.0
+        n = max(smaller)
+        return self._seconds[n] * size / n
+
+    def record(self, size: int, seconds: float) -> None:
+        before = self._seconds.get(size)
+        self._seconds[size] = (
+            seconds if before is None else before + self.weight * (seconds - before)
+        )
 
 
 class RecognitionScheduler:
@@ -106,7 +132,9 @@ class RecognitionScheduler:
       of one two-thread decoder); a free decoder takes up to ``batch_size`` waiting turns at
       once when the recogniser decodes batches (Whisper).
     - A turn no decoder takes within ``wait_s`` gets None (busy: the IVR offers keys at once,
-      never silence). One already being decoded is worth the rest of its wait.
+      never silence); so does one that, taken now, would still be decoding past ``wait_s``
+      (``BatchTimes``: under overload a turn's wait stays near ``wait_s``, not that plus a
+      batch).
 
     Runs on the engine's event loop; the decodes run in executor threads.
     """
@@ -131,6 +159,7 @@ class RecognitionScheduler:
         self._ready: asyncio.Event | None = None
         self._workers: list[asyncio.Task[None]] = []
         self._decoding = 0  # decoders busy with a batch
+        self.batch_times = BatchTimes()
 
     async def recognize(self, audio: npt.NDArray[np.int16], vocabulary: str) -> Recognition | None:
         """The recognition, or None when no decoder came free within ``wait_s`` (busy)."""
@@ -155,7 +184,7 @@ class RecognitionScheduler:
         if self._ready is None:  # made on the engine's loop
             self._ready = asyncio.Event()
             self._workers = [loop.create_task(self._decoder()) for _ in range(self.decoders)]
-        job = _Job(audio, vocabulary, loop.create_future())
+        job = _Job(audio, vocabulary, loop.create_future(), loop.time())
         self._jobs.append(job)
         self.stats.waiting += 1
         self._ready.set()
@@ -174,16 +203,17 @@ class RecognitionScheduler:
         loop = asyncio.get_running_loop()
         while True:
             await self._ready.wait()
-            batch = [self._jobs.popleft() for _ in range(self._share())]
+            batch = self._take_batch(loop.time())
             if not self._jobs:
                 self._ready.clear()
             if not batch:
                 continue
-            self.stats.waiting -= len(batch)
             self.stats.running += len(batch)
             self._decoding += 1
+            started = loop.time()
             try:
                 results = await loop.run_in_executor(self._executor, self._decode, batch)
+                self.batch_times.record(len(batch), loop.time() - started)
                 for job, result in zip(batch, results, strict=True):
                     job.future.set_result(result)
             except Exception as exc:  # the turns fail, the decoder goes on
@@ -194,6 +224,22 @@ class RecognitionScheduler:
                 self._decoding -= 1
                 self.stats.running -= len(batch)
                 self.stats.done += len(batch)
+
+    def _take_batch(self, now: float) -> list[_Job]:
+        """The next batch from the line; turns that would finish past their wait are answered
+        busy instead."""
+        batch: list[_Job] = []
+        wanted = self._share()
+        while self._jobs and len(batch) < wanted:
+            job = self._jobs.popleft()
+            self.stats.waiting -= 1
+            finish = now - job.queued_at + self.batch_times.expected(len(batch) + 1)
+            if finish > self.wait_s and not job.future.done():
+                self.stats.busy += 1
+                job.future.set_result(None)
+                continue
+            batch.append(job)
+        return batch
 
     def _share(self) -> int:
         """How many waiting turns a decoder that just came free takes: the line split evenly

@@ -420,6 +420,32 @@ def test_waiting_turns_are_split_evenly_over_the_free_decoders() -> None:
     assert all(a is not None for a in answers)
 
 
+def test_a_turn_that_would_be_answered_past_its_wait_is_busy_at_once() -> None:
+    recognizer = BatchRecognizer("um buraco", delay=0.4)
+    scheduler = RecognitionScheduler(recognizer, decoders=1, wait_s=0.6, batch_size=1)
+
+    async def turns() -> list[tuple[str, float]]:
+        loop = asyncio.get_running_loop()
+        await scheduler.recognize(silence(1.0), "")  # times a batch of one: 0.4 s
+        started = loop.time()
+
+        async def one() -> tuple[str, float]:
+            answer = await scheduler.recognize(silence(1.0), "")
+            return (answer.text if answer else "busy", loop.time() - started)
+
+        return list(await asyncio.gather(one(), one(), one()))
+
+    try:
+        answers = asyncio.run(turns())
+    finally:
+        scheduler.shutdown()
+    # The first at 0.4 s; the second, taken at 0.4 s, would end at 0.8 s > 0.6 s: busy then,
+    # not at 0.8 s; the third is still in line at 0.6 s: busy.
+    assert [text for text, _ in answers] == ["um buraco", "busy", "busy"]
+    assert all(at < 0.7 for _, at in answers[1:]), answers
+    assert scheduler.stats.busy == 2
+
+
 def test_turns_no_batch_decoder_takes_in_time_are_busy() -> None:
     recognizer = BatchRecognizer("um buraco", delay=1.0)
     scheduler = RecognitionScheduler(recognizer, decoders=1, wait_s=0.3, batch_size=2)

@@ -47,10 +47,12 @@ from bench.ivr_capacity import (
     SPEECH_MARGIN_S,
     Bench,
     Timeline,
+    concurrency_steps,
     cpu_seconds,
-    floats,
+    ladder,
     p95,
     prompts_length,
+    rate_steps,
     run_sipp,
     staff,
     write_caller_audio,
@@ -268,19 +270,6 @@ def print_row(r: Row) -> None:
     )
 
 
-def ladder(
-    bench: StreamingBench, steps: Sequence[tuple[str, int, float, int]], keep_going: bool
-) -> list[Row]:
-    rows: list[Row] = []
-    for label, calls, rate, limit in steps:
-        row = bench.step(label, calls, rate, limit)
-        print_row(row)
-        rows.append(row)
-        if row.failed and not keep_going:
-            break
-    return rows
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--concurrency", default="1,4,8,16,32")
@@ -293,19 +282,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         with running_stack(folder) as bench:
             print_header()
-            ladder(
-                bench,
-                [(f"{n:g} at once", int(n), 50.0, int(n)) for n in floats(args.concurrency)],
-                args.keep_going,
-            )
-            ladder(
-                bench,
-                [
-                    (f"{r:g} calls/s", max(1, round(r * args.window)), r, 10_000)
-                    for r in floats(args.rates)
-                ],
-                args.keep_going,
-            )
+            ladder(bench.step, print_row, concurrency_steps(args.concurrency), args.keep_going)
+            steps = rate_steps(args.rates, args.window)
+            ladder(bench.step, print_row, steps, args.keep_going)
     finally:
         if args.keep:
             print(f"kept {folder}")

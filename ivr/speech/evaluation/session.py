@@ -72,7 +72,11 @@ class EvalSession:
 
     @property
     def name(self) -> str:
-        path = ", streamed through the end-pointer" if self.streaming else ""
+        path = (
+            f", streamed through the end-pointer ({self.streaming.trailing_silence_ms} ms)"
+            if self.streaming
+            else ""
+        )
         return f"{self.decoding.name}, prompts: {self.prompts.value}{path}"
 
     def title(self, part: str) -> str:
@@ -112,7 +116,7 @@ class EvalSession:
         )
 
     def cache(self) -> RecognitionCache:
-        path = "-streaming" if self.streaming else ""
+        path = f"-streaming{self.streaming.trailing_silence_ms}" if self.streaming else ""
         return RecognitionCache(eval_cache_dir() / f"whisper-base-{self.decoding.name}{path}.jsonl")
 
     def understanding(

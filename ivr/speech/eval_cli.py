@@ -40,7 +40,6 @@ def _session(
 ) -> EvalSession:
     from ivr.intent import PromptPolicy
     from ivr.speech.evaluation.session import EvalSession
-    from ivr.streaming.engine import endpoint_settings
 
     settings = load_settings()
     return EvalSession.create(
@@ -48,7 +47,7 @@ def _session(
         _decoding(beam, phrases, full_window),
         progress_bar,
         PromptPolicy(prompts),
-        endpoint_settings(settings.streaming) if streaming else None,
+        settings.streaming if streaming else None,
     )
 
 

@@ -119,7 +119,7 @@ class TurnEvent(Enum):
     END_OF_SPEECH = "end_of_speech"
     MAX_LENGTH = "max_length"
     NO_INPUT = "no_input"
-    PAUSED = "paused"  # silence long enough to start decoding early (``early_decode_ms``)
+    PAUSED = "paused"  # silence long enough to start decoding early (``early_decode_after_ms``)
 
 
 @dataclass(frozen=True)
@@ -130,9 +130,10 @@ class EndpointSettings:
     min_speech_ms: int = 300
     threshold: float = 0.5
     release: float = 0.35
-    # Speculative decoding: this long before the end of the trailing silence, the utterance so
-    # far is worth recognising already (if the caller goes on, that work is thrown away).
-    early_decode_ms: int = 0
+    # Speculative decoding: after this much silence (less than ``trailing_silence_ms``) the
+    # utterance so far is worth recognising already (if the caller goes on, that work is
+    # thrown away). 0: off.
+    early_decode_after_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -236,8 +237,8 @@ class Endpointer:
             return self._finish(TurnEvent.END_OF_SPEECH)
         if (index + 1 - self._start) * CHUNK_MS >= s.max_utterance_ms:
             return self._finish(TurnEvent.MAX_LENGTH)
-        early = s.trailing_silence_ms - s.early_decode_ms
-        if s.early_decode_ms and early <= self._silence_ms < early + CHUNK_MS:
+        early = s.early_decode_after_ms
+        if 0 < early < s.trailing_silence_ms and early <= self._silence_ms < early + CHUNK_MS:
             return TurnEvent.PAUSED
         return None
 

@@ -62,9 +62,13 @@ class PcmRecognizer(Protocol):
     ) -> Recognition: ...
 
 
-def endpoint_settings(settings: StreamingSettings) -> EndpointSettings:
+def endpoint_settings(
+    settings: StreamingSettings, trailing_silence_ms: int | None = None
+) -> EndpointSettings:
+    """The end-pointer's settings; ``trailing_silence_ms`` instead of the configured one (a
+    question whose answers are long)."""
     return EndpointSettings(
-        trailing_silence_ms=settings.trailing_silence_ms,
+        trailing_silence_ms=trailing_silence_ms or settings.trailing_silence_ms,
         no_input_ms=settings.no_input_ms,
         max_utterance_ms=settings.max_utterance_ms,
         min_speech_ms=settings.min_speech_ms,
@@ -72,8 +76,10 @@ def endpoint_settings(settings: StreamingSettings) -> EndpointSettings:
         release=settings.vad_release,
         # Never before the utterance's kept tail is complete: the early decode then hears
         # exactly the audio the turn ends with.
-        early_decode_ms=max(
-            0, min(settings.early_decode_ms, settings.trailing_silence_ms - TAIL_KEPT_MS)
+        early_decode_after_ms=(
+            max(settings.early_decode_after_ms, TAIL_KEPT_MS)
+            if settings.early_decode_after_ms
+            else 0
         ),
     )
 
@@ -306,6 +312,12 @@ class SpeechSession:
         return np.frombuffer(frame[: len(frame) // 2 * 2], dtype="<i2")
 
 
+def trailing_ms(value: str) -> int | None:
+    """The trailing silence the IVR asks for a turn, in ms; None (the configured one) when the
+    value is not a sane one."""
+    return int(value) if value.isdigit() and 100 <= int(value) <= 5000 else None
+
+
 def ulaw_to_linear(codes: npt.NDArray[np.uint8]) -> npt.NDArray[np.int16]:
     """G.711 μ-law bytes to 16-bit samples (ITU-T G.711)."""
     inverted = ~codes.astype(np.int32) & 0xFF
@@ -389,6 +401,10 @@ class SpeechEngine:
             session.uniqueid = log_safe(str(params["uniqueid"]), 40)
         if "vocabulary" in params:
             session.vocabulary = str(params["vocabulary"])[:2000]
+        if "trailing" in params:
+            session.endpointer.settings = endpoint_settings(
+                self.settings, trailing_ms(str(params["trailing"]))
+            )
         if "turn" in params:
             listen_from = int(params["turn"]) if str(params["turn"]).isdigit() else 0
             session.begin_turn(listen_from)

@@ -17,9 +17,12 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from citizen_center.config import StreamingSettings
+from ivr.intent import MenuContext
 from ivr.speech.base import Pcm, Recognition, read_wav
-from ivr.streaming.endpointing import RATE, Endpointer, EndpointSettings, TurnEvent
-from ivr.streaming.engine import PcmRecognizer
+from ivr.streaming.endpointing import RATE, Endpointer, TurnEvent
+from ivr.streaming.engine import PcmRecognizer, endpoint_settings
+from ivr.streaming.listen import trailing_silence_ms
 
 _FRAME = RATE // 50  # 20 ms, Asterisk's framing
 _LINE_SILENCE_S = 6.0  # the line after the clip: long enough for no-input to be decided
@@ -34,13 +37,20 @@ def telephone_samples(pcm: Pcm) -> npt.NDArray[np.int16]:
 
 
 class StreamedTurnRecognizer:
-    """A ``Recognizer`` over files whose audio goes through the end-pointer first."""
+    """A ``Recognizer`` over files whose audio goes through the end-pointer first, with the
+    settings of one question (``for_context``: the trailing silence the IVR asks for it)."""
 
-    def __init__(self, recognizer: PcmRecognizer, settings: EndpointSettings) -> None:
+    def __init__(
+        self, recognizer: PcmRecognizer, streaming: StreamingSettings, context: MenuContext
+    ) -> None:
         self.recognizer = recognizer
-        self.settings = settings
+        self.streaming = streaming
+        self.settings = endpoint_settings(streaming, trailing_silence_ms(streaming, context))
         self.engine = f"{recognizer.engine}-streaming"
         self.language = "pt"
+
+    def for_context(self, context: MenuContext) -> StreamedTurnRecognizer:
+        return StreamedTurnRecognizer(self.recognizer, self.streaming, context)
 
     def recognize(
         self, wav_path: Path, phrases: Sequence[str] | None = None, *, vocabulary: str = ""

@@ -22,6 +22,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from citizen_center.config import StreamingSettings
+from ivr.intent import MenuContext
 from ivr.speech.base import Hypothesis, Pcm, Recognition, read_wav
 from ivr.speech.evaluation.dataset import _breath, _cough
 from ivr.streaming import aeap
@@ -32,7 +33,7 @@ from ivr.streaming.engine import (
     build_engine,
     ulaw_to_linear,
 )
-from ivr.streaming.listen import EnginePool, PromptFiles, wav_ms
+from ivr.streaming.listen import EnginePool, PromptFiles, trailing_silence_ms, wav_ms
 from pbx import audio
 
 # --- AEAP messages -----------------------------------------------------------------------------
@@ -180,7 +181,7 @@ def test_speech_starts_and_ends_after_the_trailing_silence(
 def test_a_pause_before_the_end_is_announced_for_an_early_decode(
     spoken: npt.NDArray[np.int16],
 ) -> None:
-    endpointer = Endpointer(EndpointSettings(early_decode_ms=300))
+    endpointer = Endpointer(EndpointSettings(early_decode_after_ms=300))
     events = feed_in_frames(endpointer, np.concatenate([silence(0.3), spoken, silence(1.0)]))
     assert events == [TurnEvent.SPEECH_STARTED, TurnEvent.PAUSED, TurnEvent.END_OF_SPEECH]
     assert endpointer.outcome is not None
@@ -253,9 +254,11 @@ class FixedRecognizer:
 
     def __init__(self, text: str, delay: float = 0.0) -> None:
         self.text, self.delay, self.calls = text, delay, 0
+        self.seconds: list[float] = []  # of each utterance recognised
 
     def recognize_pcm(self, pcm: Pcm, phrases: Any = None, *, vocabulary: str = "") -> Recognition:
         self.calls += 1
+        self.seconds.append(pcm.seconds)
         time.sleep(self.delay)
         return heard(self.text or " ", no_speech=0.02 if self.text else 0.9, engine=self.engine)
 
@@ -275,12 +278,18 @@ def engine_for() -> Iterator[Any]:
         engine.stop()
 
 
-async def asterisk_turn(url: str, audio_in: npt.NDArray[np.int16], prompt_ms: int = 0) -> Any:
-    """Play Asterisk's part of one turn: setup, SPEECH SET turn, audio in 20 ms frames until
-    the engine sets results; returns those results."""
+async def asterisk_turn(
+    url: str, audio_in: npt.NDArray[np.int16], prompt_ms: int = 0, trailing_ms: int = 0
+) -> Any:
+    """Play Asterisk's part of one turn: setup, SPEECH SET (trailing,) turn, audio in 20 ms
+    frames until the engine sets results; returns those results."""
     async with connect(url, subprotocols=[aeap.SUBPROTOCOL]) as ws:  # type: ignore[list-item]
         await ws.send(json.dumps({"request": "setup", "id": "1", "codecs": [{"name": "slin"}]}))
         assert json.loads(await ws.recv())["codecs"] == [{"name": "slin"}]
+        if trailing_ms:
+            params = {"trailing": str(trailing_ms)}
+            await ws.send(json.dumps({"request": "set", "id": "t", "params": params}))
+            assert json.loads(await ws.recv()) == {"response": "set", "id": "t"}
         await ws.send(json.dumps({"request": "set", "id": "2", "params": {"turn": str(prompt_ms)}}))
         assert json.loads(await ws.recv()) == {"response": "set", "id": "2"}
         for start in range(0, len(audio_in), 160):
@@ -314,6 +323,28 @@ def test_an_early_decode_is_thrown_away_when_the_caller_goes_on(
     results = asyncio.run(asterisk_turn(engine.url, turn))
     assert [r["text"] for r in results] == ["quero um atendente"]
     assert recognizer.calls == 2
+
+
+def test_a_question_with_long_answers_waits_out_a_pause_in_the_middle(
+    engine_for: Any, spoken: npt.NDArray[np.int16]
+) -> None:
+    voiced = spoken[: int(np.flatnonzero(np.abs(spoken) > 300)[-1]) + 1]
+    turn = np.concatenate([voiced, silence(0.7), voiced, silence(1.5)])
+    short_turns = FixedRecognizer("quero um atendente")
+    asyncio.run(asterisk_turn(engine_for(short_turns).url, turn, trailing_ms=600))
+    long_turns = FixedRecognizer("quero um atendente")
+    asyncio.run(asterisk_turn(engine_for(long_turns).url, turn, trailing_ms=800))
+    # 600 ms ends the turn in the pause: half the answer; 800 ms hears both halves.
+    assert short_turns.seconds[-1] < len(voiced) / 8000 + 0.6
+    assert long_turns.seconds[-1] > 2 * len(voiced) / 8000
+
+
+def test_the_ivr_asks_longer_silence_for_the_questions_callers_answer_in_parts() -> None:
+    settings = StreamingSettings()
+    assert trailing_silence_ms(settings, MenuContext.MAIN) == 800
+    assert trailing_silence_ms(settings, MenuContext.PROTOCOL) == 800
+    assert trailing_silence_ms(settings, MenuContext.CONFIRM) == 600
+    assert trailing_silence_ms(settings, MenuContext.SURVEY) == 600
 
 
 def test_the_engine_answers_no_input_with_no_results(engine_for: Any) -> None:

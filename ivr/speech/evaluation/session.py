@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from citizen_center.catalogue import Catalogue, shipped_catalogue
-from citizen_center.config import IvrSettings, user_cache_dir
+from citizen_center.config import IvrSettings, StreamingSettings, user_cache_dir
 from citizen_center.phrasings import load_phrasings
+from ivr.intent.actions import MenuContext
 from ivr.intent.classifier import IntentClassifier, default_model_path, heard_phrasings
 from ivr.intent.matcher import IntentMatcher, PromptPolicy
 from ivr.intent.understanding import Calibration, SpeechUnderstanding, calibration_path
@@ -30,7 +31,6 @@ from ivr.speech.evaluation.scoring import (
 )
 from ivr.speech.models import WHISPER_BASE, model_info
 from ivr.speech.whisper_engine import DecodingOptions, WhisperRecognizer
-from ivr.streaming.endpointing import EndpointSettings
 from ivr.streaming.offline import StreamedTurnRecognizer
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class EvalSession:
     catalogue: Catalogue
     progress: Progress
     # Each clip heard as the streaming engine hears a call (end-pointer, then the utterance).
-    streaming: EndpointSettings | None = None
+    streaming: StreamingSettings | None = None
     every: int = 1  # only every Nth utterance, with all its voices (a quicker sample)
 
     @classmethod
@@ -59,7 +59,7 @@ class EvalSession:
         decoding: DecodingOptions | None = None,
         progress: Progress | None = None,
         prompts: PromptPolicy = PromptPolicy.NONE,
-        streaming: EndpointSettings | None = None,
+        streaming: StreamingSettings | None = None,
     ) -> EvalSession:
         return cls(
             settings,
@@ -73,7 +73,8 @@ class EvalSession:
     @property
     def name(self) -> str:
         path = (
-            f", streamed through the end-pointer ({self.streaming.trailing_silence_ms} ms)"
+            f", streamed through the end-pointer ({self.streaming.trailing_silence_ms}/"
+            f"{self.streaming.long_answer_trailing_silence_ms} ms)"
             if self.streaming
             else ""
         )
@@ -98,7 +99,7 @@ class EvalSession:
         """What hears the clips: Whisper on the file, or through the end-pointer first."""
         if self.streaming is None:
             return self.whisper()
-        return StreamedTurnRecognizer(self.whisper(), self.streaming)
+        return StreamedTurnRecognizer(self.whisper(), self.streaming, MenuContext.MAIN)
 
     def augment(self) -> int:
         """Hear the corpus phrasings not heard yet (see ``augment``); how many were added."""
@@ -116,7 +117,12 @@ class EvalSession:
         )
 
     def cache(self) -> RecognitionCache:
-        path = f"-streaming{self.streaming.trailing_silence_ms}" if self.streaming else ""
+        path = (
+            f"-streaming{self.streaming.trailing_silence_ms}"
+            f"-{self.streaming.long_answer_trailing_silence_ms}"
+            if self.streaming
+            else ""
+        )
         return RecognitionCache(eval_cache_dir() / f"whisper-base-{self.decoding.name}{path}.jsonl")
 
     def understanding(

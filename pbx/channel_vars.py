@@ -133,9 +133,9 @@ SPECS: Mapping[ChannelVar, VarSpec] = MappingProxyType(
         ),
         ChannelVar.ROUTE: _call(
             "The IVR's decision: the queue to go to. Empty (or not set) sends the call to the "
-            "failure path. Only the dialplan right after AGI() needs it, so it is not inherited. "
-            "The dialplan empties it before a backup IVR server takes a failed call over.",
-            {_I, _D},
+            "failure path (or, with C156_AGI_BACKUP, to the backup IVR server). Only the "
+            "dialplan right after AGI() needs it, so it is not inherited.",
+            {_I},
             {_D},
             inherited=False,
         ),

@@ -268,9 +268,15 @@ class RecognitionScheduler:
         """A decoder is free and nobody waits: speculative work costs no caller anything."""
         return self.stats.running < self.decoders and self.stats.waiting == 0
 
-    def shutdown(self) -> None:
+    async def stop_decoders(self) -> None:
+        """On the engine's loop, before it stops: the decoder tasks end there."""
         for worker in self._workers:
             worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers = []
+
+    def shutdown(self) -> None:
+        """After the loop stopped: the decoders' threads."""
         self._executor.shutdown(wait=False, cancel_futures=True)
         self._alone_executor.shutdown(wait=False, cancel_futures=True)
 
@@ -558,6 +564,7 @@ class EngineThread:
             async def close() -> None:
                 server.close()
                 await server.wait_closed()
+                await self.engine.scheduler.stop_decoders()
 
             asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)

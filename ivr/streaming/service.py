@@ -84,6 +84,7 @@ def serve_forever(settings: Settings, host: str, port: int) -> None:
         await stop.wait()
         server.close()
         await server.wait_closed()
+        await engine.scheduler.stop_decoders()
 
     try:
         asyncio.run(main())

@@ -96,10 +96,12 @@ class Turns:
         with self.lock:
             self.events.clear()
 
-    def waits(self) -> tuple[list[float], int]:
-        """Seconds from the caller's last word to the next prompt, per answered turn; and how
-        many turns the engine answered "busy"."""
+    def waits(self) -> tuple[list[float], list[float], int]:
+        """Seconds from the caller's last word to the next prompt, per answered turn; of them,
+        the IVR's share (from the answer reaching it to the next prompt); and how many turns
+        the engine answered "busy"."""
         waits: list[float] = []
+        ivr_shares: list[float] = []
         busy = 0
         with self.lock:
             for events in self.events.values():
@@ -107,11 +109,14 @@ class Turns:
                     busy += what == "BUSY"
                     if what != "SPOKEN":
                         continue
-                    after = (t for t, w in events[index + 1 :] if w.startswith(NEXT_PROMPT))
-                    prompt = next(after, None)
+                    later = events[index + 1 :]
+                    replied = next((t for t, w in later if w == "REPLY"), None)
+                    prompt = next((t for t, w in later if w.startswith(NEXT_PROMPT)), None)
                     if prompt is not None:
                         waits.append(prompt - at)
-        return waits, busy
+                        if replied is not None:
+                            ivr_shares.append(prompt - replied)
+        return waits, ivr_shares, busy
 
 
 @contextmanager
@@ -132,6 +137,7 @@ def watching(turns: Turns) -> Iterator[None]:
             turns.add(caller, "BUSY")
         elif ended is not None:
             turns.add(caller, "SPOKEN", ended)
+            turns.add(caller, "REPLY")
         return line
 
     FastAgiChannel.send_command = sending
@@ -154,6 +160,7 @@ class Row:
     wait_p50: float
     wait_p95: float
     wait_max: float
+    ivr_p50: float  # of the wait: from the answer reaching the IVR to its next prompt
     answers_per_s: float
     wall_s: float
     ivr_cpu: float
@@ -182,7 +189,7 @@ class StreamingBench:
         cpu = [(cpu_seconds(pid) - b) / wall for pid, b in zip(pids, before, strict=True)]
         records = self.base._records_since(first_id)
         complete = [r for r in records if r.agent_interface and r.outcome is CallOutcome.ANSWERED]
-        waits, busy = self.turns.waits()
+        waits, ivr_shares, busy = self.turns.waits()
         self._show_strays(label, [r for r in complete if r.queue != EXPECTED_QUEUE])
         arrivals = calls / rate if rate < 50 else 0.0
         return Row(
@@ -195,6 +202,7 @@ class StreamingBench:
             statistics.median(waits) if waits else 0.0,
             p95(waits),
             max(waits, default=0.0),
+            statistics.median(ivr_shares) if ivr_shares else 0.0,
             len(waits) / arrivals if arrivals else 0.0,
             wall,
             *cpu,
@@ -255,16 +263,18 @@ def _serve_from(pbx: RunningPbx, ivr: IvrUnderTest) -> None:
 def print_header() -> None:
     print(
         "| load | calls | failed | routed ok | answered turns | busy | wait p50 s | wait p95 s "
-        "| wait max s | answers/s | wall s | IVR CPU | engine CPU | Asterisk CPU |"
+        "| wait max s | of which IVR p50 s | answers/s | wall s | IVR CPU | engine CPU "
+        "| Asterisk CPU |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 
 
 def print_row(r: Row) -> None:
     rate = f"{r.answers_per_s:.1f}" if r.answers_per_s else "-"
     print(
         f"| {r.label} | {r.calls} | {r.failed} | {r.routed} | {r.answered} | {r.busy} "
-        f"| {r.wait_p50:.2f} | {r.wait_p95:.2f} | {r.wait_max:.2f} | {rate} | {r.wall_s:.0f} "
+        f"| {r.wait_p50:.2f} | {r.wait_p95:.2f} | {r.wait_max:.2f} | {r.ivr_p50:.2f} | {rate} "
+        f"| {r.wall_s:.0f} "
         f"| {r.ivr_cpu:.0%} | {r.engine_cpu:.0%} | {r.asterisk_cpu:.0%} |",
         flush=True,
     )

@@ -57,7 +57,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 
@@ -410,13 +410,37 @@ class Bench:
             return list(rows)
 
 
+class LadderRow(Protocol):
+    @property
+    def failed(self) -> int: ...
+
+
+Row = TypeVar("Row", bound=LadderRow)
+Step = tuple[str, int, float, int]  # label, calls, calls/s (50: at once), sipp's call limit
+
+
+def concurrency_steps(concurrency: str) -> list[Step]:
+    """``--concurrency 1,4,16``: N callers dialled at once."""
+    return [(f"{n:g} at once", int(n), 50.0, int(n)) for n in floats(concurrency)]
+
+
+def rate_steps(rates: str, window: float) -> list[Step]:
+    """``--rates 0.5,2``: arrivals at each rate for ``window`` seconds."""
+    return [(f"{r:g} calls/s", max(1, round(r * window)), r, 10_000) for r in floats(rates)]
+
+
 def ladder(
-    bench: Bench, steps: Sequence[tuple[str, int, float, int]], keep_going: bool
-) -> list[StepResult]:
-    results: list[StepResult] = []
+    run: Callable[[str, int, float, int], Row],
+    show: Callable[[Row], None],
+    steps: Sequence[Step],
+    keep_going: bool,
+) -> list[Row]:
+    """Each step in turn, its row printed as it ends; stops at the first failure unless
+    ``keep_going``."""
+    results: list[Row] = []
     for label, calls, rate, limit in steps:
-        result = bench.step(label, calls, rate, limit)
-        print_row(result)
+        result = run(label, calls, rate, limit)
+        show(result)
         results.append(result)
         if result.failed and not keep_going:
             break
@@ -518,19 +542,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         with running_stack(folder) as bench:
             print_header()
-            concurrent = ladder(
-                bench,
-                [(f"{n:g} at once", int(n), 50.0, int(n)) for n in floats(args.concurrency)],
-                args.keep_going,
-            )
-            rated = ladder(
-                bench,
-                [
-                    (f"{r:g} calls/s", max(1, round(r * args.window)), r, 10_000)
-                    for r in floats(args.rates)
-                ],
-                args.keep_going,
-            )
+            steps = concurrency_steps(args.concurrency)
+            concurrent = ladder(bench.step, print_row, steps, args.keep_going)
+            steps = rate_steps(args.rates, args.window)
+            rated = ladder(bench.step, print_row, steps, args.keep_going)
             summary(concurrent, rated, bench.ivr.settings.ivr.record_silence_s)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -29,6 +29,7 @@ import argparse
 import os
 import shutil
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -39,15 +40,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from bench.ivr_capacity import (
     EXPECTED_QUEUE,
     SPEECH_MARGIN_S,
     Bench,
     Timeline,
+    concurrency_steps,
     cpu_seconds,
-    floats,
+    ladder,
     p95,
     prompts_length,
+    rate_steps,
     run_sipp,
     staff,
     write_caller_audio,
@@ -56,6 +61,7 @@ from citizen_center import migrate
 from citizen_center.config import load_settings
 from citizen_center.db import Database
 from citizen_center.domain.outcomes import CallOutcome
+from citizen_center.models import Call, CallStep
 from ivr.agi import FastAgiChannel
 from ivr.streaming.aeap import parse_recognize_reply, speech_end_of
 from pbx import process
@@ -90,10 +96,12 @@ class Turns:
         with self.lock:
             self.events.clear()
 
-    def waits(self) -> tuple[list[float], int]:
-        """Seconds from the caller's last word to the next prompt, per answered turn; and how
-        many turns the engine answered "busy"."""
+    def waits(self) -> tuple[list[float], list[float], int]:
+        """Seconds from the caller's last word to the next prompt, per answered turn; of them,
+        the IVR's share (from the answer reaching it to the next prompt); and how many turns
+        the engine answered "busy"."""
         waits: list[float] = []
+        ivr_shares: list[float] = []
         busy = 0
         with self.lock:
             for events in self.events.values():
@@ -101,11 +109,14 @@ class Turns:
                     busy += what == "BUSY"
                     if what != "SPOKEN":
                         continue
-                    after = (t for t, w in events[index + 1 :] if w.startswith(NEXT_PROMPT))
-                    prompt = next(after, None)
+                    later = events[index + 1 :]
+                    replied = next((t for t, w in later if w == "REPLY"), None)
+                    prompt = next((t for t, w in later if w.startswith(NEXT_PROMPT)), None)
                     if prompt is not None:
                         waits.append(prompt - at)
-        return waits, busy
+                        if replied is not None:
+                            ivr_shares.append(prompt - replied)
+        return waits, ivr_shares, busy
 
 
 @contextmanager
@@ -126,6 +137,7 @@ def watching(turns: Turns) -> Iterator[None]:
             turns.add(caller, "BUSY")
         elif ended is not None:
             turns.add(caller, "SPOKEN", ended)
+            turns.add(caller, "REPLY")
         return line
 
     FastAgiChannel.send_command = sending
@@ -148,6 +160,7 @@ class Row:
     wait_p50: float
     wait_p95: float
     wait_max: float
+    ivr_p50: float  # of the wait: from the answer reaching the IVR to its next prompt
     answers_per_s: float
     wall_s: float
     ivr_cpu: float
@@ -176,7 +189,8 @@ class StreamingBench:
         cpu = [(cpu_seconds(pid) - b) / wall for pid, b in zip(pids, before, strict=True)]
         records = self.base._records_since(first_id)
         complete = [r for r in records if r.agent_interface and r.outcome is CallOutcome.ANSWERED]
-        waits, busy = self.turns.waits()
+        waits, ivr_shares, busy = self.turns.waits()
+        self._show_strays(label, [r for r in complete if r.queue != EXPECTED_QUEUE])
         arrivals = calls / rate if rate < 50 else 0.0
         return Row(
             label,
@@ -188,10 +202,23 @@ class StreamingBench:
             statistics.median(waits) if waits else 0.0,
             p95(waits),
             max(waits, default=0.0),
+            statistics.median(ivr_shares) if ivr_shares else 0.0,
             len(waits) / arrivals if arrivals else 0.0,
             wall,
             *cpu,
         )
+
+    def _show_strays(self, label: str, records: Sequence[Call]) -> None:
+        """Calls that reached an agent, but not in the queue the speech asked for: their path."""
+        if not records:
+            return
+        with self.base.ivr.database.transaction() as session:
+            for record in records[:5]:
+                steps = session.scalars(
+                    select(CallStep).where(CallStep.call_id == record.id).order_by(CallStep.seq)
+                ).all()
+                path = " > ".join(f"{s.step}[{s.intent} {s.confidence}]" for s in steps)
+                print(f"  ({label}) {record.uniqueid} in {record.queue}: {path}", file=sys.stderr)
 
 
 @contextmanager
@@ -236,32 +263,21 @@ def _serve_from(pbx: RunningPbx, ivr: IvrUnderTest) -> None:
 def print_header() -> None:
     print(
         "| load | calls | failed | routed ok | answered turns | busy | wait p50 s | wait p95 s "
-        "| wait max s | answers/s | wall s | IVR CPU | engine CPU | Asterisk CPU |"
+        "| wait max s | of which IVR p50 s | answers/s | wall s | IVR CPU | engine CPU "
+        "| Asterisk CPU |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 
 
 def print_row(r: Row) -> None:
     rate = f"{r.answers_per_s:.1f}" if r.answers_per_s else "-"
     print(
         f"| {r.label} | {r.calls} | {r.failed} | {r.routed} | {r.answered} | {r.busy} "
-        f"| {r.wait_p50:.2f} | {r.wait_p95:.2f} | {r.wait_max:.2f} | {rate} | {r.wall_s:.0f} "
+        f"| {r.wait_p50:.2f} | {r.wait_p95:.2f} | {r.wait_max:.2f} | {r.ivr_p50:.2f} | {rate} "
+        f"| {r.wall_s:.0f} "
         f"| {r.ivr_cpu:.0%} | {r.engine_cpu:.0%} | {r.asterisk_cpu:.0%} |",
         flush=True,
     )
-
-
-def ladder(
-    bench: StreamingBench, steps: Sequence[tuple[str, int, float, int]], keep_going: bool
-) -> list[Row]:
-    rows: list[Row] = []
-    for label, calls, rate, limit in steps:
-        row = bench.step(label, calls, rate, limit)
-        print_row(row)
-        rows.append(row)
-        if row.failed and not keep_going:
-            break
-    return rows
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -270,26 +286,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rates", default="1,2,4", help="calls (spoken answers) per second")
     parser.add_argument("--window", type=float, default=20.0, help="seconds of arrivals per rate")
     parser.add_argument("--keep-going", action="store_true", help="run steps after a failure")
+    parser.add_argument("--keep", action="store_true", help="keep the folder (engine log)")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="bench-streaming-"))
     try:
         with running_stack(folder) as bench:
             print_header()
-            ladder(
-                bench,
-                [(f"{n:g} at once", int(n), 50.0, int(n)) for n in floats(args.concurrency)],
-                args.keep_going,
-            )
-            ladder(
-                bench,
-                [
-                    (f"{r:g} calls/s", max(1, round(r * args.window)), r, 10_000)
-                    for r in floats(args.rates)
-                ],
-                args.keep_going,
-            )
+            ladder(bench.step, print_row, concurrency_steps(args.concurrency), args.keep_going)
+            steps = rate_steps(args.rates, args.window)
+            ladder(bench.step, print_row, steps, args.keep_going)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if args.keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 _: Callable[[Sequence[str] | None], None] = main

@@ -40,6 +40,7 @@ from ivr.streaming.aeap import (
     results_to_recognition,
     speech_end_of,
 )
+from ivr.streaming.listen import trailing_silence_ms
 from pbx.channel_vars import ChannelVar
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class AgiCall:
         self._speech_engine: str | None = None
         self._engines_tried: set[str] = set()
         self._vocabulary: str | None = None
+        self._trailing_ms: int | None = None
 
     # --- who is calling ---------------------------------------------------------------------
     @property
@@ -274,7 +276,7 @@ class AgiCall:
             self._engines_tried.add(engine)
             if self.channel.speech_create(engine):
                 self.runtime.engines.worked(engine)
-                self._speech_engine, self._vocabulary = engine, ""
+                self._speech_engine, self._vocabulary, self._trailing_ms = engine, "", None
                 self.channel.speech_set("uniqueid", self.uniqueid)
                 log.info("streaming speech on %s", engine)
                 return engine
@@ -302,6 +304,10 @@ class AgiCall:
         if vocabulary != self._vocabulary:
             self.channel.speech_set("vocabulary", vocabulary)
             self._vocabulary = vocabulary
+        trailing = trailing_silence_ms(self.runtime.settings.streaming, context)
+        if trailing != self._trailing_ms:
+            self.channel.speech_set("trailing", str(trailing))
+            self._trailing_ms = trailing
         self.channel.speech_set("turn", str(played.ms))
         line = self.channel.speech_recognize(played.path, self._turn_timeout_s())
         try:

@@ -31,6 +31,7 @@ class ChannelVar(enum.StrEnum):
     QUEUE = "C156_QUEUE"
     # Dialplan globals ([globals] in extensions.conf).
     AGI = "C156_AGI"
+    AGI_BACKUP = "C156_AGI_BACKUP"
     SERVICE_HOURS = "C156_SERVICE_HOURS"
     TIMEZONE = "C156_TIMEZONE"
     SOUNDS = "C156_SOUNDS"
@@ -132,7 +133,8 @@ SPECS: Mapping[ChannelVar, VarSpec] = MappingProxyType(
         ),
         ChannelVar.ROUTE: _call(
             "The IVR's decision: the queue to go to. Empty (or not set) sends the call to the "
-            "failure path. Only the dialplan right after AGI() needs it, so it is not inherited.",
+            "failure path (or, with C156_AGI_BACKUP, to the backup IVR server). Only the "
+            "dialplan right after AGI() needs it, so it is not inherited.",
             {_I},
             {_D},
             inherited=False,
@@ -150,6 +152,12 @@ SPECS: Mapping[ChannelVar, VarSpec] = MappingProxyType(
             {_D, _K},
         ),
         ChannelVar.AGI: _global("The IVR's FastAGI address, agi://host:port.", {_C, _O}, {_D}),
+        ChannelVar.AGI_BACKUP: _global(
+            "A second IVR server, agi://host:port, that takes a call over when C156_AGI fails "
+            "(unreachable, or dead mid-call); empty for none.",
+            {_C, _O},
+            {_D},
+        ),
         ChannelVar.SERVICE_HOURS: _global(
             "Opening hours in GotoIfTime form (times,weekdays,monthdays,months).", {_C, _O}, {_D}
         ),

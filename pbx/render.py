@@ -147,7 +147,10 @@ def template_values(
         "RTP_START": str(pbx.rtp_start),
         "RTP_END": str(pbx.rtp_end),
         "AGI_ADDRESS": agi_address(pbx, ivr),
+        "AGI_BACKUP": f"agi://{pbx.agi_backup_address}" if pbx.agi_backup_address else "",
         "SERVICE_HOURS": pbx.service_hours,
+        # Unset: no line at all (one Asterisk on the database, plain uniqueids).
+        "SYSTEM_NAME_OPTION": f"systemname = {pbx.system_name}" if pbx.system_name else "",
     }
 
 

@@ -57,6 +57,15 @@ def start_call(
     return call
 
 
+def ivr_began(session: Session, uniqueid: str) -> bool:
+    """Whether an IVR already recorded steps of this call: a server that took the call over
+    from one that failed (Asterisk's backup FastAGI) goes on from there, without a welcome."""
+    found = session.scalar(
+        select(CallStep.id).join(Call, CallStep.call_id == Call.id).where(Call.uniqueid == uniqueid)
+    )
+    return found is not None
+
+
 def get_call(session: Session, uniqueid: str) -> Call:
     call = session.scalar(
         select(Call)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.errors import DatabaseUnavailableError
-from citizen_center.services import citizens
+from citizen_center.services import calls, citizens
 from citizen_center.services.citizens import CitizenHistory
 from ivr.call import IVR_ACTOR, AgiCall, Answer, intent_label
 from ivr.handlers.consult import consult_protocol, read_back_status
@@ -87,8 +87,15 @@ class MainMenu:
 
     def run(self) -> Route:
         self.history = self._identify_caller()
+        taken_over = self._taken_over()
         self.call.open_record(self.citizen_id)
-        self.pending_keys = self._welcome(self.history)
+        if taken_over:
+            # The caller heard the welcome from the server that failed: say why the question
+            # comes again, and ask it (at most one repeated question).
+            self.call.step("taken-over")
+            self.lead_in = ["failure/resume"]
+        else:
+            self.pending_keys = self._welcome(self.history)
         for _ in range(MAX_TURNS):
             answer = Answer(keys=self.pending_keys) if self.pending_keys else self._ask()
             self.pending_keys = ""
@@ -112,6 +119,11 @@ class MainMenu:
                 return None
             self.citizen_id = found[0].id
             return citizens.citizen_history(session, found[0].id, IVR_ACTOR)
+
+    def _taken_over(self) -> bool:
+        """Another IVR server began this call and failed (the dialplan's backup FastAGI)."""
+        with self.call.runtime.database.transaction() as session:
+            return calls.ivr_began(session, self.call.uniqueid)
 
     def _welcome(self, history: CitizenHistory | None) -> str:
         open_count = len(history.open_requests) if history else 0

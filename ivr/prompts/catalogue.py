@@ -69,6 +69,8 @@ SENTENCES: dict[str, str] = {
     "failure/apology": "Desculpe, estamos com uma instabilidade no sistema.",
     "failure/general_queue": "Vamos transferir a sua ligação para o atendimento geral.",
     "failure/try_later": "Por favor, ligue novamente mais tarde.",
+    # Another IVR server took the call over after the first one failed mid-call.
+    "failure/resume": "Desculpe a interrupção. Vamos continuar o seu atendimento.",
     "after_hours": (
         "O atendimento telefônico da Central 156 funciona de segunda a sexta, das oito às vinte "
         "horas, e aos sábados, das oito às quatorze horas. Você também pode registrar a sua "

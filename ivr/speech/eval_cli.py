@@ -35,15 +35,19 @@ def _decoding(beam: int, phrases: bool, full_window: bool) -> DecodingOptions:
     )
 
 
-def _session(beam: int, prompts: str, phrases: bool, full_window: bool) -> EvalSession:
+def _session(
+    beam: int, prompts: str, phrases: bool, full_window: bool, streaming: bool = False
+) -> EvalSession:
     from ivr.intent import PromptPolicy
     from ivr.speech.evaluation.session import EvalSession
 
+    settings = load_settings()
     return EvalSession.create(
-        load_settings().ivr,
+        settings.ivr,
         _decoding(beam, phrases, full_window),
         progress_bar,
         PromptPolicy(prompts),
+        settings.streaming if streaming else None,
     )
 
 
@@ -118,6 +122,12 @@ def train(beam: int, prompts: str, phrases: bool, full_window: bool, dry_run: bo
 )
 @click.option("--voices", is_flag=True, help="Also one row per voice.")
 @click.option("--errors", is_flag=True, help="List every misrouted turn.")
+@click.option(
+    "--streaming",
+    is_flag=True,
+    help="Hear each clip as the streaming engine would: through the end-pointer ([streaming]).",
+)
+@click.option("--every", default=1, show_default=True, help="Only every Nth utterance (quicker).")
 def evaluate(
     beam: int,
     prompts: str,
@@ -127,13 +137,16 @@ def evaluate(
     fresh: bool,
     voices: bool,
     errors: bool,
+    streaming: bool,
+    every: int,
 ) -> None:
     """Print the four-outcome table (right, confirmed, retry, misroute) of one part."""
     from ivr.speech.evaluation.dataset import Split
     from ivr.speech.evaluation.scoring import Outcome
     from ivr.speech.evaluation.table import by_voice, render, rows
 
-    session = _session(beam, prompts, phrases, full_window)
+    session = _session(beam, prompts, phrases, full_window, streaming)
+    session.every = max(1, every)
     part = None if split == "all" else Split(split)
     turns = session.run(part, session.understanding(), fresh=fresh)
     table = rows(turns) + (by_voice(turns) if voices else [])

@@ -34,7 +34,11 @@ CHUNK = 256  # samples at 8 kHz: 32 ms, one Silero chunk of 512 samples at 16 kH
 CHUNK_MS = CHUNK * 1000 // RATE
 _VAD_CONTEXT = 64  # Silero's input: each chunk with the last 64 samples of the previous one
 _PRE_ROLL_MS = 300
-_TAIL_KEPT_MS = 200  # of the trailing silence, kept after the last voiced chunk
+# A chunk whose loudest sample is under this (-54 dBFS) is line silence, far below any speech
+# (G.711's idle line is around -70 dBFS): the model is not run on it.
+QUIET_PEAK = 64
+_QUIET_RESET_CHUNKS = 10  # 320 ms of line silence
+TAIL_KEPT_MS = 200  # of the trailing silence, kept after the last voiced chunk
 
 
 @cache
@@ -73,9 +77,13 @@ class SileroVad:
         self._c = np.zeros((1, 1, 128), dtype=np.float32)
         self._context = np.zeros(_VAD_CONTEXT, dtype=np.float32)
         self._last = np.float32(0.0)
+        self._quiet_chunks = 0
 
     def probability(self, chunk: npt.NDArray[np.int16]) -> float:
         """The speech probability of one ``CHUNK`` of samples."""
+        if int(np.abs(chunk.astype(np.int32)).max(initial=0)) < QUIET_PEAK:
+            return self._quiet()
+        self._quiet_chunks = 0
         audio = upsample_2x(chunk.astype(np.float32) / 32768.0, self._last)
         self._last = audio[-1]
         window = np.concatenate([self._context, audio])[np.newaxis, :]
@@ -84,6 +92,16 @@ class SileroVad:
             None, {"input": window, "h": self._h, "c": self._c}
         )
         return float(np.asarray(out).reshape(-1)[0])
+
+    def _quiet(self) -> float:
+        """A chunk of line silence: no speech, and not worth the model's time. Callers are
+        silent most of a call (while prompts play), so skipping these saves most of the VAD's
+        CPU; after a while of silence the state starts afresh, as the model's own state would
+        have settled."""
+        self._quiet_chunks += 1
+        if self._quiet_chunks == _QUIET_RESET_CHUNKS:
+            self.reset()
+        return 0.0
 
 
 def upsample_2x(audio: npt.NDArray[np.float32], previous: np.float32) -> npt.NDArray[np.float32]:
@@ -101,7 +119,7 @@ class TurnEvent(Enum):
     END_OF_SPEECH = "end_of_speech"
     MAX_LENGTH = "max_length"
     NO_INPUT = "no_input"
-    PAUSED = "paused"  # silence long enough to start decoding early (``early_decode_ms``)
+    PAUSED = "paused"  # silence long enough to start decoding early (``early_decode_after_ms``)
 
 
 @dataclass(frozen=True)
@@ -112,9 +130,10 @@ class EndpointSettings:
     min_speech_ms: int = 300
     threshold: float = 0.5
     release: float = 0.35
-    # Speculative decoding: this long before the end of the trailing silence, the utterance so
-    # far is worth recognising already (if the caller goes on, that work is thrown away).
-    early_decode_ms: int = 0
+    # Speculative decoding: after this much silence (less than ``trailing_silence_ms``) the
+    # utterance so far is worth recognising already (if the caller goes on, that work is
+    # thrown away). 0: off.
+    early_decode_after_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -218,8 +237,8 @@ class Endpointer:
             return self._finish(TurnEvent.END_OF_SPEECH)
         if (index + 1 - self._start) * CHUNK_MS >= s.max_utterance_ms:
             return self._finish(TurnEvent.MAX_LENGTH)
-        early = s.trailing_silence_ms - s.early_decode_ms
-        if s.early_decode_ms and early <= self._silence_ms < early + CHUNK_MS:
+        early = s.early_decode_after_ms
+        if 0 < early < s.trailing_silence_ms and early <= self._silence_ms < early + CHUNK_MS:
             return TurnEvent.PAUSED
         return None
 
@@ -229,7 +248,7 @@ class Endpointer:
         before the caller speaks again."""
         assert self._start is not None
         first = max(0, self._start - _PRE_ROLL_MS // CHUNK_MS)
-        last = min(len(self._chunks), self._last_voiced + _TAIL_KEPT_MS // CHUNK_MS)
+        last = min(len(self._chunks), self._last_voiced + TAIL_KEPT_MS // CHUNK_MS)
         return self._last_voiced, np.concatenate(self._chunks[first:last])
 
     def _finish(self, event: TurnEvent) -> TurnEvent:

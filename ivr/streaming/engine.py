@@ -9,10 +9,11 @@ result (or the no-input answer, or "busy") goes back to Asterisk as a ``set resu
 which ends ``SPEECH RECOGNIZE``. An utterance Whisper hears no word in (noise the VAD let
 through) does not end the turn: the session listens on, and the prompt keeps playing.
 
-Recognitions from every call go through one ``RecognitionScheduler``: ``decoders`` at a time
-(each Whisper decode uses ``decoder_threads`` cores), the rest waiting in line for at most
-``wait_s``; past that the turn's answer is "busy" and the IVR offers keys (admission control:
-a saturated engine answers at once, never with silence). Several engines behind one Asterisk
+Recognitions from every call go through one ``RecognitionScheduler``: a lone turn on a decoder
+with every core (``alone_threads``), turns under load on ``decoders`` one-core decoders taking
+up to ``batch_size`` waiting turns each, the rest waiting in line for at most ``wait_s``; past
+that the turn's answer is "busy" and the IVR offers keys (admission control: a saturated engine
+answers at once, never with silence). Several engines behind one Asterisk
 are several ``aeap.conf`` clients; the IVR picks one per call (``ivr.streaming.listen``).
 """
 
@@ -41,6 +42,7 @@ from ivr.speech.base import Pcm, Recognition
 from ivr.streaming import aeap
 from ivr.streaming.endpointing import (
     RATE,
+    TAIL_KEPT_MS,
     Endpointer,
     EndpointSettings,
     TurnEvent,
@@ -60,15 +62,25 @@ class PcmRecognizer(Protocol):
     ) -> Recognition: ...
 
 
-def endpoint_settings(settings: StreamingSettings) -> EndpointSettings:
+def endpoint_settings(
+    settings: StreamingSettings, trailing_silence_ms: int | None = None
+) -> EndpointSettings:
+    """The end-pointer's settings; ``trailing_silence_ms`` instead of the configured one (a
+    question whose answers are long)."""
     return EndpointSettings(
-        trailing_silence_ms=settings.trailing_silence_ms,
+        trailing_silence_ms=trailing_silence_ms or settings.trailing_silence_ms,
         no_input_ms=settings.no_input_ms,
         max_utterance_ms=settings.max_utterance_ms,
         min_speech_ms=settings.min_speech_ms,
         threshold=settings.vad_threshold,
         release=settings.vad_release,
-        early_decode_ms=min(settings.early_decode_ms, settings.trailing_silence_ms // 2),
+        # Never before the utterance's kept tail is complete: the early decode then hears
+        # exactly the audio the turn ends with.
+        early_decode_after_ms=(
+            max(settings.early_decode_after_ms, TAIL_KEPT_MS)
+            if settings.early_decode_after_ms
+            else 0
+        ),
     )
 
 
@@ -78,6 +90,7 @@ class SchedulerStats:
     waiting: int = 0
     done: int = 0
     busy: int = 0
+    alone: int = 0  # turns decoded by the lone decoder (nobody else was being recognised)
 
 
 @dataclass(eq=False)  # a job is itself: found in the queue by identity
@@ -85,56 +98,99 @@ class _Job:
     audio: npt.NDArray[np.int16]
     vocabulary: str
     future: asyncio.Future[Recognition | None]
+    queued_at: float  # the loop's clock
+
+
+class BatchTimes:
+    """How long a batch of n turns takes on this machine (moving average per size): what a
+    decoder checks before taking a turn that has already waited."""
+
+    def __init__(self, weight: float = 0.3) -> None:
+        self.weight = weight
+        self._seconds: dict[int, float] = {}
+
+    def expected(self, size: int) -> float:
+        """0 until a batch of this size (or a smaller one, scaled) has been timed."""
+        if size in self._seconds:
+            return self._seconds[size]
+        smaller = [n for n in self._seconds if n < size]
+        if not smaller:
+            return 0.0
+        n = max(smaller)
+        return self._seconds[n] * size / n
+
+    def record(self, size: int, seconds: float) -> None:
+        before = self._seconds.get(size)
+        self._seconds[size] = (
+            seconds if before is None else before + self.weight * (seconds - before)
+        )
 
 
 class RecognitionScheduler:
-    """Every call's recognitions on ``decoders`` decoders; a turn waits at most ``wait_s`` for
-    one, then its answer is None (busy). With ``batch_size`` > 1 and a recogniser that decodes
-    batches (Whisper), a free decoder takes up to that many waiting turns at once."""
+    """Every call's recognitions, placed for latency when the engine is quiet and for
+    throughput when it is not.
+
+    - A turn that arrives while no other is being recognised or waiting goes to ``alone`` (a
+      recogniser whose one decode uses every core: the lowest latency, what a lone caller
+      waits for).
+    - Otherwise it waits in line for one of ``decoders`` parallel decoders (``recognizer``,
+      one core each: on 2 cores two one-thread decoders carry about 1.5 times the answers
+      of one two-thread decoder); a free decoder takes up to ``batch_size`` waiting turns at
+      once when the recogniser decodes batches (Whisper).
+    - A turn no decoder takes within ``wait_s`` gets None (busy: the IVR offers keys at once,
+      never silence); so does one that, taken now, would still be decoding past ``wait_s``
+      (``BatchTimes``: under overload a turn's wait stays near ``wait_s``, not that plus a
+      batch).
+
+    Runs on the engine's event loop; the decodes run in executor threads.
+    """
 
     def __init__(
-        self, recognizer: PcmRecognizer, decoders: int, wait_s: float, batch_size: int = 1
+        self,
+        recognizer: PcmRecognizer,
+        decoders: int,
+        wait_s: float,
+        batch_size: int = 1,
+        alone: PcmRecognizer | None = None,
     ) -> None:
         self.recognizer = recognizer
+        self.alone = alone
         self.decoders = decoders
         self.wait_s = wait_s
         self.batch_size = batch_size if hasattr(recognizer, "recognize_batch") else 1
         self.stats = SchedulerStats()
         self._executor = ThreadPoolExecutor(decoders, thread_name_prefix="decoder")
-        self._slots: asyncio.Semaphore | None = None
+        self._alone_executor = ThreadPoolExecutor(1, thread_name_prefix="decoder-alone")
         self._jobs: deque[_Job] = deque()
         self._ready: asyncio.Event | None = None
         self._workers: list[asyncio.Task[None]] = []
+        self._decoding = 0  # decoders busy with a batch
+        self.batch_times = BatchTimes()
 
     async def recognize(self, audio: npt.NDArray[np.int16], vocabulary: str) -> Recognition | None:
         """The recognition, or None when no decoder came free within ``wait_s`` (busy)."""
-        if self.batch_size > 1:
-            return await self._in_batch(audio, vocabulary)
-        if self._slots is None:  # made on the engine's loop
-            self._slots = asyncio.Semaphore(self.decoders)
-        self.stats.waiting += 1
-        try:
-            await asyncio.wait_for(self._slots.acquire(), self.wait_s)
-        except TimeoutError:
-            self.stats.busy += 1
-            return None
-        finally:
-            self.stats.waiting -= 1
+        if self.alone is not None and self.stats.running == 0 and self.stats.waiting == 0:
+            return await self._decode_alone(self.alone, audio, vocabulary)
+        return await self._in_line(audio, vocabulary)
+
+    async def _decode_alone(
+        self, recognizer: PcmRecognizer, audio: npt.NDArray[np.int16], vocabulary: str
+    ) -> Recognition:
         self.stats.running += 1
+        self.stats.alone += 1
         try:
-            job = partial(self.recognizer.recognize_pcm, Pcm(audio, RATE), vocabulary=vocabulary)
-            return await asyncio.get_running_loop().run_in_executor(self._executor, job)
+            job = partial(recognizer.recognize_pcm, Pcm(audio, RATE), vocabulary=vocabulary)
+            return await asyncio.get_running_loop().run_in_executor(self._alone_executor, job)
         finally:
             self.stats.running -= 1
             self.stats.done += 1
-            self._slots.release()
 
-    async def _in_batch(self, audio: npt.NDArray[np.int16], vocabulary: str) -> Recognition | None:
+    async def _in_line(self, audio: npt.NDArray[np.int16], vocabulary: str) -> Recognition | None:
         loop = asyncio.get_running_loop()
-        if self._ready is None:
+        if self._ready is None:  # made on the engine's loop
             self._ready = asyncio.Event()
             self._workers = [loop.create_task(self._decoder()) for _ in range(self.decoders)]
-        job = _Job(audio, vocabulary, loop.create_future())
+        job = _Job(audio, vocabulary, loop.create_future(), loop.time())
         self._jobs.append(job)
         self.stats.waiting += 1
         self._ready.set()
@@ -151,20 +207,19 @@ class RecognitionScheduler:
     async def _decoder(self) -> None:
         assert self._ready is not None
         loop = asyncio.get_running_loop()
-        recognize_batch = self.recognizer.recognize_batch  # type: ignore[attr-defined]
         while True:
             await self._ready.wait()
-            batch = [self._jobs.popleft() for _ in range(min(self.batch_size, len(self._jobs)))]
+            batch = self._take_batch(loop.time())
             if not self._jobs:
                 self._ready.clear()
             if not batch:
                 continue
-            self.stats.waiting -= len(batch)
             self.stats.running += len(batch)
-            pcms = [Pcm(job.audio, RATE) for job in batch]
-            work = partial(recognize_batch, pcms, [job.vocabulary for job in batch])
+            self._decoding += 1
+            started = loop.time()
             try:
-                results = await loop.run_in_executor(self._executor, work)
+                results = await loop.run_in_executor(self._executor, self._decode, batch)
+                self.batch_times.record(len(batch), loop.time() - started)
                 for job, result in zip(batch, results, strict=True):
                     job.future.set_result(result)
             except Exception as exc:  # the turns fail, the decoder goes on
@@ -172,18 +227,58 @@ class RecognitionScheduler:
                 for job in batch:
                     job.future.set_exception(exc)
             finally:
+                self._decoding -= 1
                 self.stats.running -= len(batch)
                 self.stats.done += len(batch)
+
+    def _take_batch(self, now: float) -> list[_Job]:
+        """The next batch from the line; turns that would finish past their wait are answered
+        busy instead."""
+        batch: list[_Job] = []
+        wanted = self._share()
+        while self._jobs and len(batch) < wanted:
+            job = self._jobs.popleft()
+            self.stats.waiting -= 1
+            finish = now - job.queued_at + self.batch_times.expected(len(batch) + 1)
+            if finish > self.wait_s and not job.future.done():
+                self.stats.busy += 1
+                job.future.set_result(None)
+                continue
+            batch.append(job)
+        return batch
+
+    def _share(self) -> int:
+        """How many waiting turns a decoder that just came free takes: the line split evenly
+        over the free decoders (a batch costs more the larger it is, so two decoders with
+        two turns each answer sooner than one with four), at most ``batch_size``."""
+        free = max(1, self.decoders - self._decoding)
+        return min(self.batch_size, -(-len(self._jobs) // free))
+
+    def _decode(self, batch: list[_Job]) -> list[Recognition]:
+        """In a decoder thread."""
+        if len(batch) == 1:
+            job = batch[0]
+            return [self.recognizer.recognize_pcm(Pcm(job.audio, RATE), vocabulary=job.vocabulary)]
+        recognize_batch = self.recognizer.recognize_batch  # type: ignore[attr-defined]
+        pcms = [Pcm(job.audio, RATE) for job in batch]
+        return list(recognize_batch(pcms, [job.vocabulary for job in batch]))
 
     @property
     def idle(self) -> bool:
         """A decoder is free and nobody waits: speculative work costs no caller anything."""
         return self.stats.running < self.decoders and self.stats.waiting == 0
 
-    def shutdown(self) -> None:
+    async def stop_decoders(self) -> None:
+        """On the engine's loop, before it stops: the decoder tasks end there."""
         for worker in self._workers:
             worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers = []
+
+    def shutdown(self) -> None:
+        """After the loop stopped: the decoders' threads."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._alone_executor.shutdown(wait=False, cancel_futures=True)
 
 
 class TurnState(Enum):
@@ -221,6 +316,12 @@ class SpeechSession:
         if self.codec == "ulaw":
             return ulaw_to_linear(np.frombuffer(frame, dtype=np.uint8))
         return np.frombuffer(frame[: len(frame) // 2 * 2], dtype="<i2")
+
+
+def trailing_ms(value: str) -> int | None:
+    """The trailing silence the IVR asks for a turn, in ms; None (the configured one) when the
+    value is not a sane one."""
+    return int(value) if value.isdigit() and 100 <= int(value) <= 5000 else None
 
 
 def ulaw_to_linear(codes: npt.NDArray[np.uint8]) -> npt.NDArray[np.int16]:
@@ -306,6 +407,10 @@ class SpeechEngine:
             session.uniqueid = log_safe(str(params["uniqueid"]), 40)
         if "vocabulary" in params:
             session.vocabulary = str(params["vocabulary"])[:2000]
+        if "trailing" in params:
+            session.endpointer.settings = endpoint_settings(
+                self.settings, trailing_ms(str(params["trailing"]))
+            )
         if "turn" in params:
             listen_from = int(params["turn"]) if str(params["turn"]).isdigit() else 0
             session.begin_turn(listen_from)
@@ -459,6 +564,7 @@ class EngineThread:
             async def close() -> None:
                 server.close()
                 await server.wait_closed()
+                await self.engine.scheduler.stop_decoders()
 
             asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -467,7 +573,12 @@ class EngineThread:
 
 
 def build_engine(
-    settings: StreamingSettings, recognizer: PcmRecognizer, wait_s: float
+    settings: StreamingSettings,
+    recognizer: PcmRecognizer,
+    wait_s: float,
+    alone: PcmRecognizer | None = None,
 ) -> SpeechEngine:
-    scheduler = RecognitionScheduler(recognizer, settings.decoders, wait_s, settings.batch_size)
+    scheduler = RecognitionScheduler(
+        recognizer, settings.decoders, wait_s, settings.batch_size, alone
+    )
     return SpeechEngine(settings, scheduler)

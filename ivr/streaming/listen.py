@@ -22,6 +22,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from citizen_center.config import StreamingSettings
+from ivr.intent import MenuContext
+
+# Answers callers say in parts (a problem described, a number read in groups): they pause in
+# the middle, so their turn ends after the longer trailing silence.
+LONG_ANSWERS = frozenset({MenuContext.MAIN, MenuContext.PROTOCOL})
+
+
+def trailing_silence_ms(settings: StreamingSettings, context: MenuContext) -> int:
+    """The silence that ends the caller's turn for this question."""
+    if context in LONG_ANSWERS:
+        return settings.long_answer_trailing_silence_ms
+    return settings.trailing_silence_ms
+
 
 class EnginePool:
     """Thread-safe; one per IVR process (kept across reloads while the names stay)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,23 +20,48 @@ from ivr.streaming.engine import EngineThread, SpeechEngine, build_engine
 log = logging.getLogger(__name__)
 
 
-def whisper_for_streaming(settings: Settings) -> WhisperRecognizer:
-    """The engine's recogniser: Whisper (the one that decodes audio from memory)."""
+@dataclass(frozen=True)
+class Recognizers:
+    """The engine's Whisper decoders: ``parallel`` (``decoders`` one-core replicas, for load)
+    and ``alone`` (every core on one decode, for a lone turn; None when turned off)."""
+
+    parallel: WhisperRecognizer
+    alone: WhisperRecognizer | None
+
+
+def whisper_for_streaming(settings: Settings) -> Recognizers:
+    """The engine's recognisers: Whisper (the one that decodes audio from memory)."""
     models_dir = settings.ivr.resolved_models_dir()
     model = choose_model("whisper", models_dir)
-    recognizer = WhisperRecognizer(
-        model.folder(models_dir), model.language, threads=settings.streaming.decoder_threads
+    folder, streaming = model.folder(models_dir), settings.streaming
+    parallel = WhisperRecognizer(
+        folder, model.language, threads=streaming.decoder_threads, workers=streaming.decoders
     )
-    # The first decode initialises the model lazily (seconds): not on a caller's turn.
-    recognizer.recognize_pcm(Pcm(np.zeros(RATE, dtype=np.int16), RATE))
+    alone = (
+        WhisperRecognizer(folder, model.language, threads=streaming.alone_threads)
+        if streaming.alone_threads
+        else None
+    )
+    # A replica's first decode initialises it lazily (seconds): not on a caller's turn. The
+    # parallel replicas warm side by side, so each gets one.
+    quiet = Pcm(np.zeros(RATE, dtype=np.int16), RATE)
+    with ThreadPoolExecutor(streaming.decoders) as warming:
+        list(warming.map(lambda _: parallel.recognize_pcm(quiet), range(streaming.decoders)))
+    if alone is not None:
+        alone.recognize_pcm(quiet)
     vad_session()
-    return recognizer
+    return Recognizers(parallel, alone)
 
 
 def engine_for(settings: Settings) -> SpeechEngine:
     """Raises ``SpeechUnavailableError`` when no Whisper model is installed."""
-    recognizer = whisper_for_streaming(settings)
-    return build_engine(settings.streaming, recognizer, settings.ivr.recognition_wait_s)
+    recognizers = whisper_for_streaming(settings)
+    return build_engine(
+        settings.streaming,
+        recognizers.parallel,
+        settings.ivr.recognition_wait_s,
+        alone=recognizers.alone,
+    )
 
 
 def start_engine_thread(settings: Settings, host: str = "127.0.0.1", port: int = 0) -> EngineThread:
@@ -57,6 +84,7 @@ def serve_forever(settings: Settings, host: str, port: int) -> None:
         await stop.wait()
         server.close()
         await server.wait_closed()
+        await engine.scheduler.stop_decoders()
 
     try:
         asyncio.run(main())

@@ -22,6 +22,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from citizen_center.config import StreamingSettings
+from ivr.intent import MenuContext
 from ivr.speech.base import Hypothesis, Pcm, Recognition, read_wav
 from ivr.speech.evaluation.dataset import _breath, _cough
 from ivr.streaming import aeap
@@ -32,7 +33,7 @@ from ivr.streaming.engine import (
     build_engine,
     ulaw_to_linear,
 )
-from ivr.streaming.listen import EnginePool, PromptFiles, wav_ms
+from ivr.streaming.listen import EnginePool, PromptFiles, trailing_silence_ms, wav_ms
 from pbx import audio
 
 # --- AEAP messages -----------------------------------------------------------------------------
@@ -180,7 +181,7 @@ def test_speech_starts_and_ends_after_the_trailing_silence(
 def test_a_pause_before_the_end_is_announced_for_an_early_decode(
     spoken: npt.NDArray[np.int16],
 ) -> None:
-    endpointer = Endpointer(EndpointSettings(early_decode_ms=300))
+    endpointer = Endpointer(EndpointSettings(early_decode_after_ms=300))
     events = feed_in_frames(endpointer, np.concatenate([silence(0.3), spoken, silence(1.0)]))
     assert events == [TurnEvent.SPEECH_STARTED, TurnEvent.PAUSED, TurnEvent.END_OF_SPEECH]
     assert endpointer.outcome is not None
@@ -195,6 +196,24 @@ def test_a_cough_or_a_breath_is_not_speech_and_silence_is_no_input() -> None:
     endpointer = Endpointer(QUIET)
     events = feed_in_frames(endpointer, audio_in)
     assert events == [TurnEvent.NO_INPUT]
+
+
+def test_line_silence_is_not_sent_through_the_model(spoken: npt.NDArray[np.int16]) -> None:
+    class Counting:
+        def __init__(self, session: Any) -> None:
+            self.session, self.runs = session, 0
+
+        def run(self, *args: Any) -> Any:
+            self.runs += 1
+            return self.session.run(*args)
+
+    endpointer = Endpointer(EndpointSettings(no_input_ms=5000))
+    counting = Counting(endpointer.vad._session)
+    endpointer.vad._session = counting
+    events = feed_in_frames(endpointer, np.concatenate([silence(3.0), spoken, silence(1.0)]))
+    assert events == [TurnEvent.SPEECH_STARTED, TurnEvent.END_OF_SPEECH]
+    speech_chunks = len(spoken) // CHUNK + 1
+    assert counting.runs <= speech_chunks + 2  # the 4 s of line silence: no model run
 
 
 def test_no_input_counts_from_the_end_of_the_prompt() -> None:
@@ -235,9 +254,11 @@ class FixedRecognizer:
 
     def __init__(self, text: str, delay: float = 0.0) -> None:
         self.text, self.delay, self.calls = text, delay, 0
+        self.seconds: list[float] = []  # of each utterance recognised
 
     def recognize_pcm(self, pcm: Pcm, phrases: Any = None, *, vocabulary: str = "") -> Recognition:
         self.calls += 1
+        self.seconds.append(pcm.seconds)
         time.sleep(self.delay)
         return heard(self.text or " ", no_speech=0.02 if self.text else 0.9, engine=self.engine)
 
@@ -246,8 +267,8 @@ class FixedRecognizer:
 def engine_for() -> Iterator[Any]:
     started: list[EngineThread] = []
 
-    def start(recognizer: FixedRecognizer, wait_s: float = 2.0) -> EngineThread:
-        settings = StreamingSettings(no_input_ms=1000)
+    def start(recognizer: FixedRecognizer, wait_s: float = 2.0, decoders: int = 1) -> EngineThread:
+        settings = StreamingSettings(no_input_ms=1000, decoders=decoders)
         engine = EngineThread(build_engine(settings, recognizer, wait_s), "127.0.0.1", 0)
         started.append(engine.start())
         return engine
@@ -257,12 +278,18 @@ def engine_for() -> Iterator[Any]:
         engine.stop()
 
 
-async def asterisk_turn(url: str, audio_in: npt.NDArray[np.int16], prompt_ms: int = 0) -> Any:
-    """Play Asterisk's part of one turn: setup, SPEECH SET turn, audio in 20 ms frames until
-    the engine sets results; returns those results."""
+async def asterisk_turn(
+    url: str, audio_in: npt.NDArray[np.int16], prompt_ms: int = 0, trailing_ms: int = 0
+) -> Any:
+    """Play Asterisk's part of one turn: setup, SPEECH SET (trailing,) turn, audio in 20 ms
+    frames until the engine sets results; returns those results."""
     async with connect(url, subprotocols=[aeap.SUBPROTOCOL]) as ws:  # type: ignore[list-item]
         await ws.send(json.dumps({"request": "setup", "id": "1", "codecs": [{"name": "slin"}]}))
         assert json.loads(await ws.recv())["codecs"] == [{"name": "slin"}]
+        if trailing_ms:
+            params = {"trailing": str(trailing_ms)}
+            await ws.send(json.dumps({"request": "set", "id": "t", "params": params}))
+            assert json.loads(await ws.recv()) == {"response": "set", "id": "t"}
         await ws.send(json.dumps({"request": "set", "id": "2", "params": {"turn": str(prompt_ms)}}))
         assert json.loads(await ws.recv()) == {"response": "set", "id": "2"}
         for start in range(0, len(audio_in), 160):
@@ -296,6 +323,28 @@ def test_an_early_decode_is_thrown_away_when_the_caller_goes_on(
     results = asyncio.run(asterisk_turn(engine.url, turn))
     assert [r["text"] for r in results] == ["quero um atendente"]
     assert recognizer.calls == 2
+
+
+def test_a_question_with_long_answers_waits_out_a_pause_in_the_middle(
+    engine_for: Any, spoken: npt.NDArray[np.int16]
+) -> None:
+    voiced = spoken[: int(np.flatnonzero(np.abs(spoken) > 300)[-1]) + 1]
+    turn = np.concatenate([voiced, silence(0.7), voiced, silence(1.5)])
+    short_turns = FixedRecognizer("quero um atendente")
+    asyncio.run(asterisk_turn(engine_for(short_turns).url, turn, trailing_ms=600))
+    long_turns = FixedRecognizer("quero um atendente")
+    asyncio.run(asterisk_turn(engine_for(long_turns).url, turn, trailing_ms=800))
+    # 600 ms ends the turn in the pause: half the answer; 800 ms hears both halves.
+    assert short_turns.seconds[-1] < len(voiced) / 8000 + 0.6
+    assert long_turns.seconds[-1] > 2 * len(voiced) / 8000
+
+
+def test_the_ivr_asks_longer_silence_for_the_questions_callers_answer_in_parts() -> None:
+    settings = StreamingSettings()
+    assert trailing_silence_ms(settings, MenuContext.MAIN) == 800
+    assert trailing_silence_ms(settings, MenuContext.PROTOCOL) == 800
+    assert trailing_silence_ms(settings, MenuContext.CONFIRM) == 600
+    assert trailing_silence_ms(settings, MenuContext.SURVEY) == 600
 
 
 def test_the_engine_answers_no_input_with_no_results(engine_for: Any) -> None:
@@ -359,8 +408,73 @@ def test_waiting_turns_are_decoded_together_up_to_the_batch_size() -> None:
         answers = asyncio.run(five_turns())
     finally:
         scheduler.shutdown()
-    assert recognizer.batches == [4, 1]
+    assert recognizer.batches == [4] and recognizer.calls == 1  # the fifth alone
     assert [a.text if a else None for a in answers] == ["um buraco"] * 5
+
+
+def test_a_lone_turn_gets_the_lone_decoder_and_turns_under_load_the_parallel_ones() -> None:
+    alone, parallel = FixedRecognizer("sozinho", delay=0.3), BatchRecognizer("em lote", delay=0.3)
+    scheduler = RecognitionScheduler(parallel, decoders=2, wait_s=5.0, batch_size=2, alone=alone)
+
+    async def turns() -> list[str]:
+        first = asyncio.ensure_future(scheduler.recognize(silence(1.0), ""))
+        await asyncio.sleep(0.05)  # the first is being decoded: the engine is no longer quiet
+        others = [scheduler.recognize(silence(1.0), "") for _ in range(4)]
+        answers = await asyncio.gather(first, *others)
+        later = await scheduler.recognize(silence(1.0), "")  # quiet again
+        return [a.text if a else "busy" for a in [*answers, later]]
+
+    try:
+        texts = asyncio.run(turns())
+    finally:
+        scheduler.shutdown()
+    assert texts == ["sozinho", "em lote", "em lote", "em lote", "em lote", "sozinho"]
+    assert alone.calls == 2
+    assert parallel.batches == [2, 2]  # both decoders, each taking two waiting turns
+    assert scheduler.stats.alone == 2 and scheduler.stats.running == 0
+
+
+def test_waiting_turns_are_split_evenly_over_the_free_decoders() -> None:
+    recognizer = BatchRecognizer("um buraco", delay=0.2)
+    scheduler = RecognitionScheduler(recognizer, decoders=2, wait_s=5.0, batch_size=8)
+
+    async def six_turns() -> list[Recognition | None]:
+        return list(
+            await asyncio.gather(*(scheduler.recognize(silence(1.0), "") for _ in range(6)))
+        )
+
+    try:
+        answers = asyncio.run(six_turns())
+    finally:
+        scheduler.shutdown()
+    assert recognizer.batches == [3, 3]  # not one decoder with six and the other idle
+    assert all(a is not None for a in answers)
+
+
+def test_a_turn_that_would_be_answered_past_its_wait_is_busy_at_once() -> None:
+    recognizer = BatchRecognizer("um buraco", delay=0.4)
+    scheduler = RecognitionScheduler(recognizer, decoders=1, wait_s=0.6, batch_size=1)
+
+    async def turns() -> list[tuple[str, float]]:
+        loop = asyncio.get_running_loop()
+        await scheduler.recognize(silence(1.0), "")  # times a batch of one: 0.4 s
+        started = loop.time()
+
+        async def one() -> tuple[str, float]:
+            answer = await scheduler.recognize(silence(1.0), "")
+            return (answer.text if answer else "busy", loop.time() - started)
+
+        return list(await asyncio.gather(one(), one(), one()))
+
+    try:
+        answers = asyncio.run(turns())
+    finally:
+        scheduler.shutdown()
+    # The first at 0.4 s; the second, taken at 0.4 s, would end at 0.8 s > 0.6 s: busy then,
+    # not at 0.8 s; the third is still in line at 0.6 s: busy.
+    assert [text for text, _ in answers] == ["um buraco", "busy", "busy"]
+    assert all(at < 0.7 for _, at in answers[1:]), answers
+    assert scheduler.stats.busy == 2
 
 
 def test_turns_no_batch_decoder_takes_in_time_are_busy() -> None:

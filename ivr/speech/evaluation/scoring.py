@@ -32,11 +32,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from citizen_center.catalogue import Catalogue
 from citizen_center.config import IvrSettings
 from citizen_center.phrasings import MenuLabel
-from ivr.intent.actions import IntentKind
+from ivr.intent.actions import IntentKind, MenuContext
 from ivr.intent.matcher import Decision, Intent, PromptPolicy
 from ivr.intent.understanding import Candidate, SpeechUnderstanding
 from ivr.speech.base import Hypothesis, Recognition, Recognizer, has_speech
@@ -89,6 +90,13 @@ class RecognitionCache:
             fh.write(json.dumps({"key": key, **data}, ensure_ascii=False) + "\n")
 
 
+@runtime_checkable
+class ContextualRecognizer(Protocol):
+    """A recogniser whose settings depend on the question (the streaming path's end-pointer)."""
+
+    def for_context(self, context: MenuContext) -> Recognizer: ...
+
+
 def recognise_all(
     clips: Sequence[EvalClip],
     renderer: ClipRenderer,
@@ -109,10 +117,15 @@ def recognise_all(
         key = f"{clip.key}:{hashlib.sha256(vocabulary.encode()).hexdigest()[:8]}"
         cached = None if fresh else cache.get(key)
         if cached is None:
+            hearer = (
+                recognizer.for_context(context)
+                if isinstance(recognizer, ContextualRecognizer)
+                else recognizer
+            )
             wav = renderer.render(clip)
             # As the IVR does: a recording of silence or line noise is not recognised at all.
             cached = (
-                recognizer.recognize(wav, matcher.phrases(context), vocabulary=vocabulary)
+                hearer.recognize(wav, matcher.phrases(context), vocabulary=vocabulary)
                 if has_speech(wav)
                 else Recognition("", 0.0, "silence", 0.0)
             )

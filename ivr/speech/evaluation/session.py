@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from citizen_center.catalogue import Catalogue, shipped_catalogue
-from citizen_center.config import IvrSettings, user_cache_dir
+from citizen_center.config import IvrSettings, StreamingSettings, user_cache_dir
 from citizen_center.phrasings import load_phrasings
+from ivr.intent.actions import MenuContext
 from ivr.intent.classifier import IntentClassifier, default_model_path, heard_phrasings
 from ivr.intent.matcher import IntentMatcher, PromptPolicy
 from ivr.intent.understanding import Calibration, SpeechUnderstanding, calibration_path
-from ivr.speech.base import Recognition
+from ivr.speech.base import Recognition, Recognizer
 from ivr.speech.evaluation.dataset import ClipRenderer, EvalClip, Split, clips_for, load_items
 from ivr.speech.evaluation.scoring import (
     RecognitionCache,
@@ -30,6 +31,7 @@ from ivr.speech.evaluation.scoring import (
 )
 from ivr.speech.models import WHISPER_BASE, model_info
 from ivr.speech.whisper_engine import DecodingOptions, WhisperRecognizer
+from ivr.streaming.offline import StreamedTurnRecognizer
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int], Callable[[int], None]]
@@ -46,6 +48,9 @@ class EvalSession:
     prompts: PromptPolicy
     catalogue: Catalogue
     progress: Progress
+    # Each clip heard as the streaming engine hears a call (end-pointer, then the utterance).
+    streaming: StreamingSettings | None = None
+    every: int = 1  # only every Nth utterance, with all its voices (a quicker sample)
 
     @classmethod
     def create(
@@ -54,6 +59,7 @@ class EvalSession:
         decoding: DecodingOptions | None = None,
         progress: Progress | None = None,
         prompts: PromptPolicy = PromptPolicy.NONE,
+        streaming: StreamingSettings | None = None,
     ) -> EvalSession:
         return cls(
             settings,
@@ -61,11 +67,18 @@ class EvalSession:
             prompts,
             shipped_catalogue(),
             progress or (lambda label, total: lambda done: None),
+            streaming,
         )
 
     @property
     def name(self) -> str:
-        return f"{self.decoding.name}, prompts: {self.prompts.value}"
+        path = (
+            f", streamed through the end-pointer ({self.streaming.trailing_silence_ms}/"
+            f"{self.streaming.long_answer_trailing_silence_ms} ms)"
+            if self.streaming
+            else ""
+        )
+        return f"{self.decoding.name}, prompts: {self.prompts.value}{path}"
 
     def title(self, part: str) -> str:
         """The heading of a part's table: what was decoded and with which thresholds."""
@@ -76,11 +89,17 @@ class EvalSession:
 
     def clips(self, split: Split | None) -> list[EvalClip]:
         items = [i for i in load_items() if split is None or i.split is split]
-        return list(clips_for(items))
+        return list(clips_for(items[:: self.every]))
 
-    def recognizer(self) -> WhisperRecognizer:
+    def whisper(self) -> WhisperRecognizer:
         folder = model_info(WHISPER_BASE).folder(self.settings.resolved_models_dir())
         return WhisperRecognizer(folder, options=self.decoding)
+
+    def recognizer(self) -> Recognizer:
+        """What hears the clips: Whisper on the file, or through the end-pointer first."""
+        if self.streaming is None:
+            return self.whisper()
+        return StreamedTurnRecognizer(self.whisper(), self.streaming, MenuContext.MAIN)
 
     def augment(self) -> int:
         """Hear the corpus phrasings not heard yet (see ``augment``); how many were added."""
@@ -91,14 +110,20 @@ class EvalSession:
         matcher = IntentMatcher(self.catalogue)
         return augment(
             phrasings,
-            self.recognizer(),
+            self.whisper(),
             matcher.vocabulary(prompts=self.prompts),
             eval_cache_dir() / "corpus-audio",
             tick,
         )
 
     def cache(self) -> RecognitionCache:
-        return RecognitionCache(eval_cache_dir() / f"whisper-base-{self.decoding.name}.jsonl")
+        path = (
+            f"-streaming{self.streaming.trailing_silence_ms}"
+            f"-{self.streaming.long_answer_trailing_silence_ms}"
+            if self.streaming
+            else ""
+        )
+        return RecognitionCache(eval_cache_dir() / f"whisper-base-{self.decoding.name}{path}.jsonl")
 
     def understanding(
         self, classifier: IntentClassifier | None = None, calibration: Calibration | None = None

@@ -8,7 +8,9 @@ with ``tests.fixtures.postgres.PostgresServer``), migrated and seeded; demo data
 an API client created with ``services.api_clients`` (its key, as ``central156 api-client add``
 gives it). Then, for each ``--workers`` count, the production server is started as production
 runs it — ``central156 web serve`` in its own process, ``[web] workers`` uvicorn workers — and
-driven over HTTP by ``--clients`` concurrent httpx clients from this process:
+driven over HTTP by ``--clients`` concurrent connections from this process (``bench.loadgen``:
+pre-built requests on raw asyncio sockets, so the generator takes little of the cores it shares
+with the server; every answer's status is checked):
 
 1. POST ``/open311/v2/requests.json`` (form-encoded: service, address, description, the
    reporter's name and phone, the service's required attributes, ``api_key``): requests/s;
@@ -18,20 +20,23 @@ driven over HTTP by ``--clients`` concurrent httpx clients from this process:
 GETs are timed twice: one client at a time (the latency a citizen sees on a quiet server) and
 ``--clients`` at once (under load). The rate limits are lifted for the run (``[web]
 post_rate_per_ip`` etc.): one machine plays every client. Prints one table.
+
+``--keep-data DIR`` keeps each engine's loaded database in ``DIR`` and reuses it in later runs
+(the load takes minutes; each run's POSTs stay in it).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +44,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select, text
 
+from bench import loadgen
 from citizen_center import migrate
 from citizen_center.db import Database
 from citizen_center.demo_data import generate
@@ -52,6 +58,7 @@ from tests.fixtures.postgres import PostgresServer, free_port
 API = "/open311/v2"
 SERVER_START_SECONDS = 60.0
 UNLIMITED = "1000000/minute"
+LOADED = "loaded-seconds"  # in a --keep-data folder: the demo data is there, loaded in so long
 STREETS = ("Avenida Ipiranga", "Rua da República", "Avenida Bento Gonçalves", "Rua Olavo Bilac")
 NEIGHBOURHOODS = ("Azenha", "Cidade Baixa", "Partenon", "Santana")
 
@@ -100,16 +107,42 @@ class EngineData:
 # --------------------------------------------------------------------------- the database
 
 
+class KeptPostgres(PostgresServer):
+    """A PostgreSQL server whose data folder is ``folder`` and outlives the run (``--keep-data``):
+    created the first time, started again on the same data afterwards, stopped but not removed."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        shutil.rmtree(self.dir, ignore_errors=True)  # the base class's temporary folder
+        self.dir = folder
+        self.data = folder / "data"
+
+    def start(self) -> PostgresServer:
+        if not (self.data / "PG_VERSION").exists():
+            self.dir.mkdir(parents=True, exist_ok=True)
+            return super().start()
+        self.resume()
+        return self
+
+    def stop(self) -> None:
+        self.pause()
+
+
 @contextmanager
-def database_url_for(engine: str, workdir: Path) -> Iterator[str]:
-    """The URL of a migrated, seeded, empty database on ``engine``; removed afterwards."""
+def database_url_for(engine: str, workdir: Path, kept: Path | None) -> Iterator[str]:
+    """The URL of a migrated, seeded database on ``engine``: a new one removed afterwards, or
+    with ``kept`` the one in that folder (made the first time)."""
     if engine == "sqlite":
-        url = f"sqlite:///{workdir / 'bench.sqlite3'}"
+        url = f"sqlite:///{(kept or workdir) / 'bench.sqlite3'}"
         _migrate(url)
         yield url
         return
-    with PostgresServer() as server:
-        url = server.create_database("bench")
+    server = KeptPostgres(kept / "postgresql") if kept else PostgresServer()
+    with server:
+        if kept is None or not (kept / LOADED).exists():
+            server.drop_database("bench")  # an earlier run's, stopped before its data was in
+            server.create_database("bench")
+        url = server.url("bench")
         _migrate(url)
         yield url
 
@@ -122,29 +155,24 @@ def _migrate(url: str) -> None:
         database.dispose()
 
 
-def load(engine: str, url: str, options: argparse.Namespace) -> EngineData:
-    """Demo data, the planner's statistics, an API client, and what the clients will ask for."""
+def load(engine: str, url: str, options: argparse.Namespace, kept: Path | None) -> EngineData:
+    """Demo data (unless ``kept`` holds it already), the planner's statistics, an API client,
+    and what the clients will ask for."""
     database = Database.from_url(url)
+    marker = kept / LOADED if kept else None
     try:
-        print(
-            f"[{engine}] loading demo data: {options.citizens:,} citizens, "
-            f"{options.requests:,} requests",
-            flush=True,
-        )
-        began = time.perf_counter()
-        generate(
-            database,
-            citizens=options.citizens,
-            requests=options.requests,
-            calls=0,
-            seed=156,
-            policy=DEFAULT_POLICY,
-            progress=not options.quiet,
-        )
-        load_seconds = time.perf_counter() - began
+        if marker is not None and marker.exists():
+            load_seconds = float(marker.read_text())
+            print(f"[{engine}] reusing the data in {kept} (loaded in {load_seconds:.0f} s)")
+        else:
+            load_seconds = _load_demo_data(engine, database, options)
+            if marker is not None:
+                marker.write_text(f"{load_seconds:.1f}")
         _analyze(database)
         with database.transaction() as session:
-            issued = api_clients.create_api_client(session, "bench", Channel.APP)
+            # A new client each run: a kept database has the earlier runs' clients.
+            name = f"bench {time.strftime('%Y-%m-%d %H:%M:%S')}"
+            issued = api_clients.create_api_client(session, name, Channel.APP)
             total = session.scalar(select(func.count()).select_from(ServiceRequest)) or 0
             numbers = [
                 format_protocol_number(n)
@@ -155,6 +183,26 @@ def load(engine: str, url: str, options: argparse.Namespace) -> EngineData:
         return EngineData(engine, url, load_seconds, total, issued.key, numbers)
     finally:
         database.dispose()
+
+
+def _load_demo_data(engine: str, database: Database, options: argparse.Namespace) -> float:
+    """``demo-data``'s generator; its seconds."""
+    print(
+        f"[{engine}] loading demo data: {options.citizens:,} citizens, "
+        f"{options.requests:,} requests",
+        flush=True,
+    )
+    began = time.perf_counter()
+    generate(
+        database,
+        citizens=options.citizens,
+        requests=options.requests,
+        calls=0,
+        seed=156,
+        policy=DEFAULT_POLICY,
+        progress=not options.quiet,
+    )
+    return time.perf_counter() - began
 
 
 def _analyze(database: Database) -> None:
@@ -256,62 +304,49 @@ def a_post(forms: list[dict[str, str]], rng: random.Random) -> dict[str, str]:
     }
 
 
-Call = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+def timed(result: loadgen.Result) -> Timings:
+    return Timings(len(result.latencies_ms), result.seconds, result.latencies_ms)
 
 
-async def drive(base: str, call: Call, total: int, clients: int) -> Timings:
-    """``total`` calls from ``clients`` concurrent clients (one connection each); any answer
-    other than 200 stops the run (a benchmark of errors would lie)."""
-    timings = Timings(count=total)
-    counter = iter(range(total))
-
-    async def client() -> None:
-        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-            for n in counter:
-                began = time.perf_counter()
-                answer = await call(http, n)
-                timings.latencies_ms.append((time.perf_counter() - began) * 1000)
-                if answer.status_code != 200:
-                    raise RuntimeError(f"{answer.request.url}: {answer.status_code} {answer.text}")
-
-    began = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
-    timings.seconds = time.perf_counter() - began
-    return timings
+def _created(body: bytes) -> bool:
+    """A POST's answer names the new protocol (a 200 without one would be a silent failure)."""
+    return b'"service_request_id":"' in body
 
 
 def measure(data: EngineData, workers: int, options: argparse.Namespace, workdir: Path) -> Run:
     with web_server(data, workers, workdir) as base:
         forms, codes = post_forms(base, data.api_key)
         rng = random.Random(workers)
-        bodies = [a_post(forms, rng) for _ in range(options.posts)]
-        lists = [rng.choice(codes) for _ in range(options.gets)]
-
-        def post(http: httpx.AsyncClient, n: int) -> Awaitable[httpx.Response]:
-            return http.post(f"{API}/requests.json", data=bodies[n])
-
-        def one(http: httpx.AsyncClient, n: int) -> Awaitable[httpx.Response]:
-            return http.get(f"{API}/requests/{data.numbers[n % len(data.numbers)]}.json")
-
-        def listing(http: httpx.AsyncClient, n: int) -> Awaitable[httpx.Response]:
-            return http.get(
-                f"{API}/requests.json", params={"service_code": lists[n], "page_size": 50}
+        host = base.removeprefix("http://")
+        posts = [
+            loadgen.post_form(host, f"{API}/requests.json", a_post(forms, rng))
+            for _ in range(options.posts)
+        ]
+        ones = [
+            loadgen.get(host, f"{API}/requests/{data.numbers[n % len(data.numbers)]}.json")
+            for n in range(options.gets)
+        ]
+        lists = [
+            loadgen.get(
+                host, f"{API}/requests.json", {"service_code": rng.choice(codes), "page_size": "50"}
             )
-
+            for _ in range(options.gets)
+        ]
+        clients = options.clients
         label = f"[{data.engine}, {workers} worker(s)]"
         print(f"{label} warming up", flush=True)
-        asyncio.run(drive(base, one, min(200, options.gets), options.clients))
-        print(f"{label} {options.posts:,} POSTs from {options.clients} clients", flush=True)
-        posts = asyncio.run(drive(base, post, options.posts, options.clients))
-        print(f"{label} GETs, one client, then {options.clients}", flush=True)
+        loadgen.run(base, ones[:200] + lists[:200], clients)
+        print(f"{label} {options.posts:,} POSTs from {clients} clients", flush=True)
+        posted = timed(loadgen.run(base, posts, clients, check=_created))
+        print(f"{label} GETs, one client, then {clients}", flush=True)
         return Run(
             data.engine,
             workers,
-            posts=posts,
-            one_quiet=asyncio.run(drive(base, one, options.gets, 1)),
-            list_quiet=asyncio.run(drive(base, listing, options.gets, 1)),
-            one_loaded=asyncio.run(drive(base, one, options.gets, options.clients)),
-            list_loaded=asyncio.run(drive(base, listing, options.gets, options.clients)),
+            posts=posted,
+            one_quiet=timed(loadgen.run(base, ones, 1)),
+            list_quiet=timed(loadgen.run(base, lists, 1)),
+            one_loaded=timed(loadgen.run(base, ones, clients)),
+            list_loaded=timed(loadgen.run(base, lists, clients)),
         )
 
 
@@ -350,11 +385,14 @@ def table(loads: list[EngineData], runs: list[Run], options: argparse.Namespace)
 
 
 def run_engine(engine: str, options: argparse.Namespace) -> tuple[EngineData, list[Run]]:
+    kept = options.keep_data / f"{engine}-{options.requests}" if options.keep_data else None
+    if kept is not None:
+        kept.mkdir(parents=True, exist_ok=True)
     with (
         tempfile.TemporaryDirectory(prefix="c156-bench-web-") as folder,
-        database_url_for(engine, Path(folder)) as url,
+        database_url_for(engine, Path(folder), kept) as url,
     ):
-        data = load(engine, url, options)
+        data = load(engine, url, options, kept)
         runs = [measure(data, workers, options, Path(folder)) for workers in options.workers]
     return data, runs
 
@@ -380,6 +418,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--posts", type=int, default=3000)
     parser.add_argument("--gets", type=int, default=1000, help="GETs of each kind and phase")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--keep-data",
+        type=Path,
+        default=None,
+        help="keep the loaded databases in this folder and reuse them in later runs "
+        "(each run's POSTs stay in them)",
+    )
     options = parser.parse_args(argv)
     options.engines = [e.strip() for e in options.engines.split(",") if e.strip()]
     unknown = set(options.engines) - {"sqlite", "postgresql"}

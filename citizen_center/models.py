@@ -25,6 +25,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -91,6 +92,11 @@ def str_enum(
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+def table_of(model: type[Base]) -> Table:
+    """A mapped class's table, typed as one (for Core INSERTs on the hot paths)."""
+    return Base.metadata.tables[model.__tablename__]
 
 
 class Secretariat(Base):

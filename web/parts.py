@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from citizen_center.config import Settings
 from citizen_center.db import Database
+from citizen_center.services.catalogue_cache import CatalogueCache
+from citizen_center.services.protocol_blocks import ProtocolBlocks
 from web.ratelimit import RateLimits
 
 
@@ -15,6 +17,12 @@ class WebParts:
     settings: Settings
     # One set of counters per server, shared by the API's and the page's routes.
     rate_limits: RateLimits = field(init=False, compare=False)
+    # The catalogue as filings read it, a few seconds old at most (one per server process).
+    catalogue: CatalogueCache = field(init=False, compare=False)
+    # Protocol numbers of the API's filings, reserved a block at a time (one per process).
+    protocol_numbers: ProtocolBlocks = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rate_limits", RateLimits(self.settings.web))
+        object.__setattr__(self, "catalogue", CatalogueCache())
+        object.__setattr__(self, "protocol_numbers", ProtocolBlocks())

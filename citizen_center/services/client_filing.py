@@ -11,26 +11,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from citizen_center.domain.identifiers import normalize_phone
 from citizen_center.domain.service_attributes import (
     ServiceAttribute,
     answer_attributes,
     attributes_for,
 )
 from citizen_center.errors import ValidationError
-from citizen_center.models import ApiClient, Citizen, ServiceRequest, ServiceType
-from citizen_center.services.audit import record_access
-from citizen_center.services.catalogue import service_type_by_code
-from citizen_center.services.citizens import (
-    AddressInput,
-    CitizenInput,
-    find_citizens_by_phone,
-    register_citizen,
-)
+from citizen_center.models import Citizen, CitizenPhone, ServiceType
+from citizen_center.services.api_clients import KeyHolder
+from citizen_center.services.audit import record_accesses
+from citizen_center.services.catalogue_cache import CatalogueSnapshot, ServiceEntry
+from citizen_center.services.citizens import AddressInput, CitizenInput, insert_citizen
 from citizen_center.services.common import DEFAULT_POLICY, Actor, Policy
-from citizen_center.services.requests import open_request
+from citizen_center.services.protocol_blocks import ProtocolBlocks
+from citizen_center.services.requests import Opening, insert_forwarded_request
 
 MAX_DESCRIPTION = 4000
 MAX_NAME_PART = 100
@@ -104,7 +102,7 @@ def parse_address_string(text: str, reference: str = "") -> AddressInput:
     )
 
 
-def _check_location(filing: Filing, service: ServiceType) -> None:
+def _check_location(filing: Filing, service: ServiceEntry) -> None:
     if (filing.lat is None) != (filing.long is None):
         raise ValidationError("Envie lat e long juntos.")
     if filing.lat is not None and filing.long is not None:
@@ -136,23 +134,41 @@ def _check_media_url(url: str) -> str:
     return cleaned
 
 
-def _citizens_by_email(session: Session, email: str, actor: Actor) -> list[Citizen]:
-    found = list(
-        session.scalars(
-            select(Citizen).where(func.lower(Citizen.email) == email.lower()).order_by(Citizen.id)
+def _citizens_where(
+    session: Session, condition: ColumnElement[bool], actor: Actor, detail: str
+) -> list[tuple[int, str]]:
+    """(id, name) of the citizens matching ``condition``, each read audited."""
+    found = [
+        (citizen_id, name)
+        for citizen_id, name in session.execute(
+            select(Citizen.id, Citizen.name).where(condition).order_by(Citizen.id)
         )
-    )
-    for citizen in found:
-        record_access(session, actor, "read", citizen.id, "lookup by e-mail")
+    ]
+    record_accesses(session, actor, "read", [(citizen_id, detail) for citizen_id, _ in found])
     return found
 
 
-def _same_person(candidates: Sequence[Citizen], name: str) -> Citizen | None:
+def _citizens_by_phone(
+    session: Session, phone: str, actor: Actor, policy: Policy
+) -> list[tuple[int, str]]:
+    """As ``citizens.find_citizens_by_phone`` finds and audits them, ids and names only."""
+    e164 = normalize_phone(phone, policy.default_area_code)
+    having = Citizen.id.in_(select(CitizenPhone.citizen_id).where(CitizenPhone.e164 == e164))
+    return _citizens_where(session, having, actor, f"lookup by phone {e164}")
+
+
+def _citizens_by_email(session: Session, email: str, actor: Actor) -> list[tuple[int, str]]:
+    return _citizens_where(
+        session, func.lower(Citizen.email) == email.lower(), actor, "lookup by e-mail"
+    )
+
+
+def _same_person(candidates: Sequence[tuple[int, str]], name: str) -> int | None:
     """The one candidate with this name; without a name, the only candidate."""
     if not name:
-        return candidates[0] if len(candidates) == 1 else None
+        return candidates[0][0] if len(candidates) == 1 else None
     wanted = name.casefold()
-    return next((c for c in candidates if " ".join(c.name.split()).casefold() == wanted), None)
+    return next((c for c, n in candidates if " ".join(n.split()).casefold() == wanted), None)
 
 
 def identify_reporter(
@@ -164,41 +180,56 @@ def identify_reporter(
         return None
     name = reporter.full_name
     if reporter.phone.strip():
-        match = _same_person(find_citizens_by_phone(session, reporter.phone, actor, policy), name)
+        match = _same_person(_citizens_by_phone(session, reporter.phone, actor, policy), name)
         if match is not None:
-            return match.id
+            return match
     if reporter.email.strip():
         match = _same_person(_citizens_by_email(session, reporter.email.strip(), actor), name)
         if match is not None:
-            return match.id
+            return match
     if len(name) < 2:
         raise ValidationError(
             "Telefone ou e-mail sem cadastro: informe first_name e last_name para registrar."
         )
     phones = [reporter.phone] if reporter.phone.strip() else []
-    citizen = register_citizen(
+    return insert_citizen(
         session, CitizenInput(name=name, phones=phones, email=reporter.email.strip()), actor, policy
     )
-    return citizen.id
 
 
-def client_actor(client: ApiClient) -> Actor:
+def client_actor(client: KeyHolder) -> Actor:
     return Actor.system(f"api:{client.name}"[:60])
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What the client is answered: the protocol number (12 digits) and the service."""
+
+    number: str
+    service: ServiceEntry
 
 
 def file_request(
     session: Session,
-    client: ApiClient,
+    client: KeyHolder,
     filing: Filing,
+    catalogue: CatalogueSnapshot,
     policy: Policy = DEFAULT_POLICY,
     now: datetime | None = None,
-) -> ServiceRequest:
+    numbers: ProtocolBlocks | None = None,
+) -> Filed:
     """Open the request a client POSTed: everything is checked before anything is written, and
-    the caller's transaction undoes the rest if a later step refuses."""
-    service = service_type_by_code(session, filing.service_code)
+    the caller's transaction undoes the rest if a later step refuses.
+
+    The catalogue comes from ``catalogue`` (a few seconds old at most, ``CatalogueCache``);
+    the writes skip the ORM's unit of work: this is the API's hot path (bench/README.md).
+    ``numbers``: the server process's protocol blocks (else the counter, locked until commit)."""
+    service = catalogue.service(filing.service_code)
     if not service.active:
         raise ValidationError(f"O serviço {service.code} não está mais disponível.")
-    answers = answer_attributes(service_attributes(service), filing.attributes)
+    answers = answer_attributes(
+        attributes_for(service.group_name, service.requires_address), filing.attributes
+    )
     _check_location(filing, service)
     _check_reporter(filing.reporter)
     if filing.reporter.is_anonymous and not service.allows_anonymous:
@@ -214,20 +245,21 @@ def file_request(
         else AddressInput(reference=answers.reference)
     )
     lines = [description, *answers.description_lines, f"Foto: {media_url}" if media_url else ""]
+    focal_point = catalogue.primary_focal_point(service.secretariat_id)
     actor = client_actor(client)
     citizen_id = identify_reporter(session, filing.reporter, actor, policy)
-    request = open_request(
-        session,
-        service_code=service.code,
+    opening = Opening(
+        service=service,
+        focal_point=focal_point,
+        secretariat_code=catalogue.secretariat_codes[service.secretariat_id],
         channel=client.channel,
         actor=actor,
         citizen_id=citizen_id,
-        address=address,
+        place=address,
         description="\n".join(line for line in lines if line),
-        policy=policy,
-        now=now,
+        latitude=filing.lat,
+        longitude=filing.long,
+        api_client_id=client.id,
     )
-    request.latitude, request.longitude = filing.lat, filing.long
-    request.api_client_id = client.id
-    session.flush()
-    return request
+    issue = numbers.issue if numbers is not None else None
+    return Filed(insert_forwarded_request(session, opening, policy, now, issue), service)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -21,6 +22,7 @@ from citizen_center.models import (
     Secretariat,
     ServiceRequest,
     ServiceType,
+    table_of,
     utcnow,
 )
 from citizen_center.services.audit import REQUEST_VIEW, record_request_read
@@ -29,6 +31,7 @@ from citizen_center.services.catalogue import (
     secretariat_by_code,
     service_type_by_code,
 )
+from citizen_center.services.catalogue_cache import FocalPointEntry, ServiceEntry
 from citizen_center.services.citizens import AddressInput
 from citizen_center.services.common import DEFAULT_POLICY, Actor, Policy
 
@@ -103,6 +106,97 @@ def open_request(
     return request
 
 
+OPENED_NOTE = "Solicitação registrada."
+# Built once (compiled once, cached): each call sends only its parameters.
+_INSERT_REQUEST = insert(table_of(ServiceRequest)).returning(table_of(ServiceRequest).c.id)
+_INSERT_EVENT = insert(table_of(RequestEvent))
+
+
+def forwarded_note(secretariat_code: str, focal_point_name: str) -> str:
+    return f"Encaminhado para {secretariat_code} ({focal_point_name})."
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A request to open and forward to its service's primary focal point in one go
+    (``insert_forwarded_request``): every read already done, from the catalogue's snapshot."""
+
+    service: ServiceEntry
+    focal_point: FocalPointEntry
+    secretariat_code: str
+    channel: Channel
+    actor: Actor
+    citizen_id: int | None
+    place: AddressInput
+    description: str
+    latitude: float | None = None
+    longitude: float | None = None
+    api_client_id: int | None = None
+
+
+NumberIssuer = Callable[[Session, datetime, Policy], str]
+
+
+def insert_forwarded_request(
+    session: Session,
+    opening: Opening,
+    policy: Policy = DEFAULT_POLICY,
+    now: datetime | None = None,
+    issue: NumberIssuer | None = None,
+) -> str:
+    """What ``open_request`` + ``forward_request`` write, for a request opened by a program:
+    the request and its two events (opened, forwarded; both with the channel) written without
+    the ORM's unit of work, one INSERT per table; its protocol number.
+
+    The year's counter row is locked from the number's reservation to the commit, so the
+    reservation is the last thing before the two INSERTs: the lock is held for three round
+    trips (the request, its events, the commit) instead of the whole filing; ``issue`` (a
+    ``ProtocolBlocks``' on a busy server) takes it without holding the lock at all."""
+    service = opening.service
+    if not service.active:
+        raise ValidationError(f"O serviço {service.name!r} não está mais disponível.")
+    if opening.citizen_id is None and not service.allows_anonymous:
+        raise ValidationError(f"O serviço {service.name!r} exige a identificação do cidadão.")
+    place = opening.place.normalized()
+    if service.requires_address and place.is_empty:
+        raise ValidationError(f"O serviço {service.name!r} exige o endereço (logradouro).")
+    check_transition(Status.OPEN, Status.FORWARDED)
+    created = now or utcnow()
+    actor = opening.actor
+    row = {
+        "channel": opening.channel,
+        "service_type_id": service.id,
+        "citizen_id": opening.citizen_id,
+        "description": opening.description.strip(),
+        "status": Status.FORWARDED,
+        "secretariat_id": service.secretariat_id,
+        "focal_point_id": opening.focal_point.id,
+        "created_at": created,
+        "updated_at": created,
+        "expected_at": expected_at(created, service.deadline(policy), policy.tz),
+        "created_by_id": actor.user_id,
+        "latitude": opening.latitude,
+        "longitude": opening.longitude,
+        "api_client_id": opening.api_client_id,
+        **place.as_columns(),
+    }
+    event = {"at": created, "actor_id": actor.user_id, "actor_label": actor.label}
+    events = [
+        event
+        | {"from_status": None, "to_status": Status.OPEN, "note": OPENED_NOTE}
+        | {"secretariat_id": None, "channel": opening.channel},
+        event
+        | {"from_status": Status.OPEN, "to_status": Status.FORWARDED}
+        | {"note": forwarded_note(opening.secretariat_code, opening.focal_point.name)}
+        | {"secretariat_id": service.secretariat_id, "channel": opening.channel},
+    ]
+    number = (issue or issue_protocol_number)(session, created, policy)
+    connection = session.connection()
+    request_id: int = connection.execute(_INSERT_REQUEST, row | {"number": number}).scalar_one()
+    connection.execute(_INSERT_EVENT, [e | {"request_id": request_id} for e in events])
+    return number
+
+
 def _build_request(
     session: Session,
     service: ServiceType,
@@ -135,7 +229,7 @@ def _build_request(
         actor,
         None,
         Status.OPEN,
-        "Solicitação registrada.",
+        OPENED_NOTE,
         created,
         channel=source,
     )
@@ -170,7 +264,7 @@ def forward_request(
     )
     if unusual and not reason.strip():
         raise ValidationError("Informe o motivo do encaminhamento para outro destino.")
-    note = reason.strip() or f"Encaminhado para {target.code} ({focal_point.name})."
+    note = reason.strip() or forwarded_note(target.code, focal_point.name)
     _transition(
         session,
         request,

@@ -12,13 +12,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from citizen_center.domain.protocol import format_protocol_number
-from citizen_center.models import ServiceType
 from citizen_center.services import api_clients, client_filing, public_requests
 from citizen_center.services.catalogue import active_service_types, service_type_by_code
+from citizen_center.services.catalogue_cache import CatalogueSnapshot
 from citizen_center.services.common import Policy
 from citizen_center.services.public_requests import Page, RequestQuery, Window
 from web.open311 import answers, params
@@ -58,16 +57,11 @@ def _ok(model: Any, description: str = "OK") -> dict[int | str, dict[str, Any]]:
     }
 
 
-def _known_service_codes(parts: WebParts, codes: tuple[str, ...]) -> None:
+def _known_service_codes(catalogue: CatalogueSnapshot, codes: tuple[str, ...]) -> None:
     """404 for a service_code filter naming no service (the spec's "not found")."""
-    wellformed = [c for c in codes if params.SERVICE_CODE.fullmatch(c)]
-    if len(wellformed) != len(codes):
-        raise Open311Error(404, "service_code desconhecido.")
-    with parts.database.transaction() as session:
-        known = set(session.scalars(select(ServiceType.code).where(ServiceType.code.in_(codes))))
-    missing = [c for c in codes if c not in known]
+    missing = [c for c in codes if c not in catalogue.services]
     if missing:
-        raise Open311Error(404, f"service_code desconhecido: {missing[0]}.")
+        raise Open311Error(404, f"service_code desconhecido: {missing[0][:60]}.")
 
 
 # --- the routes ----------------------------------------------------------------------------------
@@ -164,8 +158,6 @@ def router_for(parts: WebParts) -> APIRouter:
     ) -> Response:
         params.check_jurisdiction(jurisdiction_id)
         codes = params.comma_list(service_code, "service_code")
-        if codes:
-            _known_service_codes(parts, codes)
         query = RequestQuery(
             numbers=params.comma_list(service_request_id, "service_request_id"),
             service_codes=codes,
@@ -177,8 +169,10 @@ def router_for(parts: WebParts) -> APIRouter:
             page=Page(page, page_size),
         )
         with parts.database.transaction() as session:
+            catalogue = parts.catalogue.get(session)
+            _known_service_codes(catalogue, codes)
             found = public_requests.find_public_requests(
-                session, query, with_notes=extensions, policy=policy
+                session, query, with_notes=extensions, policy=policy, catalogue=catalogue
             )
         rows = [answers.request_out(item, policy, extensions) for item in found]
         return render(fmt, rows, "service_requests", "request")
@@ -251,10 +245,18 @@ def router_for(parts: WebParts) -> APIRouter:
             client = api_clients.verify_api_key(session, fields.get("api_key", [""])[0])
             limits.limit_posts_per_key(client.id)
             params.check_jurisdiction(fields.get("jurisdiction_id", [""])[0])
-            created = client_filing.file_request(session, client, params.filing(fields), policy)
+            catalogue = parts.catalogue.get(session)
+            created = client_filing.file_request(
+                session,
+                client,
+                params.filing(fields),
+                catalogue,
+                policy,
+                numbers=parts.protocol_numbers,
+            )
             answer = CreatedOut(
                 service_request_id=format_protocol_number(created.number),
-                service_notice=public_requests.service_notice(created.service_type, policy),
+                service_notice=public_requests.describe_deadline(created.service.deadline(policy)),
                 account_id=fields.get("account_id", [""])[0] or None,
             )
         return answer

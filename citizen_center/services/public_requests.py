@@ -66,6 +66,8 @@ DETAILED_STATUS: Mapping[Status, str] = {
     Status.CANCELLED: "cancelled",
 }
 REFERRED = "internal_referral"
+# A request closed as the duplicate of another (``services.duplicates``).
+DUPLICATE = "duplicate"
 
 
 def open311_status(status: Status) -> str:
@@ -123,6 +125,8 @@ class PublicRequest:
     long: float | None
     channel: str
     notes: tuple[PublicNote, ...] = ()
+    # The parent's protocol number (formatted) when this one was closed as its duplicate.
+    duplicate_of: str | None = None
 
     @property
     def open311_status(self) -> str:
@@ -132,6 +136,12 @@ class PublicRequest:
 def public_event_text(event: RequestEvent, secretariat_codes: Mapping[int, str]) -> str | None:
     """What the public may read of a change; None for internal notes (staff to staff)."""
     target = event.to_status
+    if event.duplicate_of_id is not None:
+        # Closed as a duplicate (or moved to another parent): the note is the system's own
+        # sentence naming the parent's protocol. Undone: the reason given is the staff's.
+        return (
+            event.note if target is Status.CLOSED else "Não era duplicada: voltou ao atendimento."
+        )
     if event.from_status is None:
         return "Solicitação registrada."
     if target is Status.FORWARDED:
@@ -152,6 +162,8 @@ def public_event_text(event: RequestEvent, secretariat_codes: Mapping[int, str])
 
 
 def detailed_status_of(event: RequestEvent, request: ServiceRequest) -> str:
+    if event.duplicate_of_id is not None and event.to_status is Status.CLOSED:
+        return DUPLICATE
     if (
         event.to_status is Status.FORWARDED
         and event.secretariat_id is not None
@@ -193,6 +205,9 @@ def public_address(request: ServiceRequest) -> str:
 
 def _status_notes(request: ServiceRequest) -> str:
     code = request.secretariat.code
+    if request.duplicate_of is not None:
+        parent = format_protocol_number(request.duplicate_of.number)
+        return f"Fechada: duplicada do protocolo {parent}, que segue em atendimento."
     return {
         Status.OPEN: "Registrada, aguardando encaminhamento.",
         Status.FORWARDED: f"Com a secretaria responsável ({code}).",
@@ -236,6 +251,9 @@ def to_public(
         long=round_coordinate(request.longitude),
         channel=request.channel.value,
         notes=public_notes(request, secretariat_codes or {}) if with_notes else (),
+        duplicate_of=(
+            format_protocol_number(request.duplicate_of.number) if request.duplicate_of else None
+        ),
     )
 
 
@@ -307,6 +325,8 @@ def _public_rows() -> Select[ServiceRequest, str]:  # the name is None without a
         .options(
             contains_eager(ServiceRequest.service_type),
             contains_eager(ServiceRequest.secretariat),
+            # A second query only when the page holds duplicates (no parent id: no query).
+            selectinload(ServiceRequest.duplicate_of),
         )
     )
 
@@ -401,6 +421,7 @@ def public_updates(
     changed = or_(
         RequestEvent.from_status != RequestEvent.to_status,
         RequestEvent.to_status == Status.FORWARDED,
+        RequestEvent.duplicate_of_id.is_not(None),
     )
     statement = (
         select(RequestEvent, ServiceRequest)

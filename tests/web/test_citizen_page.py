@@ -10,10 +10,11 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from citizen_center.db import Database
+from citizen_center.domain.protocol import format_protocol_number
 from citizen_center.domain.workflow import Channel, Status
 from citizen_center.models import Citizen as CitizenRow
 from citizen_center.models import RequestPhoto, ServiceRequest, SurveyResponse, utcnow
-from citizen_center.services import requests
+from citizen_center.services import duplicates, requests
 from citizen_center.services.citizens import AddressInput
 from citizen_center.services.common import Actor
 from tests.web.conftest import FOLLOW_CODE, PROTOCOL, Citizen, jpeg_with_gps, web_settings
@@ -244,3 +245,27 @@ def test_too_many_forms_from_one_address_get_a_page_saying_when_to_try_again(
             assert counts(migrated_db) == before
     finally:
         running.stop()
+
+
+def test_a_duplicate_sends_the_citizen_to_the_protocol_it_was_merged_into(
+    citizen: Citizen, migrated_db: Database
+) -> None:
+    number, _code = filed(citizen, POTHOLE)
+    with migrated_db.transaction() as session:
+        first = requests.open_request(
+            session,
+            service_code="VIA-BURACO",
+            channel=Channel.PHONE,
+            actor=Actor.system("ivr"),
+            address=AddressInput(street="Rua dos Andradas", neighbourhood="Centro Histórico"),
+        ).number
+        request = requests.get_request(session, number)
+        duplicates.mark_duplicate(session, request, first, Actor.system("pf.smsurb"))
+    page = citizen.client.get(f"/protocolo/{number}")
+    assert page.status_code == 200
+    shown = format_protocol_number(first)
+    assert f"Esta solicitação foi unida ao protocolo {shown}" in page.text
+    assert f'<a href="/protocolo/{first}">Acompanhe o protocolo {shown}</a>' in page.text
+    assert "Avalie o atendimento" not in page.text  # closed unsolved: nothing to rate here
+    followed = citizen.client.get(f"/protocolo/{first}")
+    assert followed.status_code == 200 and "foi unida ao protocolo" not in followed.text

@@ -11,14 +11,15 @@ from sqlalchemy.orm import Session
 
 from citizen_center.db import Database
 from citizen_center.domain.protocol import format_protocol_number, make_protocol_number
-from citizen_center.domain.workflow import Channel, Role, Status
+from citizen_center.domain.workflow import Channel, Status
 from citizen_center.errors import NotFoundError, ValidationError
 from citizen_center.models import AuditLog
-from citizen_center.services import duplicates, inbox, requests, users
+from citizen_center.services import duplicates, inbox, requests
 from citizen_center.services.citizens import AddressInput
 from citizen_center.services.common import Actor
 from citizen_center.services.duplicates import DuplicateError
 from citizen_center.services.inbox import NotAllowedError
+from tests.stats.test_inbox import focal_user
 
 AGENT = Actor.system("agente-teste")
 STREET = AddressInput(street="Avenida Ipiranga", house_number="1200", neighbourhood="Azenha")
@@ -34,17 +35,6 @@ def open_one(session: Session, service: str = "VIA-BURACO", hours: int = 0) -> s
         address=STREET,
         now=MONDAY + timedelta(hours=hours),
     ).number
-
-
-def focal_user(session: Session, username: str, secretariat: str) -> int:
-    return users.create_user(
-        session,
-        username=username,
-        full_name=username.title(),
-        role=Role.FOCAL_POINT,
-        password="senha-segura-1",
-        secretariat_code=secretariat,
-    ).id
 
 
 def mark(session: Session, number: str, parent: str, when: datetime = MONDAY) -> None:

@@ -25,12 +25,9 @@ from citizen_center.domain.protocol import format_protocol_number, parse_protoco
 from citizen_center.domain.workflow import PENDING, Channel, Status
 from citizen_center.errors import ValidationError
 from citizen_center.models import RequestEvent, ServiceRequest, utcnow
-from citizen_center.services.audit import record_request_read
+from citizen_center.services.audit import DUPLICATE_LINK, record_request_read
 from citizen_center.services.common import Actor
 from citizen_center.services.requests import get_request
-
-# The purpose of the audited read of a parent: its number and service were shown to confirm it.
-DUPLICATE_LINK = "duplicate_link"
 
 
 class DuplicateError(ValidationError):

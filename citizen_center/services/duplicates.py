@@ -46,6 +46,10 @@ def mark_duplicate(
     """Close ``request`` as a duplicate of ``parent_number`` (or of its root); returns the parent
     it was linked to. Refusals raise ``DuplicateError`` (``NotFoundError`` for an unknown
     parent) and write nothing."""
+    named = get_request(session, parent_number)
+    # Both rows locked (PostgreSQL; SQLite writers take turns anyway) before the rules are read:
+    # two people linking A to B and B to A at once must not make a loop.
+    _lock(session, request, named)
     own = format_protocol_number(request.number)
     if request.duplicate_of_id is not None:
         current = session.get_one(ServiceRequest, request.duplicate_of_id)
@@ -58,7 +62,9 @@ def mark_duplicate(
             f"O protocolo {own} está '{request.status.label_pt}': só uma solicitação ainda em "
             "atendimento pode ser marcada como duplicada."
         )
-    parent = _root_of(session, get_request(session, parent_number))
+    parent = _root_of(session, named)
+    if parent is not named:
+        _lock(session, parent)
     _check_parent(request, parent)
     record_request_read(session, actor, DUPLICATE_LINK, parent.citizen_id, parent.number)
     moment = now or utcnow()
@@ -114,6 +120,14 @@ def parent_number(session: Session, number: str) -> str | None:
         .join(ServiceRequest, ServiceRequest.duplicate_of_id == parent.id)
         .where(ServiceRequest.number == parse_protocol_number(number))
     )
+
+
+def _lock(session: Session, *rows: ServiceRequest) -> None:
+    """Re-read ``rows`` locked until commit, in id order (so two writers cannot deadlock);
+    what the caller changed on them before is written first, not lost."""
+    session.flush()
+    for row in sorted(set(rows), key=lambda r: r.id):
+        session.refresh(row, with_for_update=True)
 
 
 def _root_of(session: Session, parent: ServiceRequest) -> ServiceRequest:

@@ -299,14 +299,23 @@ class ServiceRequest(AddressFields, Base):
     # The SHA-256 of the secret code shown to whoever filed it on the web page: only they may
     # confirm, dispute or rate it there (the protocol number alone is sequential, guessable).
     follow_code_hash: Mapped[str | None] = mapped_column(String(64))
+    # The request this one repeats (the same problem reported again), always a root: never
+    # itself a duplicate (``services.duplicates``). Set only while it is closed as a duplicate.
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_request.id", ondelete="SET NULL"), index=True
+    )
 
     service_type: Mapped[ServiceType] = relationship()
     citizen: Mapped[Citizen | None] = relationship()
     secretariat: Mapped[Secretariat] = relationship()
     focal_point: Mapped[FocalPoint | None] = relationship()
     events: Mapped[list[RequestEvent]] = relationship(
-        back_populates="request", order_by="RequestEvent.id", cascade="all, delete-orphan"
+        back_populates="request",
+        order_by="RequestEvent.id",
+        cascade="all, delete-orphan",
+        foreign_keys="RequestEvent.request_id",
     )
+    duplicate_of: Mapped[ServiceRequest | None] = relationship(remote_side=[id])
 
 
 class RequestEvent(Base):
@@ -329,8 +338,15 @@ class RequestEvent(Base):
     # Where the change came from (a citizen disputing on the web, an agent on the phone); empty
     # for the rows written before channels were recorded on changes.
     channel: Mapped[Channel | None] = mapped_column(str_enum(Channel, "event_channel"))
+    # Set on the changes that link the request to a parent as its duplicate, or undo that link:
+    # the parent named (the public history tells these apart from ordinary closings).
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_request.id", ondelete="SET NULL")
+    )
 
-    request: Mapped[ServiceRequest] = relationship(back_populates="events")
+    request: Mapped[ServiceRequest] = relationship(
+        back_populates="events", foreign_keys=[request_id]
+    )
 
 
 class ApiClient(Base):

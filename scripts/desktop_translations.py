@@ -171,6 +171,22 @@ PT_BR = {
     "Abandoned; in brackets the short abandons, counted apart":
         "Abandonadas; entre parênteses os abandonos curtos, contados à parte",
     "By": "Por", "Note": "Nota", "Reopenings": "Reaberturas",
+    # Duplicates (issue 13)
+    "Mark as duplicate… (Ctrl+D)": "Marcar como duplicada… (Ctrl+D)", "Undo": "Desfazer",
+    "Mark as duplicate": "Marcar como duplicada",
+    "%1 is the same problem as the protocol:": "%1 é o mesmo problema que o protocolo:",
+    "Protocol number, e.g. 2026-0001234-0": "Número do protocolo, ex.: 2026-0001234-0",
+    "%1 will be closed as its duplicate, and the citizen told to follow that protocol. It can "
+    "be undone.": "%1 será fechado como duplicado dele, e o cidadão orientado a acompanhar "
+    "aquele protocolo. Dá para desfazer.",
+    "%1 closed as a duplicate of %2; the citizen will be sent to follow it.":
+        "%1 fechado como duplicado do protocolo %2; o cidadão será orientado a acompanhá-lo.",
+    "%1 is not a duplicate any more: back in the inbox.":
+        "%1 não é mais duplicado: voltou à caixa de entrada.",
+    "Mark as duplicate…": "Marcar como duplicada…",
+    "Not a duplicate (undo)": "Não é duplicada (desfazer)",
+    "Closed as a duplicate.": "Fechada como duplicada.",
+    "Not a duplicate any more.": "Não é mais duplicada.",
 }
 # fmt: on
 PLURALS = {

@@ -3,8 +3,8 @@
   <context>
     <name />
     <message>
-      <location filename="../views/inbox.py" line="45" />
-      <location filename="../qtmodels.py" line="112" />
+      <location filename="../views/inbox.py" line="47" />
+      <location filename="../qtmodels.py" line="113" />
       <source>LATE</source>
       <translation>EM ATRASO</translation>
     </message>
@@ -519,6 +519,30 @@
     </message>
   </context>
   <context>
+    <name>DuplicateDialog</name>
+    <message>
+      <location filename="../views/duplicate_dialog.py" line="28" />
+      <location filename="../views/duplicate_dialog.py" line="49" />
+      <source>Mark as duplicate</source>
+      <translation>Marcar como duplicada</translation>
+    </message>
+    <message>
+      <location filename="../views/duplicate_dialog.py" line="31" />
+      <source>%1 is the same problem as the protocol:</source>
+      <translation>%1 é o mesmo problema que o protocolo:</translation>
+    </message>
+    <message>
+      <location filename="../views/duplicate_dialog.py" line="35" />
+      <source>Protocol number, e.g. 2026-0001234-0</source>
+      <translation>Número do protocolo, ex.: 2026-0001234-0</translation>
+    </message>
+    <message>
+      <location filename="../views/duplicate_dialog.py" line="39" />
+      <source>%1 will be closed as its duplicate, and the citizen told to follow that protocol. It can be undone.</source>
+      <translation>%1 será fechado como duplicado dele, e o cidadão orientado a acompanhar aquele protocolo. Dá para desfazer.</translation>
+    </message>
+  </context>
+  <context>
     <name>Errors</name>
     <message>
       <location filename="../views/common.py" line="37" />
@@ -534,47 +558,57 @@
   <context>
     <name>InboxView</name>
     <message>
-      <location filename="../views/inbox.py" line="111" />
+      <location filename="../views/inbox.py" line="113" />
       <source>What was done — the citizen will hear or read this note</source>
       <translation>O que foi feito — o cidadão vai ouvir ou ler esta nota</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="114" />
+      <location filename="../views/inbox.py" line="116" />
       <source>Acknowledge: in progress (Ctrl+K)</source>
       <translation>Receber: em andamento (Ctrl+K)</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="116" />
+      <location filename="../views/inbox.py" line="118" />
       <source>Resolve (Ctrl+Enter)</source>
       <translation>Resolver (Ctrl+Enter)</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="122" />
+      <location filename="../views/inbox.py" line="124" />
       <source>Why it belongs to that secretariat</source>
       <translation>Por que cabe àquela secretaria</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="123" />
+      <location filename="../views/inbox.py" line="125" />
       <source>Forward (Ctrl+Shift+F)</source>
       <translation>Encaminhar (Ctrl+Shift+F)</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="141" />
+      <location filename="../views/inbox.py" line="127" />
+      <source>Mark as duplicate… (Ctrl+D)</source>
+      <translation>Marcar como duplicada… (Ctrl+D)</translation>
+    </message>
+    <message>
+      <location filename="../views/inbox.py" line="130" />
+      <source>Undo</source>
+      <translation>Desfazer</translation>
+    </message>
+    <message>
+      <location filename="../views/inbox.py" line="153" />
       <source>What the secretariat did</source>
       <translation>O que a secretaria fez</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="149" />
+      <location filename="../views/inbox.py" line="162" />
       <source>Not ours — forward to:</source>
       <translation>Não é nosso — encaminhar para:</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="158" />
+      <location filename="../views/inbox.py" line="171" />
       <source>History</source>
       <translation>Histórico</translation>
     </message>
     <message numerus="yes">
-      <location filename="../views/inbox.py" line="190" />
+      <location filename="../views/inbox.py" line="206" />
       <source>%n request(s) to work on</source>
       <translation>
         <numerusform>%n solicitação a tratar</numerusform>
@@ -582,7 +616,7 @@
       </translation>
     </message>
     <message numerus="yes">
-      <location filename="../views/inbox.py" line="191" />
+      <location filename="../views/inbox.py" line="207" />
       <source>%n late</source>
       <translation>
         <numerusform>%n em atraso</numerusform>
@@ -590,24 +624,34 @@
       </translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="214" />
+      <location filename="../views/inbox.py" line="230" />
       <source>Choose a request on the left.</source>
       <translation>Escolha uma solicitação à esquerda.</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="241" />
+      <location filename="../views/inbox.py" line="264" />
       <source>%1 is in progress.</source>
       <translation>%1 está em andamento.</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="246" />
+      <location filename="../views/inbox.py" line="269" />
       <source>%1 resolved; the citizen will be told.</source>
       <translation>%1 resolvido; o cidadão será avisado.</translation>
     </message>
     <message>
-      <location filename="../views/inbox.py" line="252" />
+      <location filename="../views/inbox.py" line="275" />
       <source>%1 forwarded.</source>
       <translation>%1 encaminhado.</translation>
+    </message>
+    <message>
+      <location filename="../views/inbox.py" line="290" />
+      <source>%1 closed as a duplicate of %2; the citizen will be sent to follow it.</source>
+      <translation>%1 fechado como duplicado do protocolo %2; o cidadão será orientado a acompanhá-lo.</translation>
+    </message>
+    <message>
+      <location filename="../views/inbox.py" line="303" />
+      <source>%1 is not a duplicate any more: back in the inbox.</source>
+      <translation>%1 não é mais duplicado: voltou à caixa de entrada.</translation>
     </message>
   </context>
   <context>
@@ -782,42 +826,52 @@
   <context>
     <name>RequestSearchView</name>
     <message>
-      <location filename="../views/request_search.py" line="38" />
+      <location filename="../views/request_search.py" line="41" />
       <source>Protocol, phone, CPF, name or street (F4)</source>
       <translation>Protocolo, telefone, CPF, nome ou rua (F4)</translation>
     </message>
     <message>
-      <location filename="../views/request_search.py" line="40" />
+      <location filename="../views/request_search.py" line="43" />
       <source>Search</source>
       <translation>Buscar</translation>
     </message>
     <message>
-      <location filename="../views/request_search.py" line="49" />
+      <location filename="../views/request_search.py" line="52" />
       <source>Note (what the citizen added)</source>
       <translation>Observação (o que o cidadão acrescentou)</translation>
     </message>
     <message>
-      <location filename="../views/request_search.py" line="50" />
+      <location filename="../views/request_search.py" line="53" />
       <source>Add note</source>
       <translation>Adicionar observação</translation>
     </message>
     <message>
-      <location filename="../views/request_search.py" line="54" />
+      <location filename="../views/request_search.py" line="57" />
       <source>Why the citizen disputes the closure</source>
       <translation>Por que o cidadão contesta o encerramento</translation>
     </message>
     <message>
-      <location filename="../views/request_search.py" line="55" />
+      <location filename="../views/request_search.py" line="58" />
       <source>Reopen</source>
       <translation>Reabrir</translation>
     </message>
     <message>
-      <location filename="../views/request_search.py" line="91" />
+      <location filename="../views/request_search.py" line="61" />
+      <source>Mark as duplicate…</source>
+      <translation>Marcar como duplicada…</translation>
+    </message>
+    <message>
+      <location filename="../views/request_search.py" line="64" />
+      <source>Not a duplicate (undo)</source>
+      <translation>Não é duplicada (desfazer)</translation>
+    </message>
+    <message>
+      <location filename="../views/request_search.py" line="102" />
       <source>Searching...</source>
       <translation>Buscando...</translation>
     </message>
     <message numerus="yes">
-      <location filename="../views/request_search.py" line="98" />
+      <location filename="../views/request_search.py" line="109" />
       <source>%n request(s) found.</source>
       <translation>
         <numerusform>%n protocolo encontrado.</numerusform>
@@ -825,14 +879,24 @@
       </translation>
     </message>
     <message>
-      <location filename="../views/request_search.py" line="136" />
+      <location filename="../views/request_search.py" line="150" />
       <source>Note added.</source>
       <translation>Observação registrada.</translation>
     </message>
     <message>
-      <location filename="../views/request_search.py" line="146" />
+      <location filename="../views/request_search.py" line="160" />
       <source>Request reopened.</source>
       <translation>Protocolo reaberto.</translation>
+    </message>
+    <message>
+      <location filename="../views/request_search.py" line="176" />
+      <source>Closed as a duplicate.</source>
+      <translation>Fechada como duplicada.</translation>
+    </message>
+    <message>
+      <location filename="../views/request_search.py" line="186" />
+      <source>Not a duplicate any more.</source>
+      <translation>Não é mais duplicada.</translation>
     </message>
   </context>
   <context>

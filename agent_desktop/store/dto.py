@@ -97,6 +97,8 @@ class RequestDetail:
     expected_at: datetime
     late: bool
     events: tuple[RequestEventView, ...] = field(default=())
+    # The protocol (digits) this one was closed as a duplicate of; empty when it is none.
+    duplicate_of: str = ""
 
 
 @dataclass(frozen=True)

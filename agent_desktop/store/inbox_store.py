@@ -69,3 +69,16 @@ class InboxStore:
         with self.database.transaction() as session:
             inbox.forward_elsewhere(session, self.user_id, number, secretariat_code, reason)
         log.info("inbox forward number=%s to=%s user=%d", number, secretariat_code, self.user_id)
+
+    def mark_duplicate(self, number: str, parent_number: str) -> str:
+        """Close ``number`` as the duplicate of ``parent_number``; returns the protocol it was
+        linked to (the root, when ``parent_number`` is itself a duplicate)."""
+        with self.database.transaction() as session:
+            parent = inbox.mark_duplicate(session, self.user_id, number, parent_number).number
+        log.info("inbox duplicate number=%s of=%s user=%d", number, parent, self.user_id)
+        return parent
+
+    def unmark_duplicate(self, number: str, reason: str = "") -> None:
+        with self.database.transaction() as session:
+            inbox.unmark_duplicate(session, self.user_id, number, reason)
+        log.info("inbox not duplicate number=%s user=%d", number, self.user_id)

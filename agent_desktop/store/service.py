@@ -33,7 +33,7 @@ from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.domain.workflow import Channel, Status
 from citizen_center.errors import NotFoundError, ValidationError
 from citizen_center.models import Citizen, FocalPoint, Secretariat, ServiceRequest, ServiceType
-from citizen_center.services import calls, citizens, request_search, requests
+from citizen_center.services import calls, citizens, duplicates, request_search, requests
 from citizen_center.services.audit import SCREEN_POP
 from citizen_center.services.citizens import AddressInput, CitizenInput
 from citizen_center.services.common import DEFAULT_POLICY, Actor, Policy
@@ -229,9 +229,7 @@ class DesktopStore:
         with self.database.transaction() as session:
             request = requests.get_request(session, number)
             requests.add_note(session, request, self.actor, note)
-            session.flush()
-            session.expire(request)
-            return _request_detail(requests.get_request(session, number), self.policy)
+            return self._fresh_detail(session, request)
 
     def reopen(self, number: str, reason: str) -> RequestDetail:
         """Reopen a request whose closure the citizen disputes, and send it back to the
@@ -242,9 +240,27 @@ class DesktopStore:
             requests.forward_request(
                 session, request, self.actor, reason=f"Reaberto: {reason.strip()}"
             )
-            session.flush()
-            session.expire(request)
-            return _request_detail(requests.get_request(session, number), self.policy)
+            return self._fresh_detail(session, request)
+
+    def mark_duplicate(self, number: str, parent_number: str) -> RequestDetail:
+        """The citizen reports what another protocol already has: closed as its duplicate."""
+        with self.database.transaction() as session:
+            request = requests.get_request(session, number)
+            duplicates.mark_duplicate(session, request, parent_number, self.actor)
+            return self._fresh_detail(session, request)
+
+    def unmark_duplicate(self, number: str) -> RequestDetail:
+        """Not the same problem after all: back to the status it had."""
+        with self.database.transaction() as session:
+            request = requests.get_request(session, number)
+            duplicates.unmark_duplicate(session, request, self.actor)
+            return self._fresh_detail(session, request)
+
+    def _fresh_detail(self, session: Session, request: ServiceRequest) -> RequestDetail:
+        """The request as the change left it (its events reloaded), for the view to show."""
+        session.flush()
+        session.expire(request)
+        return _request_detail(requests.get_request(session, request.number), self.policy)
 
     # ---------------------------------------------------------------- calls
 
@@ -376,4 +392,5 @@ def _request_detail(request: ServiceRequest, policy: Policy) -> RequestDetail:
         events=tuple(
             RequestEventView(e.at, e.to_status, e.note, e.actor_label) for e in request.events
         ),
+        duplicate_of=request.duplicate_of.number if request.duplicate_of else "",
     )

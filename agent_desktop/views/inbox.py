@@ -1,8 +1,9 @@
 """The focal point's inbox: the secretariat's requests by deadline (late ones in red), the
 selected request's history, and what the focal point does with it — acknowledge (in progress),
 resolve with the note the citizen will hear or read, forward to another secretariat with a
-reason. Refusals (another secretariat's request, an empty note...) show the backend's pt-BR
-message."""
+reason, mark as the duplicate of another protocol (asked in ``DuplicateDialog``; undone at once
+with the button that appears). Refusals (another secretariat's request, an empty note, another
+service's protocol...) show the backend's pt-BR message."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from agent_desktop.qtmodels import Column, TableModel, local_date, tr
 from agent_desktop.store.dto import RequestEventView
 from agent_desktop.store.inbox_store import InboxStore, SecretariatOption
 from agent_desktop.views.common import error_text, show_message
+from agent_desktop.views.duplicate_dialog import DuplicateDialog
 from agent_desktop.widgets.tables import row_table
 from citizen_center.domain.protocol import format_protocol_number
 from citizen_center.domain.workflow import Status
@@ -122,13 +124,23 @@ class InboxView(QWidget):
         self.reason.setPlaceholderText(self.tr("Why it belongs to that secretariat"))
         self.forward = QPushButton(self.tr("Forward (Ctrl+Shift+F)"), self)
         self.forward.setObjectName("inboxForward")
+        self.mark_duplicate = QPushButton(self.tr("Mark as duplicate… (Ctrl+D)"), self)
+        self.mark_duplicate.setObjectName("inboxMarkDuplicate")
+        # Shown after a mark, for the mistake noticed at once (the request leaves the inbox).
+        self.undo_duplicate = QPushButton(self.tr("Undo"), self)
+        self.undo_duplicate.setObjectName("inboxUndoDuplicate")
+        self.undo_duplicate.hide()
+        self._marked = ""  # the protocol the undo button would unmark
         self.acknowledge.clicked.connect(self._acknowledge)
         self.resolve.clicked.connect(self._resolve)
         self.forward.clicked.connect(self._forward)
+        self.mark_duplicate.clicked.connect(self._ask_parent)
+        self.undo_duplicate.clicked.connect(self._undo_duplicate)
         for key, button in (
             ("Ctrl+K", self.acknowledge),
             ("Ctrl+Return", self.resolve),
             ("Ctrl+Shift+F", self.forward),
+            ("Ctrl+D", self.mark_duplicate),
         ):
             QShortcut(QKeySequence(key), self, button.click)
 
@@ -144,6 +156,7 @@ class InboxView(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.acknowledge)
         buttons.addWidget(self.resolve)
+        buttons.addWidget(self.mark_duplicate)
         grid.addLayout(buttons)
         forward = QHBoxLayout()
         forward.addWidget(QLabel(self.tr("Not ours — forward to:"), self))
@@ -158,7 +171,10 @@ class InboxView(QWidget):
         right_layout.addWidget(QLabel(self.tr("History"), self))
         right_layout.addWidget(self.history_table, 2)
         right_layout.addWidget(actions)
-        right_layout.addWidget(self.message)
+        outcome = QHBoxLayout()
+        outcome.addWidget(self.message, 1)
+        outcome.addWidget(self.undo_duplicate)
+        right_layout.addLayout(outcome)
         splitter = QSplitter(self)
         splitter.addWidget(left)
         splitter.addWidget(right)
@@ -207,7 +223,7 @@ class InboxView(QWidget):
 
     def _selected(self) -> None:
         item = self.current()
-        for widget in (self.acknowledge, self.resolve, self.forward):
+        for widget in (self.acknowledge, self.resolve, self.forward, self.mark_duplicate):
             widget.setEnabled(item is not None)
         self.acknowledge.setEnabled(item is not None and item.status is not Status.IN_PROGRESS)
         if item is None:
@@ -219,21 +235,28 @@ class InboxView(QWidget):
 
     # ---------------------------------------------------------------- actions
 
-    def _act(self, work: Callable[[str], None], done_text: str) -> None:
+    def _act(
+        self, work: Callable[[str], object], done_text: str, *, undoable: bool = False
+    ) -> None:
+        """Run ``work`` on the current request; ``done_text``'s %1 is its protocol, %2 the
+        protocol ``work`` returned. ``undoable``: offer the undo button afterwards."""
         item = self.current()
         if item is None:
             return
         number = item.number
 
-        def finished(_result: object) -> None:
-            show_message(
-                self.message, done_text.replace("%1", format_protocol_number(number)), ok=True
-            )
+        def finished(result: object) -> None:
+            text = done_text.replace("%1", format_protocol_number(number))
+            if isinstance(result, str):  # the protocol a duplicate was linked to
+                text = text.replace("%2", format_protocol_number(result))
+            show_message(self.message, text, ok=True)
+            self._offer_undo(number if undoable else "")
             self.note.clear()
             self.reason.clear()
             self.reload()
             self.changed.emit(number)
 
+        self._offer_undo("")
         self.jobs.run(lambda: work(number), finished, self._failed)
 
     def _acknowledge(self) -> None:
@@ -251,6 +274,45 @@ class InboxView(QWidget):
         self._act(
             lambda n: self.store.forward(n, str(code or ""), reason), self.tr("%1 forwarded.")
         )
+
+    def _ask_parent(self) -> None:
+        item = self.current()
+        if item is None:
+            return
+        dialog = DuplicateDialog(item.number, self)
+        dialog.accepted.connect(lambda: self._mark_duplicate(dialog.parent_text))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _mark_duplicate(self, parent: str) -> None:
+        self._act(
+            lambda n: self.store.mark_duplicate(n, parent),
+            self.tr("%1 closed as a duplicate of %2; the citizen will be sent to follow it."),
+            undoable=True,
+        )
+
+    def _undo_duplicate(self) -> None:
+        number = self._marked
+        if not number:
+            return
+        self._offer_undo("")
+
+        def finished(_result: object) -> None:
+            show_message(
+                self.message,
+                self.tr("%1 is not a duplicate any more: back in the inbox.").replace(
+                    "%1", format_protocol_number(number)
+                ),
+                ok=True,
+            )
+            self.reload()
+            self.changed.emit(number)
+
+        self.jobs.run(lambda: self.store.unmark_duplicate(number), finished, self._failed)
+
+    def _offer_undo(self, number: str) -> None:
+        self._marked = number
+        self.undo_duplicate.setVisible(bool(number))
 
     def _failed(self, exc: Exception) -> None:
         show_message(self.message, error_text(exc))

@@ -1,4 +1,6 @@
-"""Find requests by protocol, phone, CPF, name or address; add a note; reopen with a reason."""
+"""Find requests by protocol, phone, CPF, name or address; add a note; reopen with a reason;
+mark one as the duplicate of another protocol (the citizen already has one for the same
+problem), or undo that."""
 
 from __future__ import annotations
 
@@ -20,9 +22,10 @@ from PySide6.QtWidgets import (
 from agent_desktop.qtmodels import local_date, request_match_model
 from agent_desktop.store.dto import RequestDetail
 from agent_desktop.views.common import DeskServices, error_text, show_message
+from agent_desktop.views.duplicate_dialog import DuplicateDialog
 from agent_desktop.widgets.tables import row_table
 from citizen_center.domain.protocol import format_protocol_number
-from citizen_center.domain.workflow import Status
+from citizen_center.domain.workflow import PENDING, Status
 from citizen_center.services.request_search import RequestMatch
 
 
@@ -55,6 +58,12 @@ class RequestSearchView(QWidget):
         self.reopen = QPushButton(self.tr("Reopen"), self)
         self.reopen.setObjectName("reopenRequest")
         self.reopen.clicked.connect(self._reopen)
+        self.mark_duplicate = QPushButton(self.tr("Mark as duplicate…"), self)
+        self.mark_duplicate.setObjectName("markDuplicate")
+        self.mark_duplicate.clicked.connect(self._ask_parent)
+        self.unmark_duplicate = QPushButton(self.tr("Not a duplicate (undo)"), self)
+        self.unmark_duplicate.setObjectName("unmarkDuplicate")
+        self.unmark_duplicate.clicked.connect(self._unmark_duplicate)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self._arrange()
@@ -70,6 +79,8 @@ class RequestSearchView(QWidget):
         reopen = QHBoxLayout()
         reopen.addWidget(self.reason, 1)
         reopen.addWidget(self.reopen)
+        reopen.addWidget(self.mark_duplicate)
+        reopen.addWidget(self.unmark_duplicate)
         lower = QWidget(self)
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
@@ -126,6 +137,9 @@ class RequestSearchView(QWidget):
             and self.current.status in (Status.RESOLVED, Status.CLOSED)
         )
         self.reopen.setEnabled(bool(closed))
+        current = self.current
+        self.mark_duplicate.setEnabled(current is not None and current.status in PENDING)
+        self.unmark_duplicate.setEnabled(current is not None and bool(current.duplicate_of))
 
     def _add_note(self) -> None:
         if self.current is None:
@@ -147,9 +161,39 @@ class RequestSearchView(QWidget):
             self._failed,
         )
 
-    def _changed(self, field: QLineEdit, text: str) -> Callable[[RequestDetail], None]:
+    def _ask_parent(self) -> None:
+        if self.current is None:
+            return
+        number = self.current.number
+        dialog = DuplicateDialog(number, self)
+        dialog.accepted.connect(lambda: self._mark_duplicate(number, dialog.parent_text))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _mark_duplicate(self, number: str, parent: str) -> None:
+        self.services.jobs.run(
+            lambda: self.services.store.mark_duplicate(number, parent),
+            self._changed(None, self.tr("Closed as a duplicate.")),
+            self._failed,
+        )
+
+    def _unmark_duplicate(self) -> None:
+        if self.current is None:
+            return
+        number = self.current.number
+        self.services.jobs.run(
+            lambda: self.services.store.unmark_duplicate(number),
+            self._changed(None, self.tr("Not a duplicate any more.")),
+            self._failed,
+        )
+
+    def _changed(self, field: QLineEdit | None, text: str) -> Callable[[RequestDetail], None]:
+        """What a change does when it is saved: ``field`` (what was typed for it) cleared, the
+        request shown as it is now, ``text`` said."""
+
         def done(detail: RequestDetail) -> None:
-            field.clear()
+            if field is not None:
+                field.clear()
             self._show(detail)
             show_message(self.message, text, ok=True)
 
@@ -168,6 +212,13 @@ def detail_html(detail: RequestDetail) -> str:
         f"<p><b>{detail.status.label_pt}</b>{late} · previsão {local_date(detail.expected_at)}"
         f" · {html.escape(detail.secretariat)} {html.escape(detail.focal_point)}</p>"
         f"<p>{html.escape(detail.citizen_name)} · {html.escape(detail.address)}</p>"
-        f"<p><i>{html.escape(detail.description)}</i></p>"
+        f"<p><i>{html.escape(detail.description)}</i></p>{_duplicate_html(detail)}"
         f"<table cellpadding=3>{rows}</table>"
     )
+
+
+def _duplicate_html(detail: RequestDetail) -> str:
+    if not detail.duplicate_of:
+        return ""
+    parent = format_protocol_number(detail.duplicate_of)
+    return f"<p style='color:#b54708;font-weight:600'>Duplicada do protocolo {parent}</p>"

@@ -21,6 +21,7 @@ REQUEST_VIEW = "request_view"  # a request opened by protocol: name, address, hi
 SCREEN_POP = "screen_pop"  # the request the caller asked about in the IVR, shown on the call
 INBOX_LIST = "inbox_list"  # a secretariat's inbox: the addresses and descriptions of its requests
 INBOX_VIEW = "inbox_view"  # one request of the inbox opened: its detail and history
+DUPLICATE_LINK = "duplicate_link"  # the request another was marked as the duplicate of
 
 
 def record_access(

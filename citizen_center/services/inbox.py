@@ -5,10 +5,13 @@ deadline first, late ones flagged. It acknowledges one (in progress), resolves i
 citizen will hear from the IVR or read, or forwards it to another secretariat with a reason.
 A resolved request closes when the citizen confirms, or by itself after ``auto_close_days``
 (``close_expired_resolutions``, run daily); a citizen's dispute reopens it, which the reports
-count against the secretariat (``ServiceRequest.reopen_count``).
+count against the secretariat (``ServiceRequest.reopen_count``). The same problem reported twice:
+the later one is marked as a duplicate of the first (closed, the citizen sent to follow that
+one), and unmarked if that was a mistake (``services.duplicates``).
 
-Every change goes through ``services.requests`` (``change_status``/``forward_request``), which
-records the event with who and when; this module only adds who may do what.
+Every change goes through ``services.requests`` (``change_status``/``forward_request``) or
+``services.duplicates``, which record the event with who and when; this module only adds who
+may do what.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 from citizen_center.domain.workflow import Channel, Role, Status
 from citizen_center.errors import CitizenCenterError, ValidationError
 from citizen_center.models import FocalPoint, RequestEvent, ServiceRequest, User, utcnow
+from citizen_center.services import duplicates
 from citizen_center.services.audit import (
     INBOX_LIST,
     INBOX_VIEW,
@@ -178,6 +182,23 @@ def forward_elsewhere(
     return forward_request(
         session, request, actor, secretariat_code=secretariat_code, reason=reason, now=now
     )
+
+
+def mark_duplicate(
+    session: Session, user_id: int, number: str, parent_number: str, now: datetime | None = None
+) -> ServiceRequest:
+    """The same problem as ``parent_number`` (of the same service): closed as its duplicate, the
+    citizen sent to follow that one (``services.duplicates``). Returns the parent linked to."""
+    request, actor = _own_request(session, user_id, number)
+    return duplicates.mark_duplicate(session, request, parent_number, actor, now=now)
+
+
+def unmark_duplicate(
+    session: Session, user_id: int, number: str, reason: str = "", now: datetime | None = None
+) -> ServiceRequest:
+    """Marked as a duplicate by mistake: back to the status it had, in the inbox again."""
+    request, actor = _own_request(session, user_id, number)
+    return duplicates.unmark_duplicate(session, request, actor, reason, now=now)
 
 
 def resolution_note(request: ServiceRequest) -> str:

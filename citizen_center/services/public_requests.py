@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, Select, and_, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from citizen_center.domain.deadlines import Deadline
 from citizen_center.domain.protocol import format_protocol_number, parse_protocol_number
@@ -69,6 +69,8 @@ DETAILED_STATUS: Mapping[Status, str] = {
     Status.CANCELLED: "cancelled",
 }
 REFERRED = "internal_referral"
+# A request closed as the duplicate of another (``services.duplicates``).
+DUPLICATE = "duplicate"
 
 
 def open311_status(status: Status) -> str:
@@ -126,6 +128,8 @@ class PublicRequest:
     long: float | None
     channel: str
     notes: tuple[PublicNote, ...] = ()
+    # The parent's protocol number (formatted) when this one was closed as its duplicate.
+    duplicate_of: str | None = None
 
     @property
     def open311_status(self) -> str:
@@ -135,6 +139,12 @@ class PublicRequest:
 def public_event_text(event: RequestEvent, secretariat_codes: Mapping[int, str]) -> str | None:
     """What the public may read of a change; None for internal notes (staff to staff)."""
     target = event.to_status
+    if event.duplicate_of_id is not None:
+        # Closed as a duplicate (or moved to another parent): the note is the system's own
+        # sentence naming the parent's protocol. Undone: the reason given is the staff's.
+        return (
+            event.note if target is Status.CLOSED else "Não era duplicada: voltou ao atendimento."
+        )
     if event.from_status is None:
         return "Solicitação registrada."
     if target is Status.FORWARDED:
@@ -156,6 +166,8 @@ def public_event_text(event: RequestEvent, secretariat_codes: Mapping[int, str])
 
 def detailed_status_of(event: RequestEvent, service_secretariat_id: int) -> str:
     """``service_secretariat_id``: the secretariat of the request's service (its own)."""
+    if event.duplicate_of_id is not None and event.to_status is Status.CLOSED:
+        return DUPLICATE
     if (
         event.to_status is Status.FORWARDED
         and event.secretariat_id is not None
@@ -197,7 +209,10 @@ def public_address(street: str, neighbourhood: str, city: str) -> str:
     return f"{place}, {city}" if place else ""
 
 
-def _status_notes(status: Status, code: str) -> str:
+def _status_notes(status: Status, code: str, duplicate_of: str | None = None) -> str:
+    """``duplicate_of``: the parent's protocol (formatted) of a request closed as its duplicate."""
+    if duplicate_of is not None:
+        return f"Fechada: duplicada do protocolo {duplicate_of}, que segue em atendimento."
     return {
         Status.OPEN: "Registrada, aguardando encaminhamento.",
         Status.FORWARDED: f"Com a secretaria responsável ({code}).",
@@ -226,10 +241,12 @@ def to_public(
     """The public view of one of ``_public_rows``' rows; its citizen's name (``citizen_name``)
     is read only to mask it in the description."""
     deadline = Deadline.of(row.deadline_kind, row.deadline_days, policy.default_deadline)
+    parent = row.duplicate_of_number
+    duplicate_of = format_protocol_number(parent) if parent is not None else None
     return PublicRequest(
         number=format_protocol_number(row.number),
         status=row.status,
-        status_notes=_status_notes(row.status, row.secretariat_code),
+        status_notes=_status_notes(row.status, row.secretariat_code, duplicate_of),
         service_code=row.service_code,
         service_name=row.service_name,
         description=mask_personal_data(row.description, row.citizen_name or ""),
@@ -244,6 +261,7 @@ def to_public(
         long=round_coordinate(row.longitude),
         channel=row.channel.value,
         notes=notes,
+        duplicate_of=duplicate_of,
     )
 
 
@@ -304,6 +322,9 @@ class RequestQuery:
     page: Page = field(default_factory=Page)
 
 
+_Parent = aliased(ServiceRequest)
+
+
 def _public_rows() -> Select[*tuple[Any, ...]]:
     """Requests with what the public sees of their service and secretariat, as plain columns
     in one query (a page is one round trip, and no mapped objects: a list of 50 cost 9 ms of
@@ -332,10 +353,13 @@ def _public_rows() -> Select[*tuple[Any, ...]]:
             Secretariat.name.label("secretariat_name"),
             Secretariat.code.label("secretariat_code"),
             Citizen.name.label("citizen_name"),
+            _Parent.number.label("duplicate_of_number"),
         )
         .join(ServiceType, ServiceRequest.service_type_id == ServiceType.id)
         .join(Secretariat, ServiceRequest.secretariat_id == Secretariat.id)
         .outerjoin(Citizen, ServiceRequest.citizen_id == Citizen.id)
+        # The parent of a request closed as its duplicate (no parent: no row, same query).
+        .outerjoin(_Parent, ServiceRequest.duplicate_of_id == _Parent.id)
     )
 
 
@@ -451,6 +475,7 @@ def public_updates(
     changed = or_(
         RequestEvent.from_status != RequestEvent.to_status,
         RequestEvent.to_status == Status.FORWARDED,
+        RequestEvent.duplicate_of_id.is_not(None),
     )
     statement = (
         select(RequestEvent, ServiceRequest)

@@ -363,6 +363,7 @@ def _transition(
         request.reopen_count += 1
         request.resolved_at = None
         request.closed_at = None
+        request.duplicate_of_id = None  # a reopened duplicate stands on its own again
     _record_event(
         session, request, actor, previous, target, note.strip(), moment, secretariat_id, channel
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -18,9 +18,11 @@ from agent_desktop.qtmodels import request_history_model
 from agent_desktop.roles import InboxDesk, SupervisorDesk, build_inbox, build_supervisor
 from agent_desktop.store.dto import AgentUser
 from agent_desktop.store.supervision import ReportKind
+from agent_desktop.views.duplicate_dialog import DuplicateDialog
 from agent_desktop.views.statistics import PeriodPreset, StatisticsView
 from citizen_center.config import Settings, WallboardSettings, load_settings
 from citizen_center.db import Database
+from citizen_center.domain.protocol import format_protocol_number
 from citizen_center.domain.workflow import Channel, Role, Status
 from citizen_center.models import AuditLog, SurveyResponse, utcnow
 from citizen_center.services import inbox, requests, users
@@ -266,3 +268,53 @@ def test_focal_point_works_the_inbox_through_to_a_reopening(
         )
     assert any(d.startswith("inbox_list ") and late in d for d in details)
     assert f"inbox_view {recent}" in details
+
+
+def test_focal_point_marks_a_duplicate_and_undoes_it(
+    qtbot: QtBot, database: Database, inbox_desk: InboxDesk
+) -> None:
+    first = open_pothole(database, 3)
+    again = open_pothole(database, 0)
+    with database.transaction() as session:
+        light = requests.open_request(
+            session,
+            service_code="ILUM-APAGADA",
+            channel="phone",
+            actor=Actor.system("agente"),
+            address=STREET,
+        ).number
+    view = inbox_desk.inbox
+    with qtbot.waitSignal(view.loaded, timeout=10000):
+        inbox_desk.start()
+
+    def ask(parent: str) -> None:
+        assert view.select(again)
+        view.mark_duplicate.click()
+        dialog = view.findChild(DuplicateDialog)
+        assert dialog is not None and dialog.isVisible()
+        ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        assert not ok.isEnabled()  # nothing typed yet
+        qtbot.keyClicks(dialog.parent_number, parent)  # type: ignore[no-untyped-call]
+        ok.click()
+
+    ask(format_protocol_number(light))  # another service's protocol: refused, nothing changes
+    qtbot.waitUntil(lambda: "outro serviço" in view.message.text(), timeout=5000)
+    assert again in [i.number for i in view.model.rows] and view.undo_duplicate.isHidden()
+
+    with qtbot.waitSignal(view.loaded, timeout=10000):
+        ask(format_protocol_number(first))
+    assert "duplicate of " + format_protocol_number(first) in view.message.text()
+    assert again not in [i.number for i in view.model.rows]
+    assert not view.undo_duplicate.isHidden()
+    with database.transaction() as session:
+        marked = requests.get_request(session, again)
+        assert marked.status is Status.CLOSED
+        assert marked.events[-1].actor_label == "pf.smsurb"
+        assert marked.events[-1].note == f"Duplicada do protocolo {format_protocol_number(first)}."
+
+    with qtbot.waitSignal(view.loaded, timeout=10000):
+        view.undo_duplicate.click()  # a mistake noticed at once
+    assert again in [i.number for i in view.model.rows] and view.undo_duplicate.isHidden()
+    with database.transaction() as session:
+        restored = requests.get_request(session, again)
+        assert restored.status is Status.FORWARDED and restored.duplicate_of_id is None

@@ -12,6 +12,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from citizen_center.db import Database
+from citizen_center.domain.protocol import format_protocol_number
 from citizen_center.domain.workflow import Channel, Status
 from citizen_center.models import Citizen as CitizenRow
 from citizen_center.models import (
@@ -21,7 +22,7 @@ from citizen_center.models import (
     SurveyResponse,
     utcnow,
 )
-from citizen_center.services import requests
+from citizen_center.services import duplicates, requests
 from citizen_center.services.citizens import AddressInput
 from citizen_center.services.common import Actor
 from tests.web.conftest import FOLLOW_CODE, PROTOCOL, Citizen, jpeg_with_gps, web_settings
@@ -269,3 +270,27 @@ def test_the_forms_read_the_catalogue_at_most_once_a_minute(migrated_db: Databas
     again = page._catalogue()
     assert "VIA-BURACO" not in again.codes
     assert all(c.code != "VIA-BURACO" for choices in again.groups.values() for c in choices)
+
+
+def test_a_duplicate_sends_the_citizen_to_the_protocol_it_was_merged_into(
+    citizen: Citizen, migrated_db: Database
+) -> None:
+    number, _code = filed(citizen, POTHOLE)
+    with migrated_db.transaction() as session:
+        first = requests.open_request(
+            session,
+            service_code="VIA-BURACO",
+            channel=Channel.PHONE,
+            actor=Actor.system("ivr"),
+            address=AddressInput(street="Rua dos Andradas", neighbourhood="Centro Histórico"),
+        ).number
+        request = requests.get_request(session, number)
+        duplicates.mark_duplicate(session, request, first, Actor.system("pf.smsurb"))
+    page = citizen.client.get(f"/protocolo/{number}")
+    assert page.status_code == 200
+    shown = format_protocol_number(first)
+    assert f"Esta solicitação foi unida ao protocolo {shown}" in page.text
+    assert f'<a href="/protocolo/{first}">Acompanhe o protocolo {shown}</a>' in page.text
+    assert "Avalie o atendimento" not in page.text  # closed unsolved: nothing to rate here
+    followed = citizen.client.get(f"/protocolo/{first}")
+    assert followed.status_code == 200 and "foi unida ao protocolo" not in followed.text

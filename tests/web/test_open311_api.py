@@ -22,7 +22,7 @@ from citizen_center.models import (
     RequestEvent,
     ServiceRequest,
 )
-from citizen_center.services import api_clients, requests
+from citizen_center.services import api_clients, duplicates, requests
 from citizen_center.services.citizens import AddressInput, CitizenInput, register_citizen
 from citizen_center.services.common import Actor
 from tests.web.open311_fixtures import ROOMY, Open311, new_key, running
@@ -333,6 +333,52 @@ def test_extensions_and_updates_show_the_public_history_only(open311: Open311) -
     assert as_xml.tag == "service_request_updates" and len(as_xml.findall("request_update")) == 3
     everything = open311.http.get("/requests.json", params={"extensions": "true"}).text
     assert "Fulano" not in everything and "2233" not in everything
+
+
+def test_a_duplicate_carries_chicagos_fields_and_is_closed(open311: Open311) -> None:
+    first = post(open311).json()[0]["service_request_id"]
+    again = post(open311, description="O mesmo buraco, de novo").json()[0]["service_request_id"]
+    with open311.database.transaction() as session:
+        item = requests.get_request(session, again)
+        duplicates.mark_duplicate(session, item, first, STAFF)
+
+    def extended(fmt: str, number: str) -> httpx.Response:
+        return open311.http.get(f"/requests/{number}.{fmt}", params={"extensions": "true"})
+
+    child = extended("json", again).json()[0]
+    assert child["status"] == "closed"
+    assert child["status_notes"].startswith(f"Fechada: duplicada do protocolo {first}")
+    attributes = child["extended_attributes"]
+    assert attributes["duplicate"] is True and attributes["parent_service_request_id"] == first
+    assert attributes["notes"][-1]["detailed_status"] == "duplicate"
+    assert attributes["notes"][-1]["summary"] == f"Duplicada do protocolo {first}."
+    parent = extended("json", first).json()[0]
+    assert parent["status"] == "open"
+    assert parent["extended_attributes"]["duplicate"] is False
+    assert parent["extended_attributes"]["parent_service_request_id"] is None
+    as_xml = xml(extended("xml", again)).find("request/extended_attributes")
+    assert as_xml is not None
+    assert as_xml.findtext("duplicate") == "true"
+    assert as_xml.findtext("parent_service_request_id") == first
+    parent_xml = xml(extended("xml", first)).find("request/extended_attributes")
+    assert parent_xml is not None and parent_xml.findtext("duplicate") == "false"
+    listed = open311.http.get("/requests.json", params={"extensions": "true"}).json()
+    assert {r["service_request_id"]: r["extended_attributes"]["duplicate"] for r in listed} == {
+        first: False,
+        again: True,
+    }
+    closed = open311.http.get("/requests.json", params={"status": "closed"}).json()
+    assert [r["service_request_id"] for r in closed] == [again]
+    updates = open311.http.get("/servicerequestupdates.json").json()
+    assert [u["status"] for u in updates if u["service_request_id"] == again][-1] == "duplicate"
+
+    with open311.database.transaction() as session:  # a mistake, undone
+        duplicates.unmark_duplicate(session, requests.get_request(session, again), STAFF, "x")
+    undone = extended("json", again).json()[0]
+    assert undone["status"] == "open" and undone["extended_attributes"]["duplicate"] is False
+    assert undone["extended_attributes"]["notes"][-1]["summary"] == (
+        "Não era duplicada: voltou ao atendimento."
+    )
 
 
 def test_public_answers_never_show_personal_data(open311: Open311) -> None:

@@ -1,7 +1,8 @@
 """The citizen page's routes (pt-BR, server-rendered; every form works without JavaScript).
 
 Pages: ``/`` (what 156 is; file or follow), ``/solicitar`` (file a request, with the open ones
-nearby shown first), ``/protocolo/{number}`` (follow, confirm or dispute a closure, rate).
+nearby shown first), ``/protocolo/{number}`` (follow, confirm or dispute a closure, rate; a
+duplicate's page says which protocol it was merged into and links to it).
 Each POST carries an anti-forgery token (``web.citizen.csrf``) and runs in one transaction.
 The HTML routes stay out of the OpenAPI description, which is the Open311 API's.
 """
@@ -27,7 +28,7 @@ from starlette.datastructures import FormData, UploadFile
 from citizen_center.domain.protocol import format_protocol_number, parse_protocol_number
 from citizen_center.errors import CitizenCenterError, NotFoundError, ValidationError
 from citizen_center.models import ServiceType, utcnow
-from citizen_center.services import self_service
+from citizen_center.services import duplicates, self_service
 from citizen_center.services.catalogue import active_service_types
 from citizen_center.services.common import Policy
 from citizen_center.services.nearby import NearbyRequest, Point, open_requests_nearby
@@ -341,9 +342,17 @@ class CitizenPage:
         try:
             with self.parts.database.transaction() as session:
                 view = self_service.citizen_view(session, number, utcnow())
+                # Closed as the duplicate of another: the page sends the citizen to that one.
+                merged_into = duplicates.parent_number(session, number)
         except (ValidationError, NotFoundError) as exc:
             return self.problem(request, 404, "Protocolo não encontrado", str(exc))
-        context = {"view": view, "errors": errors or {}, "action": action, "done": done}
+        context = {
+            "view": view,
+            "merged_into": merged_into,
+            "errors": errors or {},
+            "action": action,
+            "done": done,
+        }
         return self.render(request, "follow.html", context, status)
 
     def photo(self, number: str, seq: int) -> Response:

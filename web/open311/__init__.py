@@ -9,8 +9,12 @@ The mapping to the domain (``citizen_center.services.public_requests``):
 - ``status``: open for open/forwarded/in progress/reopened, closed for resolved (waiting for the
   citizen's confirmation), closed and cancelled. mySociety's richer states: open→open,
   forwarded→action_scheduled (internal_referral when sent to another secretariat than the
-  service's), in_progress→in_progress, resolved→fixed, closed→closed, reopened→reopen,
-  cancelled→cancelled.
+  service's), in_progress→in_progress, resolved→fixed, closed→closed (duplicate when closed as
+  the duplicate of another request), reopened→reopen, cancelled→cancelled.
+- Duplicates (``citizen_center.services.duplicates``): a request a focal point marked as the
+  duplicate of another is closed; with ``extensions=true`` Chicago's
+  ``extended_attributes.duplicate`` is true and ``parent_service_request_id`` the parent's
+  protocol number (always a request that is not itself a duplicate), false and null otherwise.
 - Attributes come from the catalogue's groups (``citizen_center.domain.service_attributes``):
   a reference point, "há risco para pessoas?", the kinds of waste.
 - POST needs an ``api_key`` (``central156 api-client add NAME``); the request counts under the
@@ -21,6 +25,6 @@ The mapping to the domain (``citizen_center.services.public_requests``):
   are rounded to 3 decimals; free text has e-mails, CPFs and phone numbers masked; staff notes
   and staff names stay inside. Personal matters (services without a place) are never listed.
 - Not done here: tokens (the server is realtime: ``tokens/{id}`` answers 404 saying so),
-  ``address_id`` lookups (no address registry), duplicates (the domain links none yet:
-  ``duplicate`` is false), ``media_url`` in answers (a POSTed one is kept in the description).
+  ``address_id`` lookups (no address registry), ``media_url`` in answers (a POSTed one is kept
+  in the description).
 """

@@ -65,11 +65,11 @@ def request_out(item: PublicRequest, policy: Policy, extensions: bool) -> Reques
         media_url="",
     )
     if extensions:
-        # The domain links no duplicates yet: every request stands on its own.
+        # Chicago's fields for a duplicate: the flag, and the parent's protocol number.
         out.extended_attributes = ExtendedAttributesOut(
             channel=item.channel,
-            duplicate=False,
-            parent_service_request_id=None,
+            duplicate=item.duplicate_of is not None,
+            parent_service_request_id=item.duplicate_of,
             notes=[
                 NoteOut(
                     datetime=note.at.astimezone(tz),

@@ -71,8 +71,10 @@ class NoteOut(BaseModel):
 
 class ExtendedAttributesOut(BaseModel):
     channel: str = Field(description="phone, app, whatsapp, web, email, in_person")
-    duplicate: bool
-    parent_service_request_id: str | None
+    duplicate: bool = Field(description="true quando foi fechada como duplicada de outra.")
+    parent_service_request_id: str | None = Field(
+        description="O protocolo do qual é duplicada (nunca ele mesmo duplicado); null se não é."
+    )
     notes: list[NoteOut]
 
 

@@ -429,6 +429,25 @@ def rate_steps(rates: str, window: float) -> list[Step]:
     return [(f"{r:g} calls/s", max(1, round(r * window)), r, 10_000) for r in floats(rates)]
 
 
+def ladder_arguments(parser: argparse.ArgumentParser, concurrency: str, rates: str) -> None:
+    """The options every ladder bench takes, with its own default steps."""
+    parser.add_argument("--concurrency", default=concurrency, help="callers dialled at once")
+    parser.add_argument("--rates", default=rates, help="calls per second")
+    parser.add_argument("--window", type=float, default=20.0, help="seconds of arrivals per rate")
+    parser.add_argument("--keep-going", action="store_true", help="run steps after a failure")
+
+
+def both_ladders(
+    run: Callable[[str, int, float, int], Row],
+    show: Callable[[Row], None],
+    args: argparse.Namespace,
+) -> tuple[list[Row], list[Row]]:
+    """The ``--concurrency`` steps, then the ``--rates`` steps."""
+    concurrent = ladder(run, show, concurrency_steps(args.concurrency), args.keep_going)
+    rated = ladder(run, show, rate_steps(args.rates, args.window), args.keep_going)
+    return concurrent, rated
+
+
 def ladder(
     run: Callable[[str, int, float, int], Row],
     show: Callable[[Row], None],
@@ -533,19 +552,13 @@ def floats(text: str) -> list[float]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--concurrency", default="1,2,4,8,16")
-    parser.add_argument("--rates", default="0.5,1,2,5", help="calls per second")
-    parser.add_argument("--window", type=float, default=20.0, help="seconds of arrivals per rate")
-    parser.add_argument("--keep-going", action="store_true", help="run steps after a failure")
+    ladder_arguments(parser, concurrency="1,2,4,8,16", rates="0.5,1,2,5")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="bench-ivr-capacity-"))
     try:
         with running_stack(folder) as bench:
             print_header()
-            steps = concurrency_steps(args.concurrency)
-            concurrent = ladder(bench.step, print_row, steps, args.keep_going)
-            steps = rate_steps(args.rates, args.window)
-            rated = ladder(bench.step, print_row, steps, args.keep_going)
+            concurrent, rated = both_ladders(bench.step, print_row, args)
             summary(concurrent, rated, bench.ivr.settings.ivr.record_silence_s)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -47,12 +47,11 @@ from bench.ivr_capacity import (
     SPEECH_MARGIN_S,
     Bench,
     Timeline,
-    concurrency_steps,
+    both_ladders,
     cpu_seconds,
-    ladder,
+    ladder_arguments,
     p95,
     prompts_length,
-    rate_steps,
     run_sipp,
     staff,
     write_caller_audio,
@@ -282,19 +281,14 @@ def print_row(r: Row) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--concurrency", default="1,4,8,16,32")
-    parser.add_argument("--rates", default="1,2,4", help="calls (spoken answers) per second")
-    parser.add_argument("--window", type=float, default=20.0, help="seconds of arrivals per rate")
-    parser.add_argument("--keep-going", action="store_true", help="run steps after a failure")
+    ladder_arguments(parser, concurrency="1,4,8,16,32", rates="1,2,4")
     parser.add_argument("--keep", action="store_true", help="keep the folder (engine log)")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="bench-streaming-"))
     try:
         with running_stack(folder) as bench:
             print_header()
-            ladder(bench.step, print_row, concurrency_steps(args.concurrency), args.keep_going)
-            steps = rate_steps(args.rates, args.window)
-            ladder(bench.step, print_row, steps, args.keep_going)
+            both_ladders(bench.step, print_row, args)
     finally:
         if args.keep:
             print(f"kept {folder}")

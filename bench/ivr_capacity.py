@@ -61,6 +61,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 
+from bench.cpu import cpu_seconds
 from citizen_center import migrate
 from citizen_center.config import load_settings, user_cache_dir
 from citizen_center.db import Database
@@ -348,11 +349,6 @@ class StepResult:
     @property
     def failed(self) -> int:
         return max(self.sipp_failed, self.incomplete)
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def p95(values: Sequence[float]) -> float:

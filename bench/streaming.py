@@ -42,13 +42,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bench.cpu import cpu_seconds
 from bench.ivr_capacity import (
     EXPECTED_QUEUE,
     SPEECH_MARGIN_S,
     Bench,
     Timeline,
     both_ladders,
-    cpu_seconds,
     ladder_arguments,
     p95,
     prompts_length,

@@ -45,6 +45,7 @@ import httpx
 from sqlalchemy import func, select, text
 
 from bench import loadgen
+from bench.cpu import tree_cpu_seconds
 from citizen_center import migrate
 from citizen_center.db import Database
 from citizen_center.demo_data import generate
@@ -81,6 +82,15 @@ class Timings:
         ]
 
 
+@dataclass(frozen=True)
+class CpuPerRequest:
+    """CPU milliseconds per request during a phase, by the process that spent them."""
+
+    web: float
+    database: float
+    generator: float
+
+
 @dataclass
 class Run:
     """One engine with one number of server processes."""
@@ -88,6 +98,7 @@ class Run:
     engine: str
     workers: int
     posts: Timings
+    post_cpu: CpuPerRequest | None
     one_quiet: Timings
     list_quiet: Timings
     one_loaded: Timings
@@ -221,22 +232,35 @@ def _analyze(database: Database) -> None:
 # --------------------------------------------------------------------------- the server
 
 
+@dataclass(frozen=True)
+class Served:
+    base: str  # http://127.0.0.1:port
+    pid: int  # the server's (its workers are its children)
+
+
 @contextmanager
-def web_server(data: EngineData, workers: int, workdir: Path) -> Iterator[str]:
-    """``central156 web serve`` on a free port with ``workers`` processes; its base URL."""
+def web_server(
+    data: EngineData, workers: int, workdir: Path, extra_env: dict[str, str]
+) -> Iterator[Served]:
+    """``central156 web serve`` on a free port with ``workers`` processes (and ``extra_env``,
+    ``--server-env``'s settings)."""
     port = free_port()
     config = workdir / "central156.toml"
     config.write_text("")  # the defaults, whatever the developer's own file says
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CENTRAL156_")} | {
-        "CENTRAL156_CONFIG": str(config),
-        "CENTRAL156_DATA_DIR": str(workdir / "data"),
-        "CENTRAL156_DATABASE_URL": data.url,
-        "CENTRAL156_WEB_PORT": str(port),
-        "CENTRAL156_WEB_WORKERS": str(workers),
-        "CENTRAL156_WEB_POST_RATE_PER_IP": UNLIMITED,
-        "CENTRAL156_WEB_POST_RATE_PER_KEY": UNLIMITED,
-        "CENTRAL156_WEB_GET_RATE_PER_IP": UNLIMITED,
-    }
+    env = (
+        {k: v for k, v in os.environ.items() if not k.startswith("CENTRAL156_")}
+        | {
+            "CENTRAL156_CONFIG": str(config),
+            "CENTRAL156_DATA_DIR": str(workdir / "data"),
+            "CENTRAL156_DATABASE_URL": data.url,
+            "CENTRAL156_WEB_PORT": str(port),
+            "CENTRAL156_WEB_WORKERS": str(workers),
+            "CENTRAL156_WEB_POST_RATE_PER_IP": UNLIMITED,
+            "CENTRAL156_WEB_POST_RATE_PER_KEY": UNLIMITED,
+            "CENTRAL156_WEB_GET_RATE_PER_IP": UNLIMITED,
+        }
+        | extra_env
+    )
     log = workdir / f"web-{data.engine}-{workers}.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
@@ -248,7 +272,7 @@ def web_server(data: EngineData, workers: int, workdir: Path) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, server, log)
-        yield base
+        yield Served(base, server.pid)
     finally:
         server.terminate()
         try:
@@ -313,8 +337,40 @@ def _created(body: bytes) -> bool:
     return b'"service_request_id":"' in body
 
 
+def database_server_pid(url: str) -> int | None:
+    """PostgreSQL's postmaster (its backends' parent); None on SQLite (in the web workers)."""
+    if not url.startswith("postgresql"):
+        return None
+    database = Database.from_url(url)
+    try:
+        with database.engine.connect() as connection:
+            backend: int = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    finally:
+        database.dispose()
+
+
+def posts_with_cpu(
+    served: Served, database_pid: int | None, posts: list[loadgen.Prepared], clients: int
+) -> tuple[Timings, CpuPerRequest]:
+    """The POST phase, with the CPU each side spent on it (from ``/proc``)."""
+
+    def spent() -> tuple[float, float, float]:
+        database = tree_cpu_seconds(database_pid) if database_pid else 0.0
+        return tree_cpu_seconds(served.pid), database, time.process_time()
+
+    before = spent()
+    posted = timed(loadgen.run(served.base, posts, clients, check=_created))
+    after = spent()
+    web, database, generator = (
+        1000 * (a - b) / len(posts) for a, b in zip(after, before, strict=True)
+    )
+    return posted, CpuPerRequest(web, database, generator)
+
+
 def measure(data: EngineData, workers: int, options: argparse.Namespace, workdir: Path) -> Run:
-    with web_server(data, workers, workdir) as base:
+    with web_server(data, workers, workdir, options.server_env) as served:
+        base = served.base
         forms, codes = post_forms(base, data.api_key)
         rng = random.Random(workers)
         host = base.removeprefix("http://")
@@ -337,12 +393,15 @@ def measure(data: EngineData, workers: int, options: argparse.Namespace, workdir
         print(f"{label} warming up", flush=True)
         loadgen.run(base, ones[:200] + lists[:200], clients)
         print(f"{label} {options.posts:,} POSTs from {clients} clients", flush=True)
-        posted = timed(loadgen.run(base, posts, clients, check=_created))
+        posted, cpu = posts_with_cpu(served, database_server_pid(data.url), posts, clients)
+        if options.posts_only:
+            return Run(data.engine, workers, posted, cpu, *(Timings() for _ in range(4)))
         print(f"{label} GETs, one client, then {clients}", flush=True)
         return Run(
             data.engine,
             workers,
             posts=posted,
+            post_cpu=cpu,
             one_quiet=timed(loadgen.run(base, ones, 1)),
             list_quiet=timed(loadgen.run(base, lists, 1)),
             one_loaded=timed(loadgen.run(base, ones, clients)),
@@ -362,14 +421,23 @@ def table(loads: list[EngineData], runs: list[Run], options: argparse.Namespace)
 
     def latency(pick: Callable[[Run], Timings], share: float | None) -> list[str]:
         return [
-            f"{pick(r).percentile(share) if share else max(pick(r).latencies_ms):.1f}" for r in runs
+            "-"
+            if not pick(r).latencies_ms
+            else f"{pick(r).percentile(share) if share else max(pick(r).latencies_ms):.1f}"
+            for r in runs
         ]
+
+    def cpu(pick: Callable[[CpuPerRequest], float]) -> list[str]:
+        return [f"{pick(r.post_cpu):.1f}" if r.post_cpu else "-" for r in runs]
 
     rows = [
         ("requests in the database before", [f"{sizes[r.engine]:,}" for r in runs]),
         ("demo data load (s)", [f"{seconds[r.engine]:.0f}" for r in runs]),
         (f"POST requests/s ({clients} clients)", [f"{r.posts.rate:.0f}" for r in runs]),
         ("POST p95 (ms)", latency(lambda r: r.posts, 0.95)),
+        ("CPU per POST: web server (ms)", cpu(lambda c: c.web)),
+        ("CPU per POST: PostgreSQL (ms)", cpu(lambda c: c.database)),
+        ("CPU per POST: load generator (ms)", cpu(lambda c: c.generator)),
         ("GET one p50 (ms, 1 client)", latency(lambda r: r.one_quiet, 0.50)),
         ("GET one p95 (ms, 1 client)", latency(lambda r: r.one_quiet, 0.95)),
         ("GET list of 50 p50 (ms, 1 client)", latency(lambda r: r.list_quiet, 0.50)),
@@ -419,6 +487,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--gets", type=int, default=1000, help="GETs of each kind and phase")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument(
+        "--posts-only", action="store_true", help="measure the POSTs alone (no GET phases)"
+    )
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the server, e.g. CENTRAL156_WEB_WORKERS=3 (repeatable)",
+    )
+    parser.add_argument(
         "--keep-data",
         type=Path,
         default=None,
@@ -434,6 +512,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         options.workers = [int(w) for w in options.workers.split(",") if w.strip()]
     except ValueError:
         parser.error("--workers: whole numbers, comma-separated")
+    try:
+        options.server_env = dict(item.split("=", 1) for item in options.server_env)
+    except ValueError:
+        parser.error("--server-env: NAME=VALUE")
     if not options.workers or min(options.workers) < 1:
         parser.error("--workers: at least one count, each 1 or more")
     if options.requests < 1 or options.gets < 2 or options.posts < 2 or options.clients < 1:

@@ -447,6 +447,10 @@ class WebSettings(Section):
     # Server processes (uvicorn workers). One process runs Python on one core at a time; more
     # use more cores (bench/web.py). Each keeps its own rate-limit counters (see web/ratelimit).
     workers: int = Field(default=1, ge=1, le=32)
+    # Requests each worker runs at once in its thread pool (the database work is synchronous).
+    # More let one process's requests fight for its interpreter lock while each waits on a
+    # round trip; fewer leave the core idle during them (bench/web.py).
+    threads: int = Field(default=4, ge=1, le=200)
     # The address citizens reach it at (links, the demo's banner); empty: http://host:port.
     public_url: str = ""
     # Signs the page's anti-forgery (CSRF) tokens; empty: generated once in the data folder.

@@ -14,14 +14,24 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    DisconnectionError,
+    NoSuchModuleError,
+    OperationalError,
+)
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from citizen_center.config import ENV_PREFIX, Settings
 from citizen_center.errors import (
@@ -34,6 +44,21 @@ from citizen_center.sqltime import register_sqlite_functions
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# With Ping.AFTER_IDLE, a pooled PostgreSQL connection idle for longer is pinged before use.
+PING_AFTER_IDLE_S = 5.0
+
+
+class Ping(StrEnum):
+    """When a pooled PostgreSQL connection is checked before a transaction uses it."""
+
+    # SQLAlchemy's pool_pre_ping: a restarted server costs no transaction. For the IVR and the
+    # desktop, where a failed transaction is a caller's record to journal or an agent's retry.
+    EVERY_USE = "every-use"
+    # Only after PING_AFTER_IDLE_S idle: a busy server (the web) saves a round trip per
+    # transaction; a restart fails the transactions already under way, then the pool renews.
+    AFTER_IDLE = "after-idle"
+
+
 # Where the URL comes from, named in errors so the message says what to change.
 URL_SETTING = f"{ENV_PREFIX}DATABASE_URL (or [database] url in the configuration file)"
 DEFAULT_URL_SETTING = f"{ENV_PREFIX}DATA_DIR (or set {ENV_PREFIX}DATABASE_URL)"
@@ -46,9 +71,11 @@ def create_database_engine(
     connect_timeout: int = 5,
     statement_timeout_ms: int | None = None,
     setting: str = URL_SETTING,
+    ping: Ping = Ping.EVERY_USE,
 ) -> Engine:
     """An engine for ``url``; ``statement_timeout_ms`` bounds every statement (and, on SQLite,
-    the wait for the write lock), for callers that must not hang on a slow database.
+    the wait for the write lock), for callers that must not hang on a slow database; ``ping``
+    says when a pooled PostgreSQL connection is checked.
 
     A URL that names no usable database raises ``DatabaseConfigError`` naming ``setting``."""
     try:
@@ -75,15 +102,19 @@ def create_database_engine(
     connect_args: dict[str, Any] = {"connect_timeout": connect_timeout}
     if statement_timeout_ms:
         connect_args["options"] = f"-c statement_timeout={statement_timeout_ms}"
-    return _create_engine(
+    engine = _create_engine(
         parsed,
         setting,
         echo=echo,
-        pool_pre_ping=True,
+        pool_pre_ping=ping is Ping.EVERY_USE,
         pool_size=10,
         max_overflow=20,
         connect_args=connect_args,
     )
+    if ping is Ping.AFTER_IDLE:
+        event.listen(engine, "checkin", _note_checkin)
+        event.listen(engine, "checkout", _idle_pinger(engine.dialect))
+    return engine
 
 
 def _create_engine(url: URL, setting: str, **options: Any) -> Engine:
@@ -100,6 +131,31 @@ def _create_engine(url: URL, setting: str, **options: Any) -> Engine:
             f"database URL {_shown(url)!r}: its driver is not installed ({exc.name}): use "
             f"postgresql:// (psycopg) or sqlite:///, or install the driver"
         ) from None
+
+
+def _note_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info["checked_in"] = time.monotonic()
+
+
+def _idle_pinger(dialect: Dialect) -> Callable[[Any, ConnectionPoolEntry, Any], None]:
+    """``Ping.AFTER_IDLE``: SQLAlchemy's pre-ping (the dialect's ``do_ping``) for connections
+    that sat idle; one back in use within ``PING_AFTER_IDLE_S`` skips the round trip (a busy web
+    server's every transaction paid one: bench/README.md). Raising ``DisconnectionError`` makes
+    the pool replace the connection and check out again (SQLAlchemy's documented custom ping);
+    SQLAlchemy has no idle threshold of its own."""
+
+    def ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        idle_since = record.info.get("checked_in")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError(f"stale pooled connection: {exc}") from exc
+        if not alive:
+            raise DisconnectionError("stale pooled connection")
+
+    return ping_if_idle
 
 
 def _make_folder(folder: Path, setting: str) -> None:
@@ -146,15 +202,20 @@ class Database:
         echo: bool = False,
         statement_timeout_ms: int | None = None,
         setting: str = URL_SETTING,
+        ping: Ping = Ping.EVERY_USE,
     ) -> Database:
         engine = create_database_engine(
-            url, echo=echo, statement_timeout_ms=statement_timeout_ms, setting=setting
+            url, echo=echo, statement_timeout_ms=statement_timeout_ms, setting=setting, ping=ping
         )
         return cls(engine, setting)
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, statement_timeout_ms: int | None = None
+        cls,
+        settings: Settings,
+        *,
+        statement_timeout_ms: int | None = None,
+        ping: Ping = Ping.EVERY_USE,
     ) -> Database:
         setting = URL_SETTING if settings.database.url else DEFAULT_URL_SETTING
         return cls.from_url(
@@ -162,6 +223,7 @@ class Database:
             echo=settings.database.echo,
             statement_timeout_ms=statement_timeout_ms,
             setting=setting,
+            ping=ping,
         )
 
     def check(self) -> None:
@@ -207,12 +269,18 @@ class Database:
 
 
 def open_database(
-    settings: Settings, *, schema: bool = True, statement_timeout_ms: int | None = None
+    settings: Settings,
+    *,
+    schema: bool = True,
+    statement_timeout_ms: int | None = None,
+    ping: Ping = Ping.EVERY_USE,
 ) -> Database:
     """The configured database, checked the way a command starting up needs it: reachable,
     usable and (with ``schema``) migrated to this version. Failures are one-line
     ``CitizenCenterError``s naming the fix (the CLI prints them as ``Error: ...``)."""
-    database = Database.from_settings(settings, statement_timeout_ms=statement_timeout_ms)
+    database = Database.from_settings(
+        settings, statement_timeout_ms=statement_timeout_ms, ping=ping
+    )
     try:
         database.check()
         if schema:

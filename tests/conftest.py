@@ -39,7 +39,7 @@ pytest_plugins = [
 
 TIER_FIXTURES: Mapping[str, frozenset[str]] = {
     "asterisk": frozenset({"pbx", "asterisk_install"}),
-    "postgresql": frozenset({"postgres_server", "postgres_template"}),
+    "postgresql": frozenset({"postgres_server", "postgres_template", "postgres_db"}),
     "speech": frozenset({"whisper_model", "korean_model"}),
     "qt": frozenset({"qtbot", "qapp", "xvfb_run"}),
     "browser": frozenset({"web_browser"}),

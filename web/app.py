@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
 from fastapi import FastAPI
 
 from web.citizen import routes as citizen_routes
@@ -12,7 +16,16 @@ HEALTH_PATH = "/healthz"
 
 
 def create_app(parts: WebParts) -> FastAPI:
+    threads = parts.settings.web.threads
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The limiter belongs to this event loop: Starlette runs sync routes through it.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Central 156",
         description="Open311 GeoReport v2 API e página do cidadão da Central 156 de Porto Alegre.",
         version="2",

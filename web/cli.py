@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from citizen_center.config import load_settings
-from citizen_center.db import open_database
+from citizen_center.db import Ping, open_database
 
 
 @click.group()
@@ -20,7 +20,7 @@ def serve() -> None:
 
     settings = load_settings()
     # One line at start-up for a bad setting or a stopped database, not an error per request.
-    database = open_database(settings)
+    database = open_database(settings, ping=Ping.AFTER_IDLE)
     click.echo(
         f"citizens' web server on {settings.web.resolved_url()} "
         f"(Open311 at {settings.web.resolved_url()}/open311/v2/)"

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from citizen_center.config import Settings, load_settings
-from citizen_center.db import Database, open_database
+from citizen_center.db import Database, Ping, open_database
 from serving.thread import RunningServer, serve_in_thread
 from web.app import create_app
 from web.parts import WebParts
@@ -34,7 +34,7 @@ def worker_app() -> FastAPI:
     """The application of one worker process (uvicorn's factory when ``[web] workers`` > 1):
     each worker reads the settings and opens its own database pool."""
     settings = load_settings()
-    return create_app(WebParts(open_database(settings), settings))
+    return create_app(WebParts(open_database(settings, ping=Ping.AFTER_IDLE), settings))
 
 
 def serve(settings: Settings, database: Database) -> None:

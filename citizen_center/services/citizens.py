@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, insert, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from citizen_center.domain.identifiers import normalize_cpf, normalize_phone
@@ -21,10 +21,9 @@ from citizen_center.models import (
     ServiceRequest,
     ServiceType,
     SurveyResponse,
-    table_of,
     utcnow,
 )
-from citizen_center.services.audit import record_access, record_accesses
+from citizen_center.services.audit import record_access
 from citizen_center.services.common import DEFAULT_POLICY, Actor, Policy
 
 
@@ -70,6 +69,21 @@ class CitizenInput:
     email: str = ""
 
 
+@dataclass(frozen=True)
+class ValidCitizen:
+    """A citizen's data as it is kept: the name's spaces tidied, the CPF and phones normalised."""
+
+    name: str
+    cpf: str | None
+    phones: list[str]
+
+
+def validated_citizen(data: CitizenInput, policy: Policy = DEFAULT_POLICY) -> ValidCitizen:
+    """``data`` checked and normalised (a ``ValidationError`` in pt-BR for what is wrong)."""
+    name, cpf, phones = _validated(data, policy)
+    return ValidCitizen(name, cpf, phones)
+
+
 def _validated(data: CitizenInput, policy: Policy) -> tuple[str, str | None, list[str]]:
     name = " ".join(data.name.split())
     if len(name) < 2:
@@ -102,26 +116,6 @@ def register_citizen(
 
 
 # Built once (compiled once, cached): each call sends only its parameters.
-_INSERT_CITIZEN = insert(table_of(Citizen)).returning(table_of(Citizen).c.id)
-_INSERT_PHONE = insert(table_of(CitizenPhone))
-
-
-def insert_citizen(
-    session: Session, data: CitizenInput, actor: Actor, policy: Policy = DEFAULT_POLICY
-) -> int:
-    """``register_citizen`` written straight away without the ORM (no addresses: the filing
-    paths that use it have none to keep); the new citizen's id."""
-    name, cpf, phones = _validated(data, policy)
-    _ensure_cpf_free(session, cpf, None)
-    connection = session.connection()
-    values = {"name": name, "cpf": cpf, "email": data.email.strip()}
-    citizen_id = int(connection.execute(_INSERT_CITIZEN, values).scalar_one())
-    if phones:
-        connection.execute(_INSERT_PHONE, [{"citizen_id": citizen_id, "e164": p} for p in phones])
-    record_accesses(session, actor, "create", [(citizen_id, "")])
-    return citizen_id
-
-
 def update_citizen(
     session: Session,
     citizen_id: int,

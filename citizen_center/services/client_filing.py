@@ -21,14 +21,18 @@ from citizen_center.domain.service_attributes import (
     attributes_for,
 )
 from citizen_center.errors import ValidationError
-from citizen_center.models import Citizen, CitizenPhone, ServiceType
+from citizen_center.models import Citizen, CitizenPhone, ServiceType, utcnow
 from citizen_center.services.api_clients import KeyHolder
-from citizen_center.services.audit import record_accesses
 from citizen_center.services.catalogue_cache import CatalogueSnapshot, ServiceEntry
-from citizen_center.services.citizens import AddressInput, CitizenInput, insert_citizen
+from citizen_center.services.citizens import AddressInput, CitizenInput, validated_citizen
 from citizen_center.services.common import DEFAULT_POLICY, Actor, Policy
+from citizen_center.services.filing_writes import FilingRows, NewCitizen, write_filing
 from citizen_center.services.protocol_blocks import ProtocolBlocks
-from citizen_center.services.requests import Opening, insert_forwarded_request
+from citizen_center.services.requests import (
+    Opening,
+    forwarded_request_rows,
+    issue_protocol_number,
+)
 
 MAX_DESCRIPTION = 4000
 MAX_NAME_PART = 100
@@ -134,33 +138,41 @@ def _check_media_url(url: str) -> str:
     return cleaned
 
 
+@dataclass(frozen=True)
+class Identified:
+    """Who filed it, as ``identify_reporter`` found out (nothing written yet): a known citizen,
+    one to register, or nobody (anonymous); and the citizens it read, for the audit trail."""
+
+    citizen_id: int | None = None
+    to_register: NewCitizen | None = None
+    reads: tuple[tuple[int, str], ...] = ()
+
+
 def _citizens_where(
-    session: Session, condition: ColumnElement[bool], actor: Actor, detail: str
-) -> list[tuple[int, str]]:
-    """(id, name) of the citizens matching ``condition``, each read audited."""
+    session: Session, condition: ColumnElement[bool], detail: str
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """(id, name) of the citizens matching ``condition``, and their reads for the audit."""
     found = [
         (citizen_id, name)
         for citizen_id, name in session.execute(
             select(Citizen.id, Citizen.name).where(condition).order_by(Citizen.id)
         )
     ]
-    record_accesses(session, actor, "read", [(citizen_id, detail) for citizen_id, _ in found])
-    return found
+    return found, [(citizen_id, detail) for citizen_id, _ in found]
 
 
 def _citizens_by_phone(
-    session: Session, phone: str, actor: Actor, policy: Policy
-) -> list[tuple[int, str]]:
-    """As ``citizens.find_citizens_by_phone`` finds and audits them, ids and names only."""
-    e164 = normalize_phone(phone, policy.default_area_code)
+    session: Session, e164: str
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """As ``citizens.find_citizens_by_phone`` finds them, ids and names only."""
     having = Citizen.id.in_(select(CitizenPhone.citizen_id).where(CitizenPhone.e164 == e164))
-    return _citizens_where(session, having, actor, f"lookup by phone {e164}")
+    return _citizens_where(session, having, f"lookup by phone {e164}")
 
 
-def _citizens_by_email(session: Session, email: str, actor: Actor) -> list[tuple[int, str]]:
-    return _citizens_where(
-        session, func.lower(Citizen.email) == email.lower(), actor, "lookup by e-mail"
-    )
+def _citizens_by_email(
+    session: Session, email: str
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    return _citizens_where(session, func.lower(Citizen.email) == email.lower(), "lookup by e-mail")
 
 
 def _same_person(candidates: Sequence[tuple[int, str]], name: str) -> int | None:
@@ -172,28 +184,40 @@ def _same_person(candidates: Sequence[tuple[int, str]], name: str) -> int | None
 
 
 def identify_reporter(
-    session: Session, reporter: Reporter, actor: Actor, policy: Policy = DEFAULT_POLICY
-) -> int | None:
+    session: Session, reporter: Reporter, policy: Policy = DEFAULT_POLICY
+) -> Identified:
     """The citizen who filed it, as the desktop finds one (by phone, then e-mail), or a new
-    registration; None when the reporter gave nothing."""
+    registration; nobody when the reporter gave nothing. Reads only: the caller writes the
+    registration and the audit rows with the request (``filing_writes``)."""
     if reporter.is_anonymous:
-        return None
+        return Identified()
     name = reporter.full_name
-    if reporter.phone.strip():
-        match = _same_person(_citizens_by_phone(session, reporter.phone, actor, policy), name)
+    reads: list[tuple[int, str]] = []
+    phone = (
+        normalize_phone(reporter.phone, policy.default_area_code) if reporter.phone.strip() else ""
+    )
+    if phone:
+        candidates, read = _citizens_by_phone(session, phone)
+        reads += read
+        match = _same_person(candidates, name)
         if match is not None:
-            return match
-    if reporter.email.strip():
-        match = _same_person(_citizens_by_email(session, reporter.email.strip(), actor), name)
+            return Identified(citizen_id=match, reads=tuple(reads))
+    email = reporter.email.strip()
+    if email:
+        candidates, read = _citizens_by_email(session, email)
+        reads += read
+        match = _same_person(candidates, name)
         if match is not None:
-            return match
+            return Identified(citizen_id=match, reads=tuple(reads))
     if len(name) < 2:
         raise ValidationError(
             "Telefone ou e-mail sem cadastro: informe first_name e last_name para registrar."
         )
-    phones = [reporter.phone] if reporter.phone.strip() else []
-    return insert_citizen(
-        session, CitizenInput(name=name, phones=phones, email=reporter.email.strip()), actor, policy
+    checked = validated_citizen(
+        CitizenInput(name=name, phones=[reporter.phone] if phone else [], email=email), policy
+    )
+    return Identified(
+        to_register=NewCitizen(checked.name, email, tuple(checked.phones)), reads=tuple(reads)
     )
 
 
@@ -247,19 +271,26 @@ def file_request(
     lines = [description, *answers.description_lines, f"Foto: {media_url}" if media_url else ""]
     focal_point = catalogue.primary_focal_point(service.secretariat_id)
     actor = client_actor(client)
-    citizen_id = identify_reporter(session, filing.reporter, actor, policy)
+    reporter = identify_reporter(session, filing.reporter, policy)
     opening = Opening(
         service=service,
         focal_point=focal_point,
         secretariat_code=catalogue.secretariat_codes[service.secretariat_id],
         channel=client.channel,
         actor=actor,
-        citizen_id=citizen_id,
+        citizen_id=reporter.citizen_id,
+        citizen_to_register=reporter.to_register is not None,
         place=address,
         description="\n".join(line for line in lines if line),
         latitude=filing.lat,
         longitude=filing.long,
         api_client_id=client.id,
     )
-    issue = numbers.issue if numbers is not None else None
-    return Filed(insert_forwarded_request(session, opening, policy, now, issue), service)
+    created = now or utcnow()
+    number = (numbers.issue if numbers is not None else issue_protocol_number)(
+        session, created, policy
+    )
+    request, events = forwarded_request_rows(opening, number, created, policy)
+    rows = FilingRows(created, actor, request, events, reporter.reads, citizen=reporter.to_register)
+    write_filing(session.connection(), rows)
+    return Filed(number, service)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -22,7 +23,6 @@ from citizen_center.models import (
     Secretariat,
     ServiceRequest,
     ServiceType,
-    table_of,
     utcnow,
 )
 from citizen_center.services.audit import REQUEST_VIEW, record_request_read
@@ -108,8 +108,6 @@ def open_request(
 
 OPENED_NOTE = "Solicitação registrada."
 # Built once (compiled once, cached): each call sends only its parameters.
-_INSERT_REQUEST = insert(table_of(ServiceRequest)).returning(table_of(ServiceRequest).c.id)
-_INSERT_EVENT = insert(table_of(RequestEvent))
 
 
 def forwarded_note(secretariat_code: str, focal_point_name: str) -> str:
@@ -119,7 +117,7 @@ def forwarded_note(secretariat_code: str, focal_point_name: str) -> str:
 @dataclass(frozen=True)
 class Opening:
     """A request to open and forward to its service's primary focal point in one go
-    (``insert_forwarded_request``): every read already done, from the catalogue's snapshot."""
+    (``forwarded_request_rows``): every read already done, from the catalogue's snapshot."""
 
     service: ServiceEntry
     focal_point: FocalPointEntry
@@ -132,38 +130,29 @@ class Opening:
     latitude: float | None = None
     longitude: float | None = None
     api_client_id: int | None = None
+    # A reporter to register with the request (so citizen_id is not known yet).
+    citizen_to_register: bool = False
 
 
-NumberIssuer = Callable[[Session, datetime, Policy], str]
-
-
-def insert_forwarded_request(
-    session: Session,
-    opening: Opening,
-    policy: Policy = DEFAULT_POLICY,
-    now: datetime | None = None,
-    issue: NumberIssuer | None = None,
-) -> str:
+def forwarded_request_rows(
+    opening: Opening, number: str, created: datetime, policy: Policy = DEFAULT_POLICY
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """What ``open_request`` + ``forward_request`` write, for a request opened by a program:
-    the request and its two events (opened, forwarded; both with the channel) written without
-    the ORM's unit of work, one INSERT per table; its protocol number.
-
-    The year's counter row is locked from the number's reservation to the commit, so the
-    reservation is the last thing before the two INSERTs: the lock is held for three round
-    trips (the request, its events, the commit) instead of the whole filing; ``issue`` (a
-    ``ProtocolBlocks``' on a busy server) takes it without holding the lock at all."""
+    the request's columns and its two events' (opened, forwarded; both with the channel),
+    for ``filing_writes`` to write without the ORM's unit of work."""
     service = opening.service
     if not service.active:
         raise ValidationError(f"O serviço {service.name!r} não está mais disponível.")
-    if opening.citizen_id is None and not service.allows_anonymous:
+    identified = opening.citizen_id is not None or opening.citizen_to_register
+    if not identified and not service.allows_anonymous:
         raise ValidationError(f"O serviço {service.name!r} exige a identificação do cidadão.")
     place = opening.place.normalized()
     if service.requires_address and place.is_empty:
         raise ValidationError(f"O serviço {service.name!r} exige o endereço (logradouro).")
     check_transition(Status.OPEN, Status.FORWARDED)
-    created = now or utcnow()
     actor = opening.actor
-    row = {
+    request = {
+        "number": number,
         "channel": opening.channel,
         "service_type_id": service.id,
         "citizen_id": opening.citizen_id,
@@ -190,11 +179,7 @@ def insert_forwarded_request(
         | {"note": forwarded_note(opening.secretariat_code, opening.focal_point.name)}
         | {"secretariat_id": service.secretariat_id, "channel": opening.channel},
     ]
-    number = (issue or issue_protocol_number)(session, created, policy)
-    connection = session.connection()
-    request_id: int = connection.execute(_INSERT_REQUEST, row | {"number": number}).scalar_one()
-    connection.execute(_INSERT_EVENT, [e | {"request_id": request_id} for e in events])
-    return number
+    return request, events
 
 
 def _build_request(

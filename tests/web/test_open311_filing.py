@@ -1,19 +1,34 @@
-"""The Open311 POST's hot path: the catalogue snapshot, the writes without the ORM, and protocol
-numbers that stay unique when many API clients file at once (SQLite and PostgreSQL)."""
+"""The Open311 POST's hot path: the catalogue snapshot, the writes without the ORM (one statement
+on PostgreSQL), and protocol numbers that stay unique when many API clients file at once (SQLite
+and PostgreSQL)."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
+from unittest.mock import Mock, patch
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from citizen_center.db import Database
 from citizen_center.domain.workflow import Channel, Status
 from citizen_center.errors import NotFoundError, ValidationError
-from citizen_center.models import AuditLog, FocalPoint, ProtocolCounter, ServiceRequest
-from citizen_center.services import api_clients, client_filing, requests
+from citizen_center.models import (
+    AuditLog,
+    Citizen,
+    CitizenPhone,
+    FocalPoint,
+    ProtocolCounter,
+    RequestEvent,
+    ServiceRequest,
+    table_of,
+)
+from citizen_center.services import api_clients, client_filing, filing_writes, requests
 from citizen_center.services.catalogue_cache import CatalogueCache
 from citizen_center.services.citizens import AddressInput
 from citizen_center.services.client_filing import Filing, Reporter
@@ -222,3 +237,95 @@ def test_a_revoked_key_is_refused_at_once(migrated_db: Database) -> None:
         api_clients.revoke_api_client(session, "app")
     with migrated_db.transaction() as session, pytest.raises(api_clients.ApiKeyRefused):
         api_clients.verify_api_key(session, issued.key)
+
+
+def _rows_of(session: Session, number: str) -> dict[str, Any]:
+    """Every column a filing wrote, ids left out: the request, its events, its citizen, their
+    phones and audit rows."""
+    request = (
+        session.execute(select(table_of(ServiceRequest)).where(ServiceRequest.number == number))
+        .one()
+        ._asdict()
+    )
+    events = session.execute(
+        select(table_of(RequestEvent))
+        .where(RequestEvent.request_id == request["id"])
+        .order_by(RequestEvent.id)
+    ).all()
+    citizen_id = request["citizen_id"]
+    citizen = session.execute(select(table_of(Citizen)).where(Citizen.id == citizen_id)).one()
+    phones = session.scalars(select(CitizenPhone.e164).where(CitizenPhone.citizen_id == citizen_id))
+    audits = session.execute(
+        select(AuditLog.action, AuditLog.detail, AuditLog.actor_label, AuditLog.at)
+        .where(AuditLog.citizen_id == citizen_id)
+        .order_by(AuditLog.id)
+    ).all()
+
+    def without_ids(row: dict[str, Any]) -> dict[str, Any]:
+        return {
+            k: v for k, v in row.items() if k not in {"id", "request_id", "citizen_id", "number"}
+        }
+
+    return {
+        "request": without_ids(request),
+        "events": [without_ids(e._asdict()) for e in events],
+        "citizen": without_ids(citizen._asdict()),
+        "phones": list(phones),
+        "audits": [tuple(a) for a in audits],
+    }
+
+
+@pytest.mark.parametrize("reporter", ["new", "found"])
+def test_one_statement_writes_what_the_steps_write(postgres_db: Database, reporter: str) -> None:
+    """On PostgreSQL a filing is one statement; written in steps (SQLite's way) instead, the
+    same filing leaves the same rows, to the column."""
+    with postgres_db.transaction() as session:
+        issued = api_clients.create_api_client(session, "app", Channel.APP)
+        client = api_clients.verify_api_key(session, issued.key)
+        catalogue = CatalogueCache().get(session)
+        if reporter == "found":  # both filings then find this citizen: a read audit each
+            client_filing.file_request(session, client, pothole("51 97777-0000"), catalogue)
+    written: list[dict[str, Any]] = []
+    for writer in (filing_writes._write_in_one_statement, filing_writes._write_in_steps):
+        phone = "51 97777-0000" if reporter == "found" else f"51 9777{len(written)}-1111"
+        with (
+            postgres_db.transaction() as session,
+            patch.object(client_filing, "write_filing", Mock(wraps=writer)) as write,
+        ):
+            filed = client_filing.file_request(session, client, pothole(phone), catalogue, now=WHEN)
+        write.assert_called_once()
+        with postgres_db.transaction() as session:
+            written.append(_rows_of(session, filed.number))
+    one_statement, steps = written
+    if reporter == "found":  # the same citizen: read the same way by each filing
+        audits, later = one_statement.pop("audits"), steps.pop("audits")
+        assert [a[0] for a in audits] == ["create", "read"]
+        assert later == [*audits, audits[-1]]
+    else:  # two new citizens, with the two phones given
+        assert (one_statement.pop("phones"), steps.pop("phones")) == (
+            ["+5551977701111"],
+            ["+5551977711111"],
+        )
+    assert one_statement == steps
+    assert one_statement["request"]["reopen_count"] == 0  # a default the rows leave out
+    assert [e["to_status"] for e in one_statement["events"]] == [Status.OPEN, Status.FORWARDED]
+
+
+def test_a_failing_statement_leaves_nothing(postgres_db: Database) -> None:
+    """One statement is all or nothing: a request that cannot be written (an unknown focal
+    point here) takes the new citizen, their phone and the audit rows with it."""
+    with postgres_db.transaction() as session:
+        issued = api_clients.create_api_client(session, "app", Channel.APP)
+        client = api_clients.verify_api_key(session, issued.key)
+        catalogue = CatalogueCache().get(session)
+    service = catalogue.service("VIA-BURACO")
+    broken = replace(catalogue.primary_focal_point(service.secretariat_id), id=999_999)
+    with (
+        pytest.raises(IntegrityError),
+        patch.object(type(catalogue), "primary_focal_point", lambda *_: broken),
+        postgres_db.transaction() as session,
+    ):
+        client_filing.file_request(session, client, pothole("51 96666-2222", "Nova"), catalogue)
+    with postgres_db.transaction() as session:
+        for model in (ServiceRequest, Citizen, CitizenPhone, AuditLog, RequestEvent):
+            assert session.scalar(select(func.count()).select_from(model)) == 0, model

@@ -69,21 +69,6 @@ class CitizenInput:
     email: str = ""
 
 
-@dataclass(frozen=True)
-class ValidCitizen:
-    """A citizen's data as it is kept: the name's spaces tidied, the CPF and phones normalised."""
-
-    name: str
-    cpf: str | None
-    phones: list[str]
-
-
-def validated_citizen(data: CitizenInput, policy: Policy = DEFAULT_POLICY) -> ValidCitizen:
-    """``data`` checked and normalised (a ``ValidationError`` in pt-BR for what is wrong)."""
-    name, cpf, phones = _validated(data, policy)
-    return ValidCitizen(name, cpf, phones)
-
-
 def _validated(data: CitizenInput, policy: Policy) -> tuple[str, str | None, list[str]]:
     name = " ".join(data.name.split())
     if len(name) < 2:

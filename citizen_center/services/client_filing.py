@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from citizen_center.domain.identifiers import normalize_phone
@@ -24,7 +24,7 @@ from citizen_center.errors import ValidationError
 from citizen_center.models import Citizen, CitizenPhone, ServiceType, utcnow
 from citizen_center.services.api_clients import KeyHolder
 from citizen_center.services.catalogue_cache import CatalogueSnapshot, ServiceEntry
-from citizen_center.services.citizens import AddressInput, CitizenInput, validated_citizen
+from citizen_center.services.citizens import AddressInput
 from citizen_center.services.common import DEFAULT_POLICY, Actor, Policy
 from citizen_center.services.filing_writes import FilingRows, NewCitizen, write_filing
 from citizen_center.services.protocol_blocks import ProtocolBlocks
@@ -148,31 +148,30 @@ class Identified:
     reads: tuple[tuple[int, str], ...] = ()
 
 
-def _citizens_where(
-    session: Session, condition: ColumnElement[bool], detail: str
-) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """(id, name) of the citizens matching ``condition``, and their reads for the audit."""
-    found = [
-        (citizen_id, name)
-        for citizen_id, name in session.execute(
-            select(Citizen.id, Citizen.name).where(condition).order_by(Citizen.id)
+# Built once: the API's every POST with a phone runs it (bench/README.md).
+_BY_PHONE = (
+    select(Citizen.id, Citizen.name)
+    .where(
+        Citizen.id.in_(
+            select(CitizenPhone.citizen_id).where(CitizenPhone.e164 == bindparam("e164"))
         )
-    ]
+    )
+    .order_by(Citizen.id)
+)
+_BY_EMAIL = (
+    select(Citizen.id, Citizen.name)
+    .where(func.lower(Citizen.email) == func.lower(bindparam("email")))
+    .order_by(Citizen.id)
+)
+
+
+def _citizens_found(
+    session: Session, statement: Select[int, str], value: Mapping[str, str], detail: str
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """(id, name) of the citizens ``statement`` finds for ``value``, and their reads for the
+    audit trail (as ``citizens.find_citizens_by_phone`` and the e-mail search record them)."""
+    found = [(row.id, row.name) for row in session.connection().execute(statement, value)]
     return found, [(citizen_id, detail) for citizen_id, _ in found]
-
-
-def _citizens_by_phone(
-    session: Session, e164: str
-) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """As ``citizens.find_citizens_by_phone`` finds them, ids and names only."""
-    having = Citizen.id.in_(select(CitizenPhone.citizen_id).where(CitizenPhone.e164 == e164))
-    return _citizens_where(session, having, f"lookup by phone {e164}")
-
-
-def _citizens_by_email(
-    session: Session, email: str
-) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    return _citizens_where(session, func.lower(Citizen.email) == email.lower(), "lookup by e-mail")
 
 
 def _same_person(candidates: Sequence[tuple[int, str]], name: str) -> int | None:
@@ -197,14 +196,16 @@ def identify_reporter(
         normalize_phone(reporter.phone, policy.default_area_code) if reporter.phone.strip() else ""
     )
     if phone:
-        candidates, read = _citizens_by_phone(session, phone)
+        candidates, read = _citizens_found(
+            session, _BY_PHONE, {"e164": phone}, f"lookup by phone {phone}"
+        )
         reads += read
         match = _same_person(candidates, name)
         if match is not None:
             return Identified(citizen_id=match, reads=tuple(reads))
     email = reporter.email.strip()
     if email:
-        candidates, read = _citizens_by_email(session, email)
+        candidates, read = _citizens_found(session, _BY_EMAIL, {"email": email}, "lookup by e-mail")
         reads += read
         match = _same_person(candidates, name)
         if match is not None:
@@ -213,12 +214,9 @@ def identify_reporter(
         raise ValidationError(
             "Telefone ou e-mail sem cadastro: informe first_name e last_name para registrar."
         )
-    checked = validated_citizen(
-        CitizenInput(name=name, phones=[reporter.phone] if phone else [], email=email), policy
-    )
-    return Identified(
-        to_register=NewCitizen(checked.name, email, tuple(checked.phones)), reads=tuple(reads)
-    )
+    # The name's spaces are tidied (full_name) and the phone normalised: as registered.
+    phones = (phone,) if phone else ()
+    return Identified(to_register=NewCitizen(name, email, phones), reads=tuple(reads))
 
 
 def client_actor(client: KeyHolder) -> Actor:

@@ -427,6 +427,9 @@ def table(loads: list[EngineData], runs: list[Run], options: argparse.Namespace)
             for r in runs
         ]
 
+    def rate(pick: Callable[[Run], Timings]) -> list[str]:
+        return [f"{pick(r).rate:.0f}" if pick(r).count else "-" for r in runs]
+
     def cpu(pick: Callable[[CpuPerRequest], float]) -> list[str]:
         return [f"{pick(r.post_cpu):.1f}" if r.post_cpu else "-" for r in runs]
 
@@ -443,9 +446,9 @@ def table(loads: list[EngineData], runs: list[Run], options: argparse.Namespace)
         ("GET list of 50 p50 (ms, 1 client)", latency(lambda r: r.list_quiet, 0.50)),
         ("GET list of 50 p95 (ms, 1 client)", latency(lambda r: r.list_quiet, 0.95)),
         (f"GET one p95 (ms, {clients} clients)", latency(lambda r: r.one_loaded, 0.95)),
-        (f"GET one/s ({clients} clients)", [f"{r.one_loaded.rate:.0f}" for r in runs]),
+        (f"GET one/s ({clients} clients)", rate(lambda r: r.one_loaded)),
         (f"GET list p95 (ms, {clients} clients)", latency(lambda r: r.list_loaded, 0.95)),
-        (f"GET list/s ({clients} clients)", [f"{r.list_loaded.rate:.0f}" for r in runs]),
+        (f"GET list/s ({clients} clients)", rate(lambda r: r.list_loaded)),
     ]
     lines = [header, "-" * len(header)]
     lines += [f"{label:{width}}" + "".join(f"{v:>16}" for v in values) for label, values in rows]

@@ -132,6 +132,8 @@ class Opening:
     latitude: float | None = None
     longitude: float | None = None
     api_client_id: int | None = None
+    # The Open311 token the client is answered with (``client_filing.new_token``), if any.
+    token: str | None = None
 
 
 NumberIssuer = Callable[[Session, datetime, Policy], str]
@@ -178,6 +180,7 @@ def insert_forwarded_request(
         "latitude": opening.latitude,
         "longitude": opening.longitude,
         "api_client_id": opening.api_client_id,
+        "token": opening.token,
         **place.as_columns(),
     }
     event = {"at": created, "actor_id": actor.user_id, "actor_label": actor.label}

@@ -304,6 +304,9 @@ class ServiceRequest(AddressFields, Base):
     duplicate_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("service_request.id", ondelete="SET NULL"), index=True
     )
+    # The Open311 token the filing program was answered with (``tokens/{token}`` gives back the
+    # protocol number); random, so unlike the number it cannot be guessed. None off the API.
+    token: Mapped[str | None] = mapped_column(String(32), unique=True)
 
     service_type: Mapped[ServiceType] = relationship()
     citizen: Mapped[Citizen | None] = relationship()

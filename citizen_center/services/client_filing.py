@@ -7,6 +7,7 @@ a later step refuses (no focal point, say), so a refused POST leaves nothing beh
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,6 +38,13 @@ from citizen_center.services.requests import (
 MAX_DESCRIPTION = 4000
 MAX_NAME_PART = 100
 MAX_MEDIA_URL = 2000
+MAX_ADDRESS_ID = 100
+# The description line that keeps a client's address_id: the 156 has no master address
+# repository to resolve it, but the secretariat may ask the client's (``public_requests``
+# masks the value: it may point at one house).
+ADDRESS_ID_LABEL = "Código de endereço do cliente"
+# 16 random bytes (22 URL-safe characters): as unguessable as the API keys' secrets.
+TOKEN_BYTES = 16
 # Porto Alegre's municipal area with a margin (the islands included): a point outside is a
 # mistake in the client (swapped lat/long, another city), not a request for the 156.
 CITY_BOUNDS = ((-30.30, -29.90), (-51.35, -50.95))
@@ -121,6 +129,20 @@ def _check_location(filing: Filing, service: ServiceEntry) -> None:
             "Este serviço exige o endereço em address_string (logradouro, número - bairro): "
             "a Central 156 não tem cadastro de address_id nem geocodificação reversa."
         )
+
+
+def address_id_line(address_id: str) -> str:
+    """The description line keeping the client's address_id (empty when none was sent): one
+    line, bounded, plain text, as the rest of the description."""
+    cleaned = check_free_text(address_id, "address_id", MAX_ADDRESS_ID)
+    if "\n" in cleaned or "\r" in cleaned or "\t" in cleaned:
+        raise ValidationError("address_id deve ter uma só linha, sem tabulações.")
+    return f"{ADDRESS_ID_LABEL}: {cleaned}" if cleaned else ""
+
+
+def new_token() -> str:
+    """The Open311 token a POST is answered with (GET tokens/{token} gives the protocol)."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def _check_reporter(reporter: Reporter) -> None:
@@ -225,10 +247,12 @@ def client_actor(client: KeyHolder) -> Actor:
 
 @dataclass(frozen=True)
 class Filed:
-    """What the client is answered: the protocol number (12 digits) and the service."""
+    """What the client is answered: the protocol number (12 digits), the service and the
+    token (for clients written for token-based servers)."""
 
     number: str
     service: ServiceEntry
+    token: str
 
 
 def file_request(
@@ -261,15 +285,22 @@ def file_request(
         )
     description = check_free_text(filing.description, "description", MAX_DESCRIPTION)
     media_url = _check_media_url(filing.media_url)
+    address_code = address_id_line(filing.address_id)
     address = (
         parse_address_string(filing.address_string, answers.reference)
         if filing.address_string.strip()
         else AddressInput(reference=answers.reference)
     )
-    lines = [description, *answers.description_lines, f"Foto: {media_url}" if media_url else ""]
+    lines = [
+        description,
+        *answers.description_lines,
+        address_code,
+        f"Foto: {media_url}" if media_url else "",
+    ]
     focal_point = catalogue.primary_focal_point(service.secretariat_id)
     actor = client_actor(client)
     reporter = identify_reporter(session, filing.reporter, policy)
+    token = new_token()
     opening = Opening(
         service=service,
         focal_point=focal_point,
@@ -283,6 +314,7 @@ def file_request(
         latitude=filing.lat,
         longitude=filing.long,
         api_client_id=client.id,
+        token=token,
     )
     created = now or utcnow()
     number = (numbers.issue if numbers is not None else issue_protocol_number)(
@@ -291,4 +323,4 @@ def file_request(
     request, events = forwarded_request_rows(opening, number, created, policy)
     rows = FilingRows(created, actor, request, events, reporter.reads, citizen=reporter.to_register)
     write_filing(session.connection(), rows)
-    return Filed(number, service)
+    return Filed(number, service, token)

@@ -34,6 +34,7 @@ from citizen_center.models import (
     utcnow,
 )
 from citizen_center.services.catalogue_cache import CatalogueSnapshot
+from citizen_center.services.client_filing import ADDRESS_ID_LABEL
 from citizen_center.services.common import DEFAULT_POLICY, Policy
 from citizen_center.services.requests import deadline_of
 
@@ -48,7 +49,12 @@ _PERSONAL_PATTERNS = (
     re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"),  # e-mail
     re.compile(r"\b\d{3}\.?\d{3}\.?\d{3}-?\d{2}\b"),  # CPF
     re.compile(r"(\+?55\s*)?\(?\b\d{2}\)?\s*9?\d{4}[-\s.]?\d{4}\b"),  # phone
+    # A client's address_id (the rest of its line): it may name one house of the street.
+    re.compile(rf"(?<={re.escape(ADDRESS_ID_LABEL)}: )[^\n]+"),
 )
+# What ``client_filing.new_token`` makes (URL-safe base64), with room for longer ones: anything
+# else is no token of ours, answered without a query.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,32}")
 
 
 class Open311Status:
@@ -453,6 +459,19 @@ def public_request(
         raise NotFoundError(f"Protocolo {number} não encontrado.")
     ((row, notes),) = _with_notes(session, [found], with_notes)
     return to_public(row, notes, policy)
+
+
+def number_for_token(session: Session, token: str) -> str:
+    """The protocol number (formatted) of the request filed with this Open311 token; only the
+    number, which the request's public view shows anyway. ``NotFoundError`` when unknown."""
+    number = (
+        session.scalar(select(ServiceRequest.number).where(ServiceRequest.token == token))
+        if _TOKEN.fullmatch(token)
+        else None
+    )
+    if number is None:
+        raise NotFoundError("Token desconhecido.")
+    return format_protocol_number(number)
 
 
 @dataclass(frozen=True)

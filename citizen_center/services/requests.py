@@ -132,6 +132,8 @@ class Opening:
     api_client_id: int | None = None
     # A reporter to register with the request (so citizen_id is not known yet).
     citizen_to_register: bool = False
+    # The Open311 token the client is answered with (``client_filing.new_token``), if any.
+    token: str | None = None
 
 
 def forwarded_request_rows(
@@ -167,6 +169,7 @@ def forwarded_request_rows(
         "latitude": opening.latitude,
         "longitude": opening.longitude,
         "api_client_id": opening.api_client_id,
+        "token": opening.token,
         **place.as_columns(),
     }
     event = {"at": created, "actor_id": actor.user_id, "actor_label": actor.label}

@@ -136,6 +136,69 @@ def test_a_posted_request_is_opened_by_the_client_on_its_channel(open311: Open31
         assert any(d.startswith("lookup by phone") for d in lookups)
 
 
+def test_every_post_answer_carries_a_token_that_gives_the_protocol(open311: Open311) -> None:
+    as_json = post(open311).json()[0]
+    token, number = as_json["token"], as_json["service_request_id"]
+    answer = xml(post(open311, "xml"))
+    xml_token, xml_number = (
+        answer.findtext("request/token"),
+        answer.findtext("request/service_request_id"),
+    )
+    assert xml_token and xml_number and len({token, xml_token, number, xml_number}) == 4
+    with open311.database.transaction() as session:
+        assert requests.get_request(session, number).token == token
+    assert open311.http.get(f"/tokens/{token}.json").json() == [
+        {"token": token, "service_request_id": number}
+    ]
+    back = xml(open311.http.get(f"/tokens/{xml_token}.xml"))
+    assert back.tag == "service_requests"
+    assert [(r.findtext("token"), r.findtext("service_request_id")) for r in back] == [
+        (xml_token, xml_number)
+    ]
+    for unknown in ("abc.xml", f"{token[::-1]}x.json", f"{'x' * 300}.json", "%20.xml"):
+        refused = open311.http.get(f"/tokens/{unknown}")
+        assert refused.status_code == 404, unknown
+        code = (
+            xml(refused).findtext("error/code")
+            if unknown.endswith(".xml")
+            else str(refused.json()[0]["code"])
+        )
+        assert code == "404"
+    # The token is the filer's: no public answer carries it.
+    for path in ("/requests.json", f"/requests/{number}.xml", "/servicerequestupdates.json"):
+        body = open311.http.get(path, params={"extensions": "true"}).text
+        assert token not in body and "token" not in body, path
+
+
+def test_an_address_id_is_kept_and_documented(open311: Open311) -> None:
+    answer = post(open311, address_id="CDL-4521.00-1587")
+    number = answer.json()[0]["service_request_id"]
+    personal = open311.http.post(
+        "/requests.xml",
+        data={"api_key": open311.key, "service_code": "IPTU-INFO", "address_id": "LOTE 77"},
+    )
+    assert personal.status_code == 200, personal.text
+    other = xml(personal).findtext("request/service_request_id") or ""
+    with open311.database.transaction() as session:
+        kept = requests.get_request(session, number).description
+        assert "Código de endereço do cliente: CDL-4521.00-1587" in kept.splitlines()
+        alone = requests.get_request(session, other).description
+        assert alone == "Código de endereço do cliente: LOTE 77"
+    for shown in (open311.http.get(f"/requests/{n}.json").json()[0] for n in (number, other)):
+        assert "Código de endereço do cliente: [dado pessoal omitido]" in shown["description"]
+        assert "1587" not in shown["description"] and "LOTE" not in shown["description"]
+        assert shown["address_id"] == ""
+    described = open311.web.url + "/openapi.json"
+    operation = httpx.get(described).json()["paths"]["/open311/v2/requests.{fmt}"]["post"]
+    assert "Código de endereço do cliente" in operation["description"]
+    assert "tokens/{token}" in operation["description"]
+    before = counts(open311.database)
+    for bad, says in (("x" * 101, "100"), ("1\n2", "uma só linha"), ("<i>1</i>", "HTML")):
+        refused = post(open311, address_id=bad)
+        assert refused.status_code == 400 and says in error_of(refused), bad
+    assert counts(open311.database) == before
+
+
 def test_a_whatsapp_client_files_on_its_own_channel(open311: Open311) -> None:
     key = new_key(open311.database, "bot", Channel.WHATSAPP)
     answer = open311.http.post("/requests.json", data={**POTHOLE, "api_key": key})
@@ -459,6 +522,7 @@ def test_rate_limits_answer_429_with_retry_after(migrated_db: Database) -> None:
         refused = api.http.get("/services.xml")
         assert int(refused.headers["retry-after"]) >= 1
         assert xml(refused).findtext("error/code") == "429"
+        assert api.http.get("/tokens/abcdefghijklmnopqrstuv.json").status_code == 429
         assert post(api).status_code == 200
         assert post(api).status_code == 429  # the key's allowance, not the address's
 

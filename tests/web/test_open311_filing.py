@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from citizen_center.db import Database
+from citizen_center.domain.protocol import format_protocol_number
 from citizen_center.domain.workflow import Channel, Status
 from citizen_center.errors import NotFoundError, ValidationError
 from citizen_center.models import (
@@ -28,8 +29,15 @@ from citizen_center.models import (
     ServiceRequest,
     table_of,
 )
-from citizen_center.services import api_clients, client_filing, filing_writes, requests
-from citizen_center.services.catalogue_cache import CatalogueCache
+from citizen_center.services import (
+    api_clients,
+    client_filing,
+    filing_writes,
+    public_requests,
+    requests,
+)
+from citizen_center.services.api_clients import KeyHolder
+from citizen_center.services.catalogue_cache import CatalogueCache, CatalogueSnapshot
 from citizen_center.services.citizens import AddressInput
 from citizen_center.services.client_filing import Filing, Reporter
 from citizen_center.services.common import Actor
@@ -56,6 +64,13 @@ def pothole(phone: str, name: str = "Ana") -> Filing:
         reporter=Reporter(first_name=name, last_name="Souza", phone=phone),
         attributes={"RISCO_PESSOAS": ["sim"]},
     )
+
+
+def app_client(database: Database) -> tuple[KeyHolder, CatalogueSnapshot]:
+    """A new API client of the app channel, its key checked, and the catalogue's snapshot."""
+    with database.transaction() as session:
+        issued = api_clients.create_api_client(session, "app", Channel.APP)
+        return api_clients.verify_api_key(session, issued.key), CatalogueCache().get(session)
 
 
 def test_the_catalogue_is_read_again_only_after_its_ttl(migrated_db: Database) -> None:
@@ -137,6 +152,32 @@ def test_a_filing_writes_what_open_request_writes(migrated_db: Database) -> None
         assert details == ["lookup by phone +5551998765432"]
 
 
+def test_a_filing_keeps_its_token_and_address_id(migrated_db: Database) -> None:
+    """The token is written with the request (the same INSERT) and finds it again; an
+    address_id is kept as a line of the description, with or without an address_string."""
+    client, catalogue = app_client(migrated_db)
+    with migrated_db.transaction() as session:
+        street = client_filing.file_request(
+            session, client, replace(pothole("51 99876-5432"), address_id="CDL-4521"), catalogue
+        )
+        no_place = Filing(service_code="IPTU-INFO", address_id=" LOTE 77/B ")
+        personal = client_filing.file_request(session, client, no_place, catalogue)
+    assert street.token != personal.token
+    with migrated_db.transaction() as session:
+        made = requests.get_request(session, street.number)
+        assert made.token == street.token
+        assert made.description.splitlines() == [
+            "Buraco fundo",
+            "Há risco para pessoas: Sim.",
+            "Código de endereço do cliente: CDL-4521",
+        ]
+        assert requests.get_request(session, personal.number).description == (
+            "Código de endereço do cliente: LOTE 77/B"
+        )
+        found = public_requests.number_for_token(session, personal.token)
+        assert found == format_protocol_number(personal.number)
+
+
 def test_concurrent_api_filings_get_distinct_numbers(migrated_db: Database) -> None:
     """Eight API writers in two "processes" (two ``ProtocolBlocks``: blocks committed apart on
     PostgreSQL, the request's own transaction on SQLite) and two desktop writers (the counter
@@ -216,10 +257,7 @@ def test_protocol_blocks_are_reserved_and_committed_apart(migrated_db: Database)
 def test_a_refused_filing_writes_nothing(migrated_db: Database) -> None:
     """A refusal after the citizen's registration (no focal point: here the snapshot says so
     before any write; an anonymous filing of a service that needs a name after it)."""
-    with migrated_db.transaction() as session:
-        issued = api_clients.create_api_client(session, "app", Channel.APP)
-        client = api_clients.verify_api_key(session, issued.key)
-        catalogue = CatalogueCache().get(session)
+    client, catalogue = app_client(migrated_db)
     with pytest.raises(ValidationError), migrated_db.transaction() as session:
         client_filing.file_request(session, client, pothole("51 98888-7777", "Nova"), catalogue)
         raise ValidationError("a later step refuses")
@@ -262,9 +300,8 @@ def _rows_of(session: Session, number: str) -> dict[str, Any]:
     ).all()
 
     def without_ids(row: dict[str, Any]) -> dict[str, Any]:
-        return {
-            k: v for k, v in row.items() if k not in {"id", "request_id", "citizen_id", "number"}
-        }
+        ids = {"id", "request_id", "citizen_id", "number", "token"}  # each filing its own
+        return {k: v for k, v in row.items() if k not in ids}
 
     return {
         "request": without_ids(request),

@@ -1,8 +1,10 @@
 """The Open311 pieces that need no server: XML shape, attributes, arguments, masking, spans,
-API keys, the CLI, and the channel on request events (SQLite and PostgreSQL for the last ones)."""
+address_id lines, API keys, the CLI, tokens and the channel on request events (SQLite and
+PostgreSQL for the last ones)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
@@ -14,9 +16,9 @@ from citizen_center.cli import main
 from citizen_center.db import Database
 from citizen_center.domain.service_attributes import answer_attributes, attributes_for
 from citizen_center.domain.workflow import Channel, Status
-from citizen_center.errors import ValidationError
+from citizen_center.errors import NotFoundError, ValidationError
 from citizen_center.models import ApiClient
-from citizen_center.services import api_clients, requests
+from citizen_center.services import api_clients, client_filing, public_requests, requests
 from citizen_center.services.citizens import AddressInput
 from citizen_center.services.client_filing import parse_address_string
 from citizen_center.services.common import Actor
@@ -75,6 +77,37 @@ def test_the_citizens_own_name_is_masked_too() -> None:
     assert mask_personal_data("Sou a Joana da SILVA, da rua", "Joana da Silva") == (
         "Sou a [dado pessoal omitido] da [dado pessoal omitido], da rua"
     )
+
+
+def test_an_address_id_becomes_one_bounded_line_masked_in_public() -> None:
+    line = client_filing.address_id_line("  CDL-4521.00-1587 ")
+    assert line == "Código de endereço do cliente: CDL-4521.00-1587"
+    assert client_filing.address_id_line("   ") == ""
+    for bad, says in (
+        ("x" * 101, "100"),
+        ("<b>1</b>", "HTML"),
+        ("12\n34", "uma só linha"),
+        ("12\t34", "uma só linha"),
+        ("12\x0034", "controle"),
+    ):
+        with pytest.raises(ValidationError, match=says):
+            client_filing.address_id_line(bad)
+    assert mask_personal_data(f"Buraco fundo\n{line}\nFoto: https://x/1.jpg") == (
+        "Buraco fundo\nCódigo de endereço do cliente: [dado pessoal omitido]\nFoto: https://x/1.jpg"
+    )
+
+
+def test_tokens_are_random_and_url_safe() -> None:
+    tokens = {client_filing.new_token() for _ in range(1000)}
+    assert len(tokens) == 1000
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", t) for t in tokens)
+
+
+def test_an_unknown_or_malformed_token_is_not_found(migrated_db: Database) -> None:
+    with migrated_db.transaction() as session:
+        for token in ("", "abc", client_filing.new_token(), "x" * 33, "a b c d e f g h i j k"):
+            with pytest.raises(NotFoundError, match="Token desconhecido"):
+                public_requests.number_for_token(session, token)
 
 
 def test_open_and_closed_from_the_domain_statuses() -> None:

@@ -24,7 +24,12 @@ The mapping to the domain (``citizen_center.services.public_requests``):
 - Public answers never carry name, CPF, phone, e-mail, house number or complement; coordinates
   are rounded to 3 decimals; free text has e-mails, CPFs and phone numbers masked; staff notes
   and staff names stay inside. Personal matters (services without a place) are never listed.
-- Not done here: tokens (the server is realtime: ``tokens/{id}`` answers 404 saying so),
-  ``address_id`` lookups (no address registry), ``media_url`` in answers (a POSTed one is kept
-  in the description).
+- Tokens: the server is realtime, yet every POST answer carries a random ``token`` besides the
+  ``service_request_id`` (the spec has one or the other; clients written for token-based servers
+  poll ``tokens/{token}``, which answers the protocol number, or 404 for an unknown token).
+- ``address_id``: the 156 has no master address repository, so it locates nothing (services
+  with a place need ``address_string``); it is kept as a line of the description ("Código de
+  endereço do cliente: X") for the secretariat, and masked in public answers (it may name a
+  house). Nothing a client sends is dropped.
+- Not done here: ``media_url`` in answers (a POSTed one is kept in the description).
 """

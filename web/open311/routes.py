@@ -39,7 +39,7 @@ from web.parts import WebParts
 PREFIX = "/open311/v2"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When this API's shape last changed (discovery's changeset).
-CHANGESET = datetime(2026, 12, 1, tzinfo=UTC)
+CHANGESET = datetime(2026, 12, 2, tzinfo=UTC)
 CONTACT = "Central 156 — Prefeitura de Porto Alegre: ligue 156 ou acesse a página do cidadão."
 KEY_SERVICE = "Peça uma api_key à Central 156 (central156 api-client add)."
 FmtPath = Annotated[Format, Path(description="json ou xml")]
@@ -202,14 +202,14 @@ def router_for(parts: WebParts) -> APIRouter:
         "/tokens/{token}.{fmt}",
         dependencies=reads,
         responses={**_ok(list[TokenOut]), **read_errors},
-        summary="Token de uma solicitação (este servidor é em tempo real: não emite tokens)",
+        summary="O protocolo de uma solicitação pelo token da resposta ao POST requests",
     )
     def token(token: str, fmt: FmtPath, jurisdiction_id: Jurisdiction = None) -> Response:
         params.check_jurisdiction(jurisdiction_id)
-        raise Open311Error(
-            404,
-            "Token desconhecido: este servidor é em tempo real e responde ao POST requests já "
-            "com o service_request_id (o protocolo), sem tokens.",
+        with parts.database.transaction() as session:
+            number = public_requests.number_for_token(session, token)
+        return render(
+            fmt, [TokenOut(token=token, service_request_id=number)], "service_requests", "request"
         )
 
     @router.get(
@@ -256,6 +256,7 @@ def router_for(parts: WebParts) -> APIRouter:
             )
             answer = CreatedOut(
                 service_request_id=format_protocol_number(created.number),
+                token=created.token,
                 service_notice=public_requests.describe_deadline(created.service.deadline(policy)),
                 account_id=fields.get("account_id", [""])[0] or None,
             )
@@ -269,6 +270,7 @@ def router_for(parts: WebParts) -> APIRouter:
             **documented_errors([400, 403, 404, 413, 429]),
         },
         summary="Registrar uma solicitação (formulário; exige api_key)",
+        description=POST_NOTES,
         openapi_extra={"requestBody": FORM_BODY},
     )
     async def create_request(fmt: FmtPath, request: Request) -> Response:
@@ -281,6 +283,18 @@ def router_for(parts: WebParts) -> APIRouter:
 
 
 _TEXT = {"type": "string"}
+ADDRESS_ID_NOTE = (
+    "Código do endereço no cadastro do cliente (até 100 caracteres, uma linha, sem HTML). A "
+    "Central 156 não tem cadastro de endereços: o código não localiza a solicitação (serviços "
+    "com endereço exigem address_string), mas é guardado numa linha da descrição — "
+    f'"{client_filing.ADDRESS_ID_LABEL}: …" — que a secretaria vê; nas respostas públicas o '
+    "valor aparece omitido."
+)
+POST_NOTES = (
+    "A resposta traz o service_request_id (o protocolo) e também um token: clientes feitos "
+    "para servidores com tokens podem consultar GET tokens/{token}, que devolve o mesmo "
+    f"protocolo. address_id: {ADDRESS_ID_NOTE}"
+)
 FORM_BODY: dict[str, Any] = {
     "required": True,
     "content": {
@@ -295,7 +309,11 @@ FORM_BODY: dict[str, Any] = {
                     "lat": {"type": "number"},
                     "long": {"type": "number"},
                     "address_string": _TEXT,
-                    "address_id": _TEXT,
+                    "address_id": {
+                        "type": "string",
+                        "maxLength": client_filing.MAX_ADDRESS_ID,
+                        "description": ADDRESS_ID_NOTE,
+                    },
                     "email": _TEXT,
                     "device_id": _TEXT,
                     "account_id": _TEXT,

@@ -91,7 +91,10 @@ class RequestOut(BaseModel):
     updated_datetime: datetime
     expected_datetime: datetime = Field(description="O prazo publicado do serviço.")
     address: str = Field(description="Logradouro e bairro, nunca o número da casa.")
-    address_id: str
+    address_id: str = Field(
+        description="Sempre vazio: a Central 156 não tem cadastro de endereços. O address_id "
+        "enviado no POST fica numa linha da descrição, com o valor omitido aqui."
+    )
     zipcode: str
     lat: float | None = Field(description="Arredondada a 3 casas (~100 m).")
     long: float | None
@@ -102,14 +105,18 @@ class RequestOut(BaseModel):
 
 
 class CreatedOut(BaseModel):
-    service_request_id: str
+    service_request_id: str = Field(description="O número de protocolo (AAAA-NNNNNNN-D).")
+    token: str = Field(
+        description="Para clientes feitos para servidores com tokens: GET tokens/{token} "
+        "devolve este mesmo service_request_id."
+    )
     service_notice: str
     account_id: str | None
 
 
 class TokenOut(BaseModel):
     token: str
-    service_request_id: str
+    service_request_id: str = Field(description="O número de protocolo (AAAA-NNNNNNN-D).")
 
 
 class UpdateOut(BaseModel):

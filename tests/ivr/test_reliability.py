@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from citizen_center.config import IvrSettings
 from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.models import CALLER_NUMBER_LENGTH, Call, QueueCall
 from citizen_center.services.queue_log import import_queue_log
@@ -301,7 +300,7 @@ def restart_asterisk(pbx: RunningPbx, how: str) -> None:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)  # the test run started it: reap it, or it lingers as a zombie
         pbx.layout.pid_file.unlink(missing_ok=True)
-    process.start(pbx.settings, IvrSettings(), pbx.install, stop_with_caller=True)
+    process.start(pbx.settings, pbx.ivr, pbx.install, stop_with_caller=True)
 
 
 @pytest.mark.faults

@@ -97,6 +97,11 @@ def keys_ivr_behind_pbx(
 
 # --------------------------------------------------------------------------- caller IDs
 
+# A caller who pressed a queue's key stays on the line this long, through the transfer prompt
+# (about 3 s of the tests' prompts), so the call is QUEUED, not a hang-up; the tests then wait
+# for the caller to be done, so longer costs every such test the difference.
+THROUGH_THE_TRANSFER_S = 9
+
 
 @pytest.mark.parametrize(
     ("piece", "repeat", "twice"),
@@ -118,7 +123,7 @@ def test_an_invalid_caller_id_goes_through_the_menu_and_is_stored_bounded(
         [Reply("welcome", keys="3", delay=0.5)],
         repeat=repeat,
         twice=twice,
-        hold_seconds=15,  # on the line through the transfer prompt: QUEUED, not a hang-up
+        hold_seconds=THROUGH_THE_TRANSFER_S,
     )
     caller_id = placed.caller_number
     assert len(caller_id) == len(piece) * repeat * (2 if twice else 1)
@@ -263,7 +268,9 @@ def test_a_connection_flood_is_refused_at_once_logged_once_and_leaves_no_socket(
         assert 1 <= len(refusals) <= 3, len(refusals)
 
         # And a real call after the flood is served by the IVR again.
-        served = citizen_call.call([Reply("welcome", keys="3", delay=0.5)], hold_seconds=15)
+        served = citizen_call.call(
+            [Reply("welcome", keys="3", delay=0.5)], hold_seconds=THROUGH_THE_TRANSFER_S
+        )
         record = call_record(
             ivr,
             lambda call: call.outcome is CallOutcome.QUEUED,

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 ESPEAK_VOICE = "pt-br"
+ESPEAK_WORDS_PER_MINUTE = 175  # espeak-ng's own default
 GTTS_LANG, GTTS_TLD = "pt", "com.br"
 PAUSE_SECONDS = 0.4
 # Bump when the output format or conversion changes, so cached renders are redone.
@@ -50,8 +51,10 @@ class Rendered:
     file: str
 
 
-def _digest(engine: str, text: str) -> str:
+def _digest(engine: str, text: str, words_per_minute: int = ESPEAK_WORDS_PER_MINUTE) -> str:
     voice = ESPEAK_VOICE if engine == "espeak" else f"{GTTS_LANG}-{GTTS_TLD}"
+    if engine == "espeak" and words_per_minute != ESPEAK_WORDS_PER_MINUTE:
+        voice += f"@{words_per_minute}"  # the default keeps the renders already cached
     return hashlib.sha256(f"{_FORMAT_VERSION}|{engine}|{voice}|{text}".encode()).hexdigest()[:20]
 
 
@@ -69,10 +72,15 @@ def _run(command: list[str]) -> None:
         raise SynthesisError(f"{command[0]} failed: {result.stderr.strip()}")
 
 
-def synthesize_espeak(text: str, dest: Path, voice: str = ESPEAK_VOICE) -> None:
+def synthesize_espeak(
+    text: str,
+    dest: Path,
+    voice: str = ESPEAK_VOICE,
+    words_per_minute: int = ESPEAK_WORDS_PER_MINUTE,
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw.wav"
-        _run(["espeak-ng", "-v", voice, "-w", str(raw), text])
+        _run(["espeak-ng", "-v", voice, "-s", str(words_per_minute), "-w", str(raw), text])
         to_telephone_wav(raw, dest)
 
 
@@ -102,13 +110,17 @@ class PromptBuilder:
         engine: str = "auto",
         timeout: float = 10.0,
         gtts: Callable[[str, Path, float], None] = synthesize_gtts,
+        espeak_words_per_minute: int = ESPEAK_WORDS_PER_MINUTE,
     ) -> None:
+        """``espeak_words_per_minute``: faster speech makes shorter prompts (the tests' calls
+        hear every prompt in real time and check what was played, not how it sounds)."""
         if engine not in ENGINES:
             raise ValueError(f"TTS engine must be one of {', '.join(ENGINES)}, got {engine!r}")
         self.out_dir = audio_dir / LANGUAGE_DIR
         self.cache_dir = audio_dir / ".cache"
         self.engine, self.timeout, self._gtts = engine, timeout, gtts
         self._gtts_down = engine == "espeak"
+        self.espeak_wpm = espeak_words_per_minute
 
     def build(self, prompts: Mapping[str, str], progress: bool = True) -> list[Rendered]:
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -131,11 +143,12 @@ class PromptBuilder:
         if not _same_file(cached, dest):
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(cached, dest)
-        return Rendered(key, text, engine, _digest(engine, text), f"{LANGUAGE_DIR}/{key}.wav")
+        digest = _digest(engine, text, self.espeak_wpm)
+        return Rendered(key, text, engine, digest, f"{LANGUAGE_DIR}/{key}.wav")
 
     def _cached_render(self, text: str) -> tuple[str, Path]:
         for engine in self._engine_order():
-            cached = self.cache_dir / f"{_digest(engine, text)}.wav"
+            cached = self.cache_dir / f"{_digest(engine, text, self.espeak_wpm)}.wav"
             if cached.is_file():
                 return engine, cached
             if engine == "gtts" and self._gtts_down:
@@ -150,7 +163,7 @@ class PromptBuilder:
     def _render(self, engine: str, text: str, cached: Path) -> bool:
         partial = cached.with_suffix(".part.wav")
         if engine == "espeak":
-            synthesize_espeak(text, partial)
+            synthesize_espeak(text, partial, words_per_minute=self.espeak_wpm)
         else:
             from gtts.tts import gTTSError
 

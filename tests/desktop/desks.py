@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from agent_desktop.app import Desk, build_desk, make_services, sign_in
 from agent_desktop.gateway_link import ConnectionState, GatewayLink
 from agent_desktop.store.dto import AgentUser
-from citizen_center.config import DesktopSettings, IvrSettings, Settings, load_settings
+from citizen_center.config import DesktopSettings, Settings, load_settings
 from citizen_center.db import Database
 from gateway.server import RunningGateway, start_in_thread
 from pbx import process
@@ -162,4 +162,4 @@ def asterisk_down(qtbot: QtBot, pbx: RunningPbx, client: GatewayLink) -> Iterato
         qtbot.waitUntil(lambda: client.state is ConnectionState.RETRYING, timeout=10000)
         yield
     finally:
-        process.start(pbx.settings, IvrSettings(), pbx.install, stop_with_caller=True)
+        process.start(pbx.settings, pbx.ivr, pbx.install, stop_with_caller=True)

@@ -120,7 +120,8 @@ def test_the_ivr_server_killed_mid_call_costs_the_caller_one_repeated_question(
     agents.add("geral", talk_seconds=1)
     # The caller says nothing to the first server (it dies while asking); to the question
     # asked again they press "talk to an agent".
-    placed = citizen_call.call([Reply("listen", keys=KEY_AGENT)], hold_seconds=15)
+    # On the line until the agent answered (then the record waits for the caller to hang up).
+    placed = citizen_call.call([Reply("listen", keys=KEY_AGENT)], hold_seconds=10)
     began = _first_step_of(backup.database, placed.caller_number)
     time.sleep(1.0)  # the first server is playing the welcome and the question
     primary.kill()

@@ -31,6 +31,10 @@ from ivr.recorder import CallRecorder
 from ivr.runtime import IvrRuntime
 from ivr.speech.base import Recognition
 from pbx.channel_vars import ChannelVar
+from tests.fixtures.databases import sqlite_only
+
+# The menu's flow is the subject, not the database under it: SQLite only.
+pytestmark = sqlite_only
 
 # In the confirm band of the settings below (confirm ≥ 0.5, accept ≥ 0.9).
 UNSURE = 0.7

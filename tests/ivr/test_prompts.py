@@ -70,6 +70,23 @@ def test_changed_text_is_rerendered(tmp_path: Path) -> None:
     assert (tmp_path / "pt_BR" / "goodbye.wav").read_bytes() != before
 
 
+def _seconds(wav_path: Path) -> float:
+    with wave.open(str(wav_path), "rb") as wav:
+        return wav.getnframes() / wav.getframerate()
+
+
+def test_faster_espeak_speech_is_shorter_and_cached_apart(tmp_path: Path) -> None:
+    """The tests' prompts are spoken faster (tests/fixtures/asterisk.py): shorter files, with
+    renders of their own, so the default speed's cache stays valid and is never mixed in."""
+    normal = PromptBuilder(tmp_path, "espeak").build(SAMPLE, progress=False)
+    welcome = _seconds(tmp_path / "pt_BR" / "welcome.wav")
+    fast = PromptBuilder(tmp_path, "espeak", espeak_words_per_minute=320)
+    quick = fast.build(SAMPLE, progress=False)
+    assert _seconds(tmp_path / "pt_BR" / "welcome.wav") < 0.75 * welcome
+    assert {r.digest for r in quick}.isdisjoint(r.digest for r in normal)
+    assert len(list((tmp_path / ".cache").glob("*.wav"))) == 2 * len(SAMPLE)
+
+
 def test_catalogue_covers_every_service_and_queue() -> None:
     catalogue = shipped_catalogue()
     prompts = all_prompts(catalogue)

@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from citizen_center.config import IvrSettings
 from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.models import CALLER_NUMBER_LENGTH, Call, QueueCall
 from citizen_center.services.queue_log import import_queue_log
@@ -98,6 +97,11 @@ def keys_ivr_behind_pbx(
 
 # --------------------------------------------------------------------------- caller IDs
 
+# A caller who pressed a queue's key stays on the line this long, through the transfer prompt
+# (about 3 s of the tests' prompts), so the call is QUEUED, not a hang-up; the tests then wait
+# for the caller to be done, so longer costs every such test the difference.
+THROUGH_THE_TRANSFER_S = 9
+
 
 @pytest.mark.parametrize(
     ("piece", "repeat", "twice"),
@@ -119,7 +123,7 @@ def test_an_invalid_caller_id_goes_through_the_menu_and_is_stored_bounded(
         [Reply("welcome", keys="3", delay=0.5)],
         repeat=repeat,
         twice=twice,
-        hold_seconds=15,  # on the line through the transfer prompt: QUEUED, not a hang-up
+        hold_seconds=THROUGH_THE_TRANSFER_S,
     )
     caller_id = placed.caller_number
     assert len(caller_id) == len(piece) * repeat * (2 if twice else 1)
@@ -264,7 +268,9 @@ def test_a_connection_flood_is_refused_at_once_logged_once_and_leaves_no_socket(
         assert 1 <= len(refusals) <= 3, len(refusals)
 
         # And a real call after the flood is served by the IVR again.
-        served = citizen_call.call([Reply("welcome", keys="3", delay=0.5)], hold_seconds=15)
+        served = citizen_call.call(
+            [Reply("welcome", keys="3", delay=0.5)], hold_seconds=THROUGH_THE_TRANSFER_S
+        )
         record = call_record(
             ivr,
             lambda call: call.outcome is CallOutcome.QUEUED,
@@ -301,7 +307,7 @@ def restart_asterisk(pbx: RunningPbx, how: str) -> None:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)  # the test run started it: reap it, or it lingers as a zombie
         pbx.layout.pid_file.unlink(missing_ok=True)
-    process.start(pbx.settings, IvrSettings(), pbx.install, stop_with_caller=True)
+    process.start(pbx.settings, pbx.ivr, pbx.install, stop_with_caller=True)
 
 
 @pytest.mark.faults

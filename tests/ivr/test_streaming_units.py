@@ -369,7 +369,8 @@ def test_words_nobody_said_do_not_end_the_turn(
 def test_a_saturated_engine_answers_busy_at_once(
     engine_for: Any, spoken: npt.NDArray[np.int16]
 ) -> None:
-    recognizer = FixedRecognizer("um buraco", delay=1.5)
+    # The decode outlasts the wait three times over (the test waits for the decode, so no longer).
+    recognizer = FixedRecognizer("um buraco", delay=0.6)
     engine = engine_for(recognizer, wait_s=0.2)
     turn = np.concatenate([spoken, silence(1.0)])
 
@@ -478,7 +479,7 @@ def test_a_turn_that_would_be_answered_past_its_wait_is_busy_at_once() -> None:
 
 
 def test_turns_no_batch_decoder_takes_in_time_are_busy() -> None:
-    recognizer = BatchRecognizer("um buraco", delay=1.0)
+    recognizer = BatchRecognizer("um buraco", delay=0.6)  # twice the wait
     scheduler = RecognitionScheduler(recognizer, decoders=1, wait_s=0.3, batch_size=2)
 
     async def five_turns() -> list[Recognition | None]:

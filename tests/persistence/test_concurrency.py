@@ -51,13 +51,16 @@ def _run_writers(url: str, writers: int, each: int) -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.postgresql  # fresh_database_url asks for the server itself
-def test_twenty_writers_on_postgresql_get_ten_thousand_distinct_numbers(
+def test_twenty_writers_on_postgresql_get_two_thousand_distinct_numbers(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
+    # Twenty writers at once: every write races the nineteen others for the counter, so the
+    # contention is the same at 100 writes each as at the 500 (10,000 writes through the ORM)
+    # that made this the suite's slowest test, over 2 min on 2 cores.
     for url in fresh_database_url("postgresql", request, tmp_path):
-        numbers = _run_writers(url, writers=20, each=500)
-        assert len(numbers) == 10_000
-        assert len(set(numbers)) == 10_000
+        numbers = _run_writers(url, writers=20, each=100)
+        assert len(numbers) == 2_000
+        assert len(set(numbers)) == 2_000
 
 
 @pytest.mark.slow  # 400 writes through SQLite's single writer lock

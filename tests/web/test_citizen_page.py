@@ -25,6 +25,7 @@ from citizen_center.models import (
 from citizen_center.services import duplicates, requests
 from citizen_center.services.citizens import AddressInput
 from citizen_center.services.common import Actor
+from tests.fixtures.databases import sqlite_only
 from tests.web.conftest import FOLLOW_CODE, PROTOCOL, Citizen, jpeg_with_gps, web_settings
 from web.citizen.routes import CATALOGUE_TTL_SECONDS, CitizenPage
 from web.parts import WebParts
@@ -131,6 +132,7 @@ def test_the_closure_is_disputed_and_rated_only_with_the_follow_code(
         assert answers[0].request_id == requests.get_request(session, number).id
 
 
+@sqlite_only  # the token check comes before the database
 def test_a_forged_or_stale_form_writes_nothing(citizen: Citizen, migrated_db: Database) -> None:
     before = counts(migrated_db)
     no_token = citizen.client.post("/solicitar", data=POTHOLE)
@@ -167,6 +169,7 @@ def test_bad_input_is_shown_next_to_its_field_and_nothing_is_half_written(
     assert counts(migrated_db) == before
 
 
+@sqlite_only  # refused before any database work
 def test_too_many_or_too_big_photos_are_refused(citizen: Citizen, migrated_db: Database) -> None:
     before = counts(migrated_db)
     photo = ("p.jpg", jpeg_with_gps(200, 200), "image/jpeg")
@@ -238,6 +241,7 @@ def test_the_home_page_finds_a_protocol_and_explains_a_wrong_one(
     assert citizen.client.get("/estatico/pagina.css").status_code == 200
 
 
+@sqlite_only  # the limiter is in memory
 @pytest.mark.web  # starts its own server
 def test_too_many_forms_from_one_address_get_a_page_saying_when_to_try_again(
     migrated_db: Database,
@@ -258,6 +262,7 @@ def test_too_many_forms_from_one_address_get_a_page_saying_when_to_try_again(
         running.stop()
 
 
+@sqlite_only  # a cache in front of the database
 def test_the_forms_read_the_catalogue_at_most_once_a_minute(migrated_db: Database) -> None:
     page = CitizenPage(WebParts(migrated_db, web_settings()))
     first = page._catalogue()

@@ -25,6 +25,7 @@ from citizen_center.models import (
 from citizen_center.services import api_clients, duplicates, requests
 from citizen_center.services.citizens import AddressInput, CitizenInput, register_citizen
 from citizen_center.services.common import Actor
+from tests.fixtures.databases import sqlite_only
 from tests.web.open311_fixtures import ROOMY, Open311, new_key, running
 
 STAFF = Actor.system("Fulano Servidor")
@@ -72,6 +73,7 @@ def error_of(response: httpx.Response) -> str:
     return str(body[0]["description"])
 
 
+@sqlite_only  # formats, not storage
 def test_discovery_in_both_formats(open311: Open311) -> None:
     answer = open311.http.get("/discovery.json")
     assert answer.headers["access-control-allow-origin"] == "*"
@@ -86,6 +88,7 @@ def test_discovery_in_both_formats(open311: Open311) -> None:
     ]
 
 
+@sqlite_only  # the catalogue as the API shows it
 def test_services_and_their_definitions(open311: Open311) -> None:
     services = {s["service_code"]: s for s in open311.http.get("/services.json").json()}
     assert services["VIA-BURACO"]["group"] == "Vias e calçadas"
@@ -207,6 +210,7 @@ def test_a_whatsapp_client_files_on_its_own_channel(open311: Open311) -> None:
         assert item.channel is Channel.WHATSAPP
 
 
+@sqlite_only  # who may post, not how it is stored
 def test_api_keys_missing_wrong_and_revoked_are_refused(open311: Open311) -> None:
     before = counts(open311.database)
     assert open311.http.post("/requests.json", data=POTHOLE).status_code == 403
@@ -511,6 +515,7 @@ def test_public_answers_never_show_personal_data(open311: Open311) -> None:
     assert shown["zipcode"] == "90510003"
 
 
+@sqlite_only  # the limiter is in memory
 @pytest.mark.web  # starts its own server
 def test_rate_limits_answer_429_with_retry_after(migrated_db: Database) -> None:
     tight = ROOMY.model_copy(
@@ -527,6 +532,7 @@ def test_rate_limits_answer_429_with_retry_after(migrated_db: Database) -> None:
         assert post(api).status_code == 429  # the key's allowance, not the address's
 
 
+@sqlite_only  # refused before any database work
 @pytest.mark.web  # starts its own server
 def test_a_body_past_the_limit_is_413(migrated_db: Database) -> None:
     for api in running(migrated_db, ROOMY.model_copy(update={"api_max_body_kb": 1})):

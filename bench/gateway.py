@@ -43,7 +43,6 @@ import multiprocessing
 import os
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -54,7 +53,6 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import uvicorn
 from sqlalchemy import select
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -72,6 +70,7 @@ from gateway.protocol import PbxMessage
 from gateway.server import uvicorn_config
 from gateway.tokens import TokenSigner
 from pbx.ami.protocol import AmiMessage, parse_packet
+from serving.thread import RunningServer, serve_in_thread
 
 QUEUE = "geral"
 PASSWORD = "senha-do-bench-156"
@@ -164,18 +163,25 @@ class StandInAmi:
 
 @dataclass
 class Served:
-    """A gateway served from a thread of this process, and its event loop."""
+    """A gateway served from a thread of this process (its loop, its thread), and its hub."""
 
-    server: uvicorn.Server
-    thread: threading.Thread
-    loop: asyncio.AbstractEventLoop
+    running: RunningServer[GatewayParts]
     hub: Hub
-    url: str
-    loop_thread_id: int
+
+    @property
+    def url(self) -> str:
+        return self.running.url
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self.running.loop
+
+    @property
+    def loop_thread_id(self) -> int:
+        return self.running.native_thread_id
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(15)
+        self.running.stop(15)
 
 
 def gateway_settings(url: str = "") -> Settings:
@@ -190,24 +196,8 @@ def serve(database: Database, ami: StandInAmi) -> Served:
     hub = Hub(ami, (QUEUE,))
     hub.on_ami_state(True)  # the desktops hear "PBX up" and synchronise
     parts = GatewayParts(database, TokenSigner("b" * 32, 12 * 3600), hub)
-    server = uvicorn.Server(uvicorn_config(gateway_settings(), parts, port=0))
-    loop = asyncio.new_event_loop()
-    native: list[int] = []
-
-    def run() -> None:
-        native.append(threading.get_native_id())
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(server.serve())
-
-    thread = threading.Thread(target=run, name="gateway", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    if not server.started:
-        raise RuntimeError("the gateway did not start")
-    port = server.servers[0].sockets[0].getsockname()[1]
-    return Served(server, thread, loop, hub, f"http://127.0.0.1:{port}", native[0])
+    config = uvicorn_config(gateway_settings(), parts, port=0)
+    return Served(serve_in_thread(config, parts, "gateway"), hub)
 
 
 def inject(served: Served, message: AmiMessage | PbxMessage) -> float:

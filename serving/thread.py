@@ -25,6 +25,8 @@ class RunningServer(Generic[Parts]):
     thread: threading.Thread
     url: str
     parts: Parts
+    loop: asyncio.AbstractEventLoop  # the server's: call_soon_threadsafe onto it
+    native_thread_id: int  # the serving thread's (its CPU time: /proc/self/task/<id>)
 
     def stop(self, timeout: float = 10.0) -> None:
         self.server.should_exit = True
@@ -35,7 +37,18 @@ def serve_in_thread(config: uvicorn.Config, parts: Parts, name: str) -> RunningS
     """Serve ``config`` (port 0: a free one) from a thread called ``name`` and return once it
     accepts connections; the URL's scheme follows the configuration's TLS certificate."""
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), name=name, daemon=True)
+    loop = asyncio.new_event_loop()
+    native_ids: list[int] = []
+
+    def run() -> None:
+        native_ids.append(threading.get_native_id())
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(server.serve())
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
     thread.start()
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     while not server.started and thread.is_alive() and time.monotonic() < deadline:
@@ -45,4 +58,5 @@ def serve_in_thread(config: uvicorn.Config, parts: Parts, name: str) -> RunningS
         raise RuntimeError(f"the {name} server did not start")
     bound = server.servers[0].sockets[0].getsockname()[1]
     scheme = "https" if config.ssl_certfile else "http"
-    return RunningServer(server, thread, f"{scheme}://{config.host}:{bound}", parts)
+    url = f"{scheme}://{config.host}:{bound}"
+    return RunningServer(server, thread, url, parts, loop, native_ids[0])

@@ -79,10 +79,21 @@ class Recognizer(Protocol):
         ...
 
 
+# The loudest sample of line silence is under this (-54 dBFS), far below any speech (G.711's
+# idle line is around -70 dBFS): audio that never reaches it holds nothing to recognise.
+LINE_SILENCE_PEAK = 64
+
+
 @dataclass(frozen=True)
 class Pcm:
     samples: npt.NDArray[np.int16]
     rate: int
+
+    @property
+    def is_line_silence(self) -> bool:
+        """No sample above line silence (or no sample at all): an engine hears nothing in it.
+        Whisper given silence makes up a word ("a", read as "água turva"), so it is not run."""
+        return int(np.abs(self.samples.astype(np.int32)).max(initial=0)) < LINE_SILENCE_PEAK
 
     @property
     def seconds(self) -> float:

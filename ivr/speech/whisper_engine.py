@@ -177,6 +177,10 @@ class WhisperRecognizer:
     ) -> Recognition:
         """Recognise audio already in memory (the streaming engine's turns: no file)."""
         started = time.perf_counter()
+        if pcm.is_line_silence:
+            return Recognition(
+                "", 0.0, self.engine, 0.0, audio_seconds=pcm.seconds, no_speech_prob=1.0
+            )
         encoded = self._encode(pcm.as_float(_SAMPLE_RATE))
         hypotheses, no_speech = self._transcribe(encoded, vocabulary)
         best = hypotheses[0] if hypotheses else Hypothesis("", -10.0)

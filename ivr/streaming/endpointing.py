@@ -28,15 +28,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ivr.speech.base import LINE_SILENCE_PEAK
+
 RATE = 8000
 VAD_RATE = 16000
 CHUNK = 256  # samples at 8 kHz: 32 ms, one Silero chunk of 512 samples at 16 kHz
 CHUNK_MS = CHUNK * 1000 // RATE
 _VAD_CONTEXT = 64  # Silero's input: each chunk with the last 64 samples of the previous one
 _PRE_ROLL_MS = 300
-# A chunk whose loudest sample is under this (-54 dBFS) is line silence, far below any speech
-# (G.711's idle line is around -70 dBFS): the model is not run on it.
-QUIET_PEAK = 64
+# A chunk whose loudest sample is under this is line silence: the model is not run on it.
+QUIET_PEAK = LINE_SILENCE_PEAK
 _QUIET_RESET_CHUNKS = 10  # 320 ms of line silence
 TAIL_KEPT_MS = 200  # of the trailing silence, kept after the last voiced chunk
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from ivr.intent import IntentKind, IntentMatcher, MenuContext, PromptPolicy, normalise
+from ivr.speech.base import Pcm
 from ivr.speech.whisper_engine import DecodingOptions, WhisperRecognizer, trim_silence
 from tests.ivr.conftest import SpeechFactory
 
@@ -82,3 +83,14 @@ def test_free_transcription_without_phrases(
     # A one-word answer in a short window may come back repeated ("Não. Não."): still "não".
     assert set(normalise(result.text).split()) == {"nao"}
     assert result.engine == "whisper" and result.seconds > 0 and result.audio_seconds > 0.5
+
+
+@pytest.mark.parametrize("peak", [0, 40])
+def test_line_silence_is_not_recognised(recognizer: WhisperRecognizer, peak: int) -> None:
+    """An empty recording or one of line noise alone: nothing heard (Whisper, run on it, made
+    up "a", which the menu read as "água turva"), so the IVR asks again."""
+    noise = np.random.default_rng(1).integers(-peak, peak + 1, 8000 * 2, dtype=np.int16)
+    result = recognizer.recognize_pcm(Pcm(noise, 8000))
+    assert (result.text, result.transcript, result.confidence) == ("", "", 0.0)
+    assert result.no_speech_prob == 1.0 and result.audio_seconds == 2.0
+    assert recognizer.recognize_pcm(Pcm(np.zeros(0, dtype=np.int16), 8000)).text == ""

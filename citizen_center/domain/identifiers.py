@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import phonenumbers
 
@@ -68,3 +69,20 @@ def format_phone(e164: str) -> str:
     """``+5551999991234`` → ``(51) 99999-1234``, as agents read it."""
     parsed = phonenumbers.parse(e164, "BR")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def _name_words(name: str) -> list[str]:
+    plain = unicodedata.normalize("NFKD", name.casefold())
+    letters = "".join(c for c in plain if not unicodedata.combining(c))
+    return letters.replace(".", " ").split()
+
+
+def names_agree(registered: str, typed: str) -> bool:
+    """Whether ``typed`` could be how the person registered as ``registered`` writes their
+    name: the same surname (the last word), and every other word one of theirs or its initial,
+    accents and case aside ("C. Dias", "carla dias" and "Carla Souza Dias" for "Carla Souza
+    Dias"; not "Bruno Dias")."""
+    words, given = _name_words(registered), _name_words(typed)
+    if not words or not given or given[-1] != words[-1]:
+        return False
+    return all(any(g == w or (len(g) == 1 and w.startswith(g)) for w in words) for g in given[:-1])

@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from citizen_center.domain.identifiers import names_agree, normalize_phone
 from citizen_center.domain.workflow import PENDING, Channel, Status
 from citizen_center.errors import CitizenCenterError, ValidationError
 from citizen_center.models import Citizen, RequestEvent, ServiceRequest, SurveyResponse
@@ -129,8 +130,9 @@ def _check_point(latitude: float | None, longitude: float | None) -> None:
 
 
 def _identified_citizen(session: Session, who: Identification, policy: Policy) -> int | None:
-    """The citizen to link the request to (so it shows in their phone history), found by CPF,
-    else by phone and the same name, else registered; None when they stay anonymous."""
+    """The citizen to link the request to (so it shows in their phone history), found by CPF
+    (with their name or one of their phones), else by phone and the same name, else
+    registered; None when they stay anonymous."""
     if not who.given:
         return None
     name = " ".join(who.name.split())
@@ -138,17 +140,33 @@ def _identified_citizen(session: Session, who: Identification, policy: Policy) -
         raise ValidationError("Para se identificar, informe o nome.")
     if not who.phone.strip() and not who.cpf.strip():
         raise ValidationError("Para se identificar, informe também um telefone ou o CPF.")
-    if who.cpf.strip():
-        found = find_citizen_by_cpf(session, who.cpf, WEB_ACTOR)
-        if found is not None:
+    cpf = who.cpf.strip() or None
+    if cpf:
+        found = find_citizen_by_cpf(session, cpf, WEB_ACTOR)
+        if found is not None and _confirmed(found, name, who.phone, policy):
             return found.id
-    elif who.phone.strip():
+        if found is not None:
+            # A CPF typed on a public page proves nothing: with neither the holder's name nor
+            # one of their phones, the request stays out of their history (and the page says
+            # nothing of whose CPF it is); the reporter is registered without it.
+            cpf = None
+    if not cpf and who.phone.strip():
         same_name = _same_name(find_citizens_by_phone(session, who.phone, WEB_ACTOR, policy), name)
         if same_name is not None:
             return same_name.id
     phones = [who.phone] if who.phone.strip() else []
-    data = CitizenInput(name=name, cpf=who.cpf.strip() or None, phones=phones)
+    data = CitizenInput(name=name, cpf=cpf, phones=phones)
     return register_citizen(session, data, WEB_ACTOR, policy).id
+
+
+def _confirmed(holder: Citizen, name: str, phone: str, policy: Policy) -> bool:
+    """The CPF's holder is the reporter: the name agrees, or a phone given is theirs."""
+    if names_agree(holder.name, name):
+        return True
+    if not phone.strip():
+        return False
+    e164 = normalize_phone(phone, policy.default_area_code)
+    return any(p.e164 == e164 for p in holder.phones)
 
 
 def _same_name(candidates: list[Citizen], name: str) -> Citizen | None:

@@ -3,6 +3,7 @@ import pytest
 from citizen_center.domain.identifiers import (
     format_cpf,
     format_phone,
+    names_agree,
     normalize_cpf,
     normalize_phone,
 )
@@ -56,3 +57,23 @@ def test_landline_with_carrier_code_and_local_number() -> None:
 def test_malformed_phone_is_rejected_with_a_clear_message(raw: str) -> None:
     with pytest.raises(ValidationError, match="Telefone inválido"):
         normalize_phone(raw)
+
+
+@pytest.mark.parametrize(
+    ("typed", "agrees"),
+    [
+        ("Carla Souza Dias", True),
+        ("carla  dias", True),
+        ("C. Dias", True),
+        ("CARLA S. DIAS", True),
+        ("Cárla Dias", True),
+        ("Bruno Dias", False),
+        ("Carla Souza", False),
+        ("Dias", True),
+        ("", False),
+    ],
+)
+def test_names_agree_on_the_surname_and_the_other_words_or_their_initials(
+    typed: str, agrees: bool
+) -> None:
+    assert names_agree("Carla Souza Dias", typed) is agrees

@@ -59,6 +59,30 @@ def test_an_identified_citizen_is_found_by_cpf_or_by_phone_and_name_else_registe
     assert "lookup by CPF" in audited  # LGPD: the page's lookups are in the trail
 
 
+def test_a_cpf_links_to_its_holder_only_with_their_name_or_phone(migrated_db: Database) -> None:
+    """Anyone may type anyone's CPF on the page: without the holder's name or one of their
+    phones the request stays out of the holder's history, and the reporter is registered
+    without that CPF."""
+    with migrated_db.transaction() as session:
+        known = citizens.register_citizen(
+            session,
+            CitizenInput(name="Carla Dias", cpf=CPF, phones=["51999990000"]),
+            Actor.system("test"),
+        ).id
+        by_phone = self_service.file_online(
+            session, filing(Identification("Carla (mãe)", "(51) 99999-0000", CPF))
+        )
+        stranger = self_service.file_online(
+            session, filing(Identification("Bruno Souza", "(51) 98888-1111", CPF))
+        )
+        mine = requests.get_request(session, by_phone.number).citizen_id
+        theirs = requests.get_request(session, stranger.number)
+        assert mine == known
+        assert theirs.citizen is not None and theirs.citizen_id != known
+        assert (theirs.citizen.name, theirs.citizen.cpf) == ("Bruno Souza", None)
+        assert [p.e164 for p in theirs.citizen.phones] == ["+5551988881111"]
+
+
 def test_half_an_identification_or_a_bad_point_is_refused(migrated_db: Database) -> None:
     with migrated_db.transaction() as session:
         with pytest.raises(ValidationError, match="telefone ou o CPF"):

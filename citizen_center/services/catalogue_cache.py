@@ -136,9 +136,14 @@ class CatalogueCache:
         self._lock = threading.Lock()
         self._snapshots: TTLCache[str, CatalogueSnapshot] = TTLCache(1, ttl_seconds, timer=clock)
 
-    def get(self, session: Session) -> CatalogueSnapshot:
+    def cached(self) -> CatalogueSnapshot | None:
+        """The snapshot while it is fresh, else None: for a caller with no session open, which
+        opens one only to ``get`` a new snapshot."""
         with self._lock:
-            snapshot = self._snapshots.get(_SNAPSHOT)
+            return self._snapshots.get(_SNAPSHOT)
+
+    def get(self, session: Session) -> CatalogueSnapshot:
+        snapshot = self.cached()
         if snapshot is not None:
             return snapshot
         # Read outside the lock: a slow database must not queue every thread behind one.

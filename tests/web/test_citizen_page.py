@@ -302,9 +302,12 @@ def test_the_forms_groups_are_derived_once_per_snapshot(migrated_db: Database) -
     again = page._catalogue()
     assert "VIA-BURACO" not in again.codes
     assert all(c.code != "VIA-BURACO" for choices in again.groups.values() for c in choices)
+    assert parts.catalogue.cached() is None
     kept = WebParts(migrated_db, web_settings())
     kept_page = CitizenPage(kept)
+    assert kept.catalogue.cached() is None  # nothing read before the first form
     assert kept_page._catalogue() is kept_page._catalogue()  # one snapshot, derived once
+    assert kept.catalogue.cached() is not None
 
 
 def test_a_duplicate_sends_the_citizen_to_the_protocol_it_was_merged_into(

@@ -176,9 +176,10 @@ class CitizenPage:
         """Every form shows the catalogue, which changes a few times a year (db seed): from the
         server's one snapshot, the one the Open311 API files against (``[web]
         catalogue_cache_s`` old at most), not from the database on every render and submit."""
-        # The session only reaches the database when the snapshot is read again.
-        with self.parts.database.transaction() as session:
-            snapshot = self.parts.catalogue.get(session)
+        snapshot = self.parts.catalogue.cached()
+        if snapshot is None:  # a session (and a connection) only to read it again
+            with self.parts.database.transaction() as session:
+                snapshot = self.parts.catalogue.get(session)
         derived = self._derived
         if derived is not None and derived[0] is snapshot:
             return derived[1]

@@ -192,10 +192,11 @@ def test_reopened_report_shows_duplicates_apart_in_table_chart_and_csv(
     (series,) = view.chart.chart().series()
     assert isinstance(series, QStackedBarSeries)
     bars = series.barSets()
+    # (The tests run untranslated: the source texts.)
     assert [(b.label(), b.at(0)) for b in bars] == [
-        ("Reabertas", 0),
-        ("Resolvidas, não reabertas", 1),
-        ("Duplicadas (unidas a outro protocolo)", 1),
+        ("Reopened", 0),
+        ("Resolved, not reopened", 1),
+        ("Closed as duplicates", 1),
     ]
     target = tmp_path / "reaberturas.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(target), ""))

@@ -465,6 +465,10 @@ class WebSettings(Section):
     photo_max_side: int = Field(default=1600, ge=200)
     # The largest Open311 request body (a form of text fields; media come as media_url).
     api_max_body_kb: int = Field(default=64, ge=1)
+    # Seconds each server process keeps its one snapshot of the service catalogue (the Open311
+    # API and the page's forms): a change in the catalogue shows within that time; 0 reads it
+    # on every use.
+    catalogue_cache_s: float = Field(default=10.0, ge=0, le=3600)
 
     def resolved_url(self) -> str:
         if self.public_url:

@@ -131,6 +131,7 @@ PT_BR = {
     "Resolved and reopened requests per secretariat":
         "Solicitações resolvidas e reabertas por secretaria",
     "Reopened": "Reabertas", "Resolved, not reopened": "Resolvidas, não reabertas",
+    "Closed as duplicates": "Duplicadas (unidas a outro protocolo)",
     "What was done — the citizen will hear or read this note":
         "O que foi feito — o cidadão vai ouvir ou ler esta nota",
     "Acknowledge: in progress (Ctrl+K)": "Receber: em andamento (Ctrl+K)",

@@ -108,7 +108,7 @@
     <message>
       <location filename="../widgets/report_charts.py" line="171" />
       <location filename="../widgets/report_charts.py" line="226" />
-      <location filename="../widgets/report_charts.py" line="243" />
+      <location filename="../widgets/report_charts.py" line="245" />
       <source>requests</source>
       <translation>solicitações</translation>
     </message>
@@ -161,6 +161,11 @@
       <location filename="../widgets/report_charts.py" line="240" />
       <source>Resolved, not reopened</source>
       <translation>Resolvidas, não reabertas</translation>
+    </message>
+    <message>
+      <location filename="../widgets/report_charts.py" line="243" />
+      <source>Closed as duplicates</source>
+      <translation>Duplicadas (unidas a outro protocolo)</translation>
     </message>
   </context>
   <context>

@@ -4,7 +4,7 @@
 calls). Calls: answered and abandoned as stacked bars with the service level as a line against
 the target; channels: stacked bars per month; satisfaction: the 1-5 distribution as percent bars,
 and by channel one line of average scores per channel;
-late and reopened requests: bars per secretariat.
+late and reopened requests: bars per secretariat (duplicates a bar of their own).
 """
 
 from __future__ import annotations
@@ -239,6 +239,8 @@ def _reopened(result: ReportResult) -> QChart:
             _bar_set(
                 tr("Resolved, not reopened"), [r.resolved - r.reopened for r in rows], "#12b76a"
             ),
+            # Apart: closed because another request has the problem, not resolved here.
+            _bar_set(tr("Closed as duplicates"), [r.duplicates for r in rows], "#98a2b3"),
         ],
         tr("requests"),
     )

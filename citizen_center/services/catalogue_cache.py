@@ -1,12 +1,14 @@
-"""The catalogue as a filing needs it (services, secretariats, primary focal points), read once
-and kept for a few seconds.
+"""The catalogue as the web server needs it (services, secretariats, primary focal points), read
+once and kept for a few seconds.
 
 Every Open311 POST read the service, its secretariat and its primary focal point: three ORM
 queries that return the same rows all day (the catalogue changes when an administrator seeds a
-new version). A server process keeps one snapshot and reads it again after ``ttl_seconds``, so a
-change in the catalogue or of a focal point reaches the API within that time; the request is
-still written in one transaction with everything else, and the database's foreign keys still
-check the ids.
+new version). A server process keeps one snapshot and reads it again after ``ttl_seconds``
+(``[web] catalogue_cache_s``), so a change in the catalogue or of a focal point reaches the API
+and the citizen page within that time; the request is still written in one transaction with
+everything else, and the database's foreign keys still check the ids. The Open311 POST and GET
+lists and the citizen page's forms all read this one snapshot (the page derives its groups from
+it), so they never disagree about which services exist.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from cachetools import TTLCache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,7 +27,8 @@ from citizen_center.errors import NotFoundError, ValidationError
 from citizen_center.models import FocalPoint, Secretariat, ServiceType
 from citizen_center.services.common import Policy
 
-DEFAULT_TTL_SECONDS = 10.0
+DEFAULT_TTL_SECONDS = 10.0  # [web] catalogue_cache_s
+_SNAPSHOT = "catalogue"  # the one key of the cache
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class ServiceEntry:
     secretariat_id: int
     deadline_kind: str | None
     deadline_days: int | None
+    keywords: tuple[str, ...] = ()  # the catalogue's search words (the page's service list)
 
     def deadline(self, policy: Policy) -> Deadline:
         return Deadline.of(self.deadline_kind, self.deadline_days, policy.default_deadline)
@@ -88,6 +93,7 @@ def read_catalogue(session: Session) -> CatalogueSnapshot:
             secretariat_id=row.secretariat_id,
             deadline_kind=row.deadline_kind,
             deadline_days=row.deadline_days,
+            keywords=tuple(row.keywords or ()),
         )
         for row in session.execute(
             select(
@@ -101,6 +107,7 @@ def read_catalogue(session: Session) -> CatalogueSnapshot:
                 ServiceType.secretariat_id,
                 ServiceType.deadline_kind,
                 ServiceType.deadline_days,
+                ServiceType.keywords,
             )
         )
     }
@@ -117,8 +124,8 @@ def read_catalogue(session: Session) -> CatalogueSnapshot:
 
 
 class CatalogueCache:
-    """One process's snapshot, read again once it is ``ttl_seconds`` old; thread-safe (the web
-    server's routes run in a thread pool)."""
+    """One process's snapshot, read again once it is ``ttl_seconds`` old (0: on every ``get``);
+    thread-safe (the web server's routes run in a thread pool)."""
 
     def __init__(
         self,
@@ -126,24 +133,26 @@ class CatalogueCache:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ttl_seconds = ttl_seconds
-        self._clock = clock
         self._lock = threading.Lock()
-        self._snapshot: CatalogueSnapshot | None = None
-        self._read_at = 0.0
+        self._snapshots: TTLCache[str, CatalogueSnapshot] = TTLCache(1, ttl_seconds, timer=clock)
+
+    def cached(self) -> CatalogueSnapshot | None:
+        """The snapshot while it is fresh, else None: for a caller with no session open, which
+        opens one only to ``get`` a new snapshot."""
+        with self._lock:
+            return self._snapshots.get(_SNAPSHOT)
 
     def get(self, session: Session) -> CatalogueSnapshot:
-        now = self._clock()
-        with self._lock:
-            snapshot = self._snapshot
-            if snapshot is not None and now - self._read_at < self.ttl_seconds:
-                return snapshot
+        snapshot = self.cached()
+        if snapshot is not None:
+            return snapshot
         # Read outside the lock: a slow database must not queue every thread behind one.
         fresh = read_catalogue(session)
         with self._lock:
-            self._snapshot, self._read_at = fresh, now
+            self._snapshots[_SNAPSHOT] = fresh
         return fresh
 
     def forget(self) -> None:
         """Read the database again at the next ``get`` (after a change made by this process)."""
         with self._lock:
-            self._snapshot = None
+            self._snapshots.clear()

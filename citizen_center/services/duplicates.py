@@ -122,6 +122,14 @@ def parent_number(session: Session, number: str) -> str | None:
     )
 
 
+def parent_of(session: Session, request: ServiceRequest) -> ServiceRequest | None:
+    """The request ``request`` was closed as a duplicate of (always a root: it is followed in
+    its place); None when it is not a duplicate."""
+    if request.duplicate_of_id is None:
+        return None
+    return session.get_one(ServiceRequest, request.duplicate_of_id)
+
+
 def _lock(session: Session, *rows: ServiceRequest) -> None:
     """Re-read ``rows`` locked until commit, in id order (so two writers cannot deadlock);
     what the caller changed on them before is written first, not lost."""
@@ -132,9 +140,7 @@ def _lock(session: Session, *rows: ServiceRequest) -> None:
 
 def _root_of(session: Session, parent: ServiceRequest) -> ServiceRequest:
     """The request ``parent`` stands for: itself, or the one it duplicates (always a root)."""
-    if parent.duplicate_of_id is None:
-        return parent
-    return session.get_one(ServiceRequest, parent.duplicate_of_id)
+    return parent_of(session, parent) or parent
 
 
 def _check_parent(request: ServiceRequest, parent: ServiceRequest) -> None:

@@ -61,6 +61,7 @@ HEADINGS = {
     "oldest_due": "Prazo mais antigo",
     "requests": "Solicitações",
     "resolved": "Resolvidas",
+    "duplicates": "Duplicadas",
     "reopened": "Reabertas",
     "reopenings": "Reaberturas",
     "reopen_rate": "Tx. reabertura",

@@ -1,5 +1,8 @@
 """Supervisors' and the city's reports: calls, satisfaction, channels, late and reopened requests.
 
+A request closed as the duplicate of another (``services.duplicates``) was not resolved by the
+secretariat: request figures count it apart ("duplicadas"), never among the resolved ones.
+
 Every report is one aggregate query (GROUP BY in the database, never rows pulled into Python) and
 returns a list of frozen dataclasses, one per group, that the desktop shows as a table or a chart
 and ``report_export`` writes as CSV or PDF. Nothing here knows about Qt.
@@ -476,7 +479,8 @@ def _aware(value: Any) -> datetime | None:
 class ReopenStats:
     secretariat: str
     requests: int
-    resolved: int  # resolved at least once
+    resolved: int  # resolved at least once (by the secretariat: duplicates are not)
+    duplicates: int  # closed as the duplicate of another request
     reopened: int  # requests the citizen reopened at least once
     reopenings: int
     reopen_rate: float | None  # reopened / resolved
@@ -484,14 +488,20 @@ class ReopenStats:
 
 def reopened_by_secretariat(session: Session, period: Period) -> list[ReopenStats]:
     """Requests opened in the period that citizens reopened, against the secretariat that had
-    them: a request marked resolved when it was not counts against it."""
+    them: a request marked resolved when it was not counts against it. A request closed as a
+    duplicate was not resolved by the secretariat (its parent was worked on): counted apart."""
     reopened = ServiceRequest.reopen_count > 0
-    ever_resolved = ServiceRequest.status.in_((Status.RESOLVED, Status.CLOSED)) | reopened
+    duplicate = ServiceRequest.duplicate_of_id.is_not(None)
+    closed_by_the_secretariat = and_(
+        ServiceRequest.status.in_((Status.RESOLVED, Status.CLOSED)),
+        ServiceRequest.duplicate_of_id.is_(None),
+    )
     statement = (
         select(
             Secretariat.code,
             func.count(),
-            _count_if(ever_resolved),
+            _count_if(closed_by_the_secretariat | reopened),
+            _count_if(duplicate),
             _count_if(reopened),
             func.coalesce(func.sum(ServiceRequest.reopen_count), 0),
         )
@@ -505,9 +515,10 @@ def reopened_by_secretariat(session: Session, period: Period) -> list[ReopenStat
             code,
             int(total),
             int(resolved),
+            int(duplicated),
             int(again),
             int(times),
             _ratio(int(again), int(resolved)),
         )
-        for code, total, resolved, again, times in _rows(session, statement)
+        for code, total, resolved, duplicated, again, times in _rows(session, statement)
     ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citizen_center.domain.identifiers import names_agree, normalize_phone
+from citizen_center.domain.protocol import format_protocol_number
 from citizen_center.domain.workflow import PENDING, Channel, Status
 from citizen_center.errors import CitizenCenterError, ValidationError
 from citizen_center.models import Citizen, RequestEvent, ServiceRequest, SurveyResponse
@@ -195,6 +197,17 @@ class CitizenStep:
     label: str
     # Only what is written for the citizen (the resolution's note); staff notes stay inside.
     note: str = ""
+    # Closed as a duplicate at this step: the protocol (digits) it was joined to, for a link.
+    joined_to: str = ""
+
+
+def joined_label(parent_number: str) -> str:
+    """What a request closed as the duplicate of ``parent_number`` (digits) reads as."""
+    return f"Unida ao protocolo {format_protocol_number(parent_number)} (o mesmo problema)"
+
+
+# A duplicate mark undone (a mistake): the request is back with the secretariat.
+NOT_A_DUPLICATE_LABEL = "Não era duplicada: voltou ao atendimento"
 
 
 @dataclass(frozen=True)
@@ -215,6 +228,8 @@ class CitizenView:
     photos: tuple[int, ...]
     has_follow_code: bool
     rated: bool
+    # The protocol (digits) this one was closed as a duplicate of: the citizen follows that one.
+    merged_into: str | None = None
 
     @property
     def awaits_confirmation(self) -> bool:
@@ -222,7 +237,8 @@ class CitizenView:
 
     @property
     def can_rate(self) -> bool:
-        return self.status in (Status.RESOLVED, Status.CLOSED)
+        # A duplicate was closed unsolved: the rating belongs to the protocol worked on.
+        return self.status in (Status.RESOLVED, Status.CLOSED) and self.merged_into is None
 
 
 def citizen_view(session: Session, number: str, now: datetime) -> CitizenView:
@@ -230,33 +246,64 @@ def citizen_view(session: Session, number: str, now: datetime) -> CitizenView:
     rated = session.scalar(
         select(SurveyResponse.id).where(SurveyResponse.request_id == request.id).limit(1)
     )
+    parents = _parent_numbers(session, request)
+    merged_into = parents.get(request.duplicate_of_id) if request.duplicate_of_id else None
     return CitizenView(
         number=request.number,
         service_name=request.service_type.name,
         secretariat=request.secretariat.name,
         status=request.status,
-        status_label=CITIZEN_STATUS_LABELS[request.status],
+        status_label=joined_label(merged_into)
+        if merged_into
+        else CITIZEN_STATUS_LABELS[request.status],
         created_at=request.created_at,
         expected_at=request.expected_at,
         late=request.status in PENDING and request.expected_at < now,
         street=request.street,
         neighbourhood=request.neighbourhood,
-        steps=tuple(_citizen_steps(request.events)),
+        steps=tuple(_citizen_steps(request.events, parents)),
         photos=tuple(photo_numbers(session, request.id)),
         has_follow_code=request.follow_code_hash is not None,
         rated=rated is not None,
+        merged_into=merged_into,
     )
 
 
-def _citizen_steps(events: list[RequestEvent]) -> list[CitizenStep]:
+def _parent_numbers(session: Session, request: ServiceRequest) -> dict[int, str]:
+    """The protocol numbers of every request this one was ever joined to, by id (no query for
+    the many requests never marked as duplicates)."""
+    ids = {e.duplicate_of_id for e in request.events if e.duplicate_of_id is not None}
+    if request.duplicate_of_id is not None:
+        ids.add(request.duplicate_of_id)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(ServiceRequest.id, ServiceRequest.number).where(ServiceRequest.id.in_(ids))
+    )
+    return {request_id: number for request_id, number in rows}
+
+
+def _citizen_steps(events: list[RequestEvent], parents: Mapping[int, str]) -> list[CitizenStep]:
     steps = []
     for event in events:
+        if event.duplicate_of_id is not None:
+            steps.append(_duplicate_step(event, parents[event.duplicate_of_id]))
+            continue
         if event.from_status is event.to_status and event.secretariat_id is None:
             continue  # a note without a change of status (forwarding again names a secretariat)
         note = event.note if event.to_status is Status.RESOLVED else ""
         label = CITIZEN_STATUS_LABELS[event.to_status]
         steps.append(CitizenStep(event.at, event.to_status, label, note))
     return steps
+
+
+def _duplicate_step(event: RequestEvent, parent_number: str) -> CitizenStep:
+    """Closed as a duplicate (or moved to another parent, closed to closed): joined to that
+    protocol, not "Concluída" (nothing was solved here). Else the mark was undone."""
+    if event.to_status is Status.CLOSED:
+        label = joined_label(parent_number)
+        return CitizenStep(event.at, event.to_status, label, joined_to=parent_number)
+    return CitizenStep(event.at, event.to_status, NOT_A_DUPLICATE_LABEL)
 
 
 # --- what only the person who filed may do ----------------------------------------------------

@@ -15,10 +15,12 @@ from citizen_center.services.requests import count_late_by_secretariat
 @dataclass(frozen=True)
 class Overview:
     citizens: int
+    # Duplicates left out: closed as the duplicate of another, not by the secretariat.
     requests_by_status: dict[Status, int]
     late_by_secretariat: dict[str, int]
     calls: int
     surveys: int
+    duplicates: int = 0  # requests closed as the duplicate of another (services.duplicates)
 
 
 def count_requests(database: Database) -> int:
@@ -28,30 +30,38 @@ def count_requests(database: Database) -> int:
 
 def overview(database: Database) -> Overview:
     with database.transaction() as session:
-        by_status = dict(
-            session.execute(
-                select(ServiceRequest.status, func.count()).group_by(ServiceRequest.status)
+        duplicate = ServiceRequest.duplicate_of_id.is_not(None)
+        by_status: dict[Status, int] = {}
+        duplicates = 0
+        for status, is_duplicate, count in session.execute(
+            select(ServiceRequest.status, duplicate, func.count()).group_by(
+                ServiceRequest.status, duplicate
             )
-            .tuples()
-            .all()
-        )
+        ):
+            if is_duplicate:
+                duplicates += count
+            else:
+                by_status[status] = count
         return Overview(
             citizens=session.scalar(select(func.count()).select_from(Citizen)) or 0,
             requests_by_status=by_status,
             late_by_secretariat=count_late_by_secretariat(session),
             calls=session.scalar(select(func.count()).select_from(Call)) or 0,
             surveys=session.scalar(select(func.count()).select_from(SurveyResponse)) or 0,
+            duplicates=duplicates,
         )
 
 
 def describe_overview(data: Overview) -> str:
-    total = sum(data.requests_by_status.values())
+    total = sum(data.requests_by_status.values()) + data.duplicates
     lines = [f"citizens: {data.citizens}", f"requests: {total}"]
     lines += [
         f"  {status.label_pt}: {data.requests_by_status[status]}"
         for status in Status
         if status in data.requests_by_status
     ]
+    if data.duplicates:
+        lines.append(f"  duplicadas (unidas a outro protocolo): {data.duplicates}")
     late = sum(data.late_by_secretariat.values())
     lines.append(f"late requests: {late}")
     lines += [

@@ -1,5 +1,6 @@
 """Self-service: "where is my request?" — the caller says or keys a protocol number and hears
-its service, status, expected date and whether it is late."""
+its service, status, expected date and whether it is late. A request closed as the duplicate of
+another is read back as joined to that protocol, followed by that protocol's own read-back."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import logging
 from dataclasses import dataclass
 
 from citizen_center.errors import NotFoundError, ValidationError
-from citizen_center.services import requests
+from citizen_center.models import ServiceRequest
+from citizen_center.services import duplicates, requests
 from ivr.call import AgiCall, Answer
 from ivr.intent import IntentKind, MenuContext, extract_protocol
 from ivr.intent.actions import KEY_AGENT
-from ivr.prompts import status_readback_keys
+from ivr.prompts import joined_readback_keys, status_readback_keys
 from pbx.channel_vars import ChannelVar
 
 log = logging.getLogger(__name__)
@@ -65,11 +67,13 @@ def read_back_status(call: AgiCall, candidate: str) -> str:
     try:
         with call.runtime.database.transaction() as session:
             request = requests.get_request(session, candidate)
-            late = requests.is_late(request)
-            expected = request.expected_at.astimezone(call.runtime.policy.tz).date()
-            keys = status_readback_keys(
-                request.number, request.service_type.code, request.status.value, expected, late
-            )
+            parent = duplicates.parent_of(session, request)
+            if parent is None:
+                keys = _status_keys(call, request)
+            else:
+                # Closed as a duplicate: "fechado" would mislead; the caller hears which
+                # protocol it was joined to and how that one stands.
+                keys = joined_readback_keys(request.number, _status_keys(call, parent))
     except ValidationError:
         call.play(["protocol/invalid"])
         return "invalid"
@@ -81,3 +85,11 @@ def read_back_status(call: AgiCall, candidate: str) -> str:
     call.set_variable(ChannelVar.PROTOCOL, request.number)
     call.play(keys)
     return "found"
+
+
+def _status_keys(call: AgiCall, request: ServiceRequest) -> list[str]:
+    late = requests.is_late(request)
+    expected = request.expected_at.astimezone(call.runtime.policy.tz).date()
+    return status_readback_keys(
+        request.number, request.service_type.code, request.status.value, expected, late
+    )

@@ -59,6 +59,12 @@ SENTENCES: dict[str, str] = {
     "protocol/status": "Situação:",
     "protocol/expected": "Previsão de atendimento:",
     "protocol/no_expected": "Ainda não há previsão de atendimento.",
+    # A duplicate's read-back: followed by the read-back of the protocol it was joined to
+    # ("... acompanhada pelo / protocolo número 2 0 2 6 ...").
+    "protocol/joined": (
+        "Esta solicitação foi unida a outra, que trata do mesmo problema, e passa a ser "
+        "acompanhada pelo"
+    ),
     "protocol/another": (
         f"Para consultar outro protocolo, tecle {KEY_CONSULT_PROTOCOL}. "
         f"Para falar com um atendente, tecle {KEY_AGENT}."

@@ -124,6 +124,12 @@ def status_readback_keys(
     return keys
 
 
+def joined_readback_keys(duplicate_digits: str, parent_readback: list[str]) -> list[str]:
+    """A duplicate's read-back: its own number, that it was joined to another protocol, then
+    that protocol's whole read-back (``status_readback_keys``: number, service, status, date)."""
+    return [*protocol_keys(duplicate_digits), PAUSE, "protocol/joined", *parent_readback]
+
+
 def confirm_service_keys(service_code: str | None, queue_code: str | None) -> list[str]:
     """ "Você disse <serviço>? Diga sim ou tecle 1..." """
     if service_code:

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtCharts import QStackedBarSeries
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
 from pytestqt.qtbot import QtBot
@@ -25,7 +26,7 @@ from citizen_center.db import Database
 from citizen_center.domain.protocol import format_protocol_number
 from citizen_center.domain.workflow import Channel, Role, Status
 from citizen_center.models import AuditLog, SurveyResponse, utcnow
-from citizen_center.services import inbox, requests, users
+from citizen_center.services import duplicates, inbox, requests, users
 from citizen_center.services.citizens import AddressInput, RequestSummary
 from citizen_center.services.common import Actor
 from citizen_center.services.queue_log import import_queue_log
@@ -163,6 +164,47 @@ def test_satisfaction_by_channel_table_chart_and_history_channel(
         i for i in range(model.columnCount()) if model.columns[i].title == "Channel"
     )
     assert model.data(model.index(0, channel_column)) == "Web"
+
+
+def test_reopened_report_shows_duplicates_apart_in_table_chart_and_csv(
+    qtbot: QtBot,
+    supervisor: SupervisorDesk,
+    database: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    staff = Actor.system("pf.smsurb")
+    resolved, parent, duplicate = (open_pothole(database, days_ago) for days_ago in (3, 2, 1))
+    with database.transaction() as session:
+        requests.change_status(
+            session, requests.get_request(session, resolved), Status.RESOLVED, staff, "Tapado."
+        )
+        duplicates.mark_duplicate(session, requests.get_request(session, duplicate), parent, staff)
+    view = supervisor.statistics
+    supervisor.window.show_tab(view)
+    view.choose_preset(PeriodPreset.LAST_30_DAYS)
+    rows = show(qtbot, view, ReportKind.REOPENED)
+    headings = [
+        view.model.headerData(i, Qt.Orientation.Horizontal) for i in range(view.model.columnCount())
+    ]
+    assert headings[:5] == ["Secretaria", "Solicitações", "Resolvidas", "Duplicadas", "Reabertas"]
+    assert [r[:5] for r in rows] == [["SMSUrb", "3", "1", "1", "0"]]
+    (series,) = view.chart.chart().series()
+    assert isinstance(series, QStackedBarSeries)
+    bars = series.barSets()
+    # (The tests run untranslated: the source texts.)
+    assert [(b.label(), b.at(0)) for b in bars] == [
+        ("Reopened", 0),
+        ("Resolved, not reopened", 1),
+        ("Closed as duplicates", 1),
+    ]
+    target = tmp_path / "reaberturas.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(target), ""))
+    with qtbot.waitSignal(view.exported, timeout=10000):
+        view.export_csv.click()
+    with target.open(encoding="utf-8") as handle:
+        (row,) = csv.DictReader(handle)
+    assert (row["resolved"], row["duplicates"]) == ("1", "1")
 
 
 # --------------------------------------------------------------------------- the inbox

@@ -23,7 +23,7 @@ from citizen_center import migrate
 from citizen_center.db import Database
 from citizen_center.domain.outcomes import CallOutcome
 from citizen_center.models import Call, CallRequest, SurveyResponse
-from citizen_center.services import requests
+from citizen_center.services import duplicates, requests
 from citizen_center.services.citizens import AddressInput, CitizenInput, register_citizen
 from citizen_center.services.common import Actor
 from ivr.service import build_replayer
@@ -168,15 +168,27 @@ def test_protocol_status_is_read_back_and_recorded_on_the_call(
     no_ivr_errors: None,
 ) -> None:
     phone, number = known_citizen_request
+    with real_ivr.database.transaction() as session:  # the same hole, reported again
+        again = requests.open_request(
+            session,
+            service_code="VIA-BURACO",
+            channel="web",
+            actor=AGENT,
+            address=AddressInput(street="Rua Voluntários da Pátria"),
+        )
+        duplicate = again.number
+        duplicates.mark_duplicate(session, again, number, AGENT)
     placed = citizen_call.call(
         [
             Reply("open_requests/offer", keys="8", delay=0.5),
             Reply("protocol/ask", keys=number + "#", delay=0.5),
+            Reply("protocol/another", keys="8", delay=0.5),  # and the duplicate
+            Reply("protocol/ask", keys=duplicate + "#", delay=0.5),
             Reply("protocol/another", keys="#", delay=0.5),
         ],
         caller_number=phone,
     )
-    placed.wait(90)
+    placed.wait(120)
     record = wait_for_call_record(real_ivr.database, phone)
     assert record.outcome is CallOutcome.SELF_SERVICE
     assert record.citizen_id is not None
@@ -184,15 +196,38 @@ def test_protocol_status_is_read_back_and_recorded_on_the_call(
     sent = command_log.of(phone)
     spoken = [c.split()[2].rsplit("/pt_BR/", 1)[-1] for c in sent if c.startswith("STREAM FILE")]
     assert "open_requests/one" in spoken  # "Você tem uma solicitação em aberto."
-    readback = spoken[spoken.index("protocol/number") :]
-    digits = [k.removeprefix("digit/") for k in readback if k.startswith("digit/")]
-    assert "".join(digits) == number
-    assert {"service/VIA-BURACO", "status/forwarded", "deadline/on_time"} <= set(readback)
+    first, second = _readbacks(spoken)
+    assert _digits(first) == number
+    assert {"service/VIA-BURACO", "status/forwarded", "deadline/on_time"} <= set(first)
+    # The duplicate: its number, "foi unida a outra ... acompanhada pelo", then the parent's
+    # number and status, as its own read-back says them (not "fechado").
+    joined = second.index("protocol/joined")
+    assert (_digits(second[:joined]), _digits(second[joined:])) == (duplicate, number)
+    assert {"service/VIA-BURACO", "status/forwarded", "deadline/on_time"} <= set(second)
+    assert "status/closed" not in spoken
     assert "goodbye" in spoken
     with real_ivr.database.transaction() as session:
         links = session.scalars(select(CallRequest).where(CallRequest.call_id == record.id)).all()
-        assert [(link.kind, link.request.number) for link in links] == [("consulted", number)]
-    assert ("protocol", "found", number) in steps_of(real_ivr.database, record)
+        assert [(link.kind, link.request.number) for link in links] == [
+            ("consulted", number),
+            ("consulted", duplicate),
+        ]
+    steps = steps_of(real_ivr.database, record)
+    assert {("protocol", "found", number), ("protocol", "found", duplicate)} <= set(steps)
+
+
+def _readbacks(spoken: list[str]) -> list[list[str]]:
+    """Each protocol read-back: from the prompt after a "protocol/ask" to "protocol/another"."""
+    found = []
+    for n, key in enumerate(spoken):
+        if key == "protocol/ask":
+            after = spoken[n + 1 :]
+            found.append(after[: after.index("protocol/another")])
+    return found
+
+
+def _digits(keys: list[str]) -> str:
+    return "".join(k.removeprefix("digit/") for k in keys if k.startswith("digit/"))
 
 
 def test_garbage_keys_get_a_clear_answer_and_the_caller_still_gets_through(

@@ -20,13 +20,15 @@ import pytest
 from citizen_center.catalogue import shipped_catalogue
 from citizen_center.config import Settings, load_settings
 from citizen_center.db import Database
-from citizen_center.services.common import Policy
+from citizen_center.services import duplicates, requests
+from citizen_center.services.citizens import AddressInput
+from citizen_center.services.common import Actor, Policy
 from ivr.call import AgiCall
 from ivr.handlers.main_menu import main_menu
 from ivr.intent import Intent, IntentKind, MenuContext
 from ivr.intent.understanding import SpeechUnderstanding
 from ivr.journal import Journal
-from ivr.prompts import all_prompts
+from ivr.prompts import PAUSE, all_prompts
 from ivr.recorder import CallRecorder
 from ivr.runtime import IvrRuntime
 from ivr.speech.base import Recognition
@@ -123,7 +125,7 @@ class FakeChannel:
 @pytest.fixture(scope="module")
 def prompts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("audio") / "pt_BR"
-    for key in all_prompts(shipped_catalogue()):
+    for key in [*all_prompts(shipped_catalogue()), PAUSE]:
         write_wav(folder / f"{key}.wav", loud=False)
     return folder
 
@@ -213,3 +215,34 @@ def test_a_saturated_recogniser_moves_the_caller_to_keys_at_once(run_menu: RunMe
     fallback = channel.played.index("menu/fallback_keys")
     assert channel.played[fallback + 1] == "menu/keys"
     assert channel.variables[ChannelVar.ROUTE] == "agua-esgoto"
+
+
+def test_a_duplicate_is_read_back_as_joined_to_its_parent_with_the_parents_status(
+    run_menu: RunMenu, migrated_db: Database
+) -> None:
+    staff = Actor.system("pf.smsurb")
+    with migrated_db.transaction() as session:
+        opened = [
+            requests.open_request(
+                session,
+                service_code="VIA-BURACO",
+                channel="app",
+                actor=staff,
+                address=AddressInput(street="Rua Voluntários da Pátria", house_number="800"),
+            )
+            for _ in range(2)
+        ]
+        parent, duplicate = (r.number for r in opened)
+        duplicates.mark_duplicate(session, opened[1], parent, staff)
+    channel = run_menu(["quero saber do meu protocolo", duplicate], keys=["#"])
+
+    readback = channel.played[channel.played.index("protocol/number") :]
+    readback = readback[: readback.index("protocol/another")]
+    joined = readback.index("protocol/joined")
+    parts = (readback[:joined], readback[joined:])
+    digits = ["".join(k.removeprefix("digit/") for k in p if k.startswith("digit/")) for p in parts]
+    assert digits == [duplicate, parent]
+    # The parent's status (forwarded to the secretariat), never the duplicate's "fechado".
+    assert "status/forwarded" in readback and "status/closed" not in readback
+    assert {"service/VIA-BURACO", "deadline/on_time"} <= set(readback)
+    assert channel.variables[ChannelVar.PROTOCOL.set_name] == duplicate  # what the caller asked

@@ -13,6 +13,7 @@ from ivr.prompts import (
     PromptBuilder,
     all_prompts,
     date_keys,
+    joined_readback_keys,
     number_keys,
     open_requests_keys,
     protocol_keys,
@@ -160,3 +161,18 @@ def test_readback_uses_only_rendered_prompts() -> None:
     assert set(keys) <= _known_keys()
     assert keys[-1] == "deadline/late"
     assert "service/VIA-BURACO" in keys
+
+
+def test_a_duplicate_is_read_back_as_joined_to_its_parent_then_the_parents_status() -> None:
+    parent = status_readback_keys(
+        "202600012345", "VIA-BURACO", "forwarded", date(2026, 12, 1), late=False
+    )
+    keys = joined_readback_keys("202600067893", parent)
+    assert set(keys) <= _known_keys()
+    # Its own number, "... foi unida a outra ... acompanhada pelo", then the parent's read-back.
+    joined = keys.index("protocol/joined")
+    assert keys[:joined] == [*protocol_keys("202600067893"), PAUSE]
+    assert keys[joined + 1 :] == parent
+    assert "status/closed" not in keys
+    text = all_prompts(shipped_catalogue())["protocol/joined"]
+    assert text.endswith("acompanhada pelo") and "mesmo problema" in text

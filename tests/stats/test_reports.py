@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from citizen_center.db import Database
 from citizen_center.domain.workflow import Channel, Role, Status
 from citizen_center.models import ServiceRequest, ServiceType, SurveyResponse
-from citizen_center.services import report_export, reports, requests, users
+from citizen_center.services import duplicates, report_export, reports, requests, statistics, users
 from citizen_center.services.citizens import AddressInput
 from citizen_center.services.common import Actor
 from citizen_center.services.report_export import ReportTable
@@ -213,3 +213,60 @@ def test_satisfaction_by_channel_per_local_month(migrated_db: Database) -> None:
         "web",
         "whatsapp",
     ]
+
+
+def load_duplicates(db: Database) -> tuple[str, str]:
+    """A third pothole in January, reported twice more: one report closed as its duplicate at
+    once, one resolved, reopened by the citizen, then found to be the same hole. Returns the
+    duplicates' numbers."""
+    with db.transaction() as session:
+        parent = open_one(session, at(5, 1), "phone")
+        again = open_one(session, at(7, 1), "app")
+        reopened = open_one(session, at(8, 1), "web")
+        requests.change_status(session, reopened, Status.RESOLVED, AGENT, "Tapado.", at(9, 1))
+        requests.change_status(
+            session, reopened, Status.REOPENED, Actor.system("citizen"), "Não.", at(10, 1)
+        )
+    with db.transaction() as session:
+        parent = requests.get_request(session, parent.number)
+        for request in (again, reopened):
+            duplicates.mark_duplicate(
+                session, requests.get_request(session, request.number), parent.number, AGENT
+            )
+        return again.number, reopened.number
+
+
+def test_duplicates_are_counted_apart_from_the_resolved(migrated_db: Database) -> None:
+    load_requests(migrated_db)
+    load_duplicates(migrated_db)
+    with migrated_db.transaction() as session:
+        (smsurb,) = reports.reopened_by_secretariat(session, JAN_FEB)
+        table = ReportTable.of("Reaberturas por secretaria", [smsurb])
+    # 7 requests; resolved: the load's 2, plus the one resolved before it was found to be a
+    # duplicate (its reopening still counts against the secretariat); the other duplicate was
+    # never resolved by anyone.
+    assert (smsurb.requests, smsurb.resolved, smsurb.duplicates) == (7, 3, 2)
+    assert (smsurb.reopened, smsurb.reopenings) == (2, 2)
+    assert smsurb.reopen_rate == pytest.approx(2 / 3)
+    assert table.headings()[:5] == [
+        "Secretaria",
+        "Solicitações",
+        "Resolvidas",
+        "Duplicadas",
+        "Reabertas",
+    ]
+    out = io.StringIO()
+    report_export.write_csv(table, out)
+    (row,) = csv.DictReader(io.StringIO(out.getvalue()))
+    assert (row["resolved"], row["duplicates"], row["reopened"]) == ("3", "2", "2")
+
+
+def test_the_overview_counts_duplicates_apart_from_the_closed(migrated_db: Database) -> None:
+    load_requests(migrated_db)
+    load_duplicates(migrated_db)
+    data = statistics.overview(migrated_db)
+    assert data.duplicates == 2 and Status.CLOSED not in data.requests_by_status
+    assert data.requests_by_status[Status.RESOLVED] == 1
+    text = statistics.describe_overview(data)
+    assert "requests: 7" in text and "duplicadas (unidas a outro protocolo): 2" in text
+    assert "fechado" not in text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from datetime import timedelta
 
 import httpx
@@ -27,9 +26,9 @@ from citizen_center.services.citizens import AddressInput
 from citizen_center.services.common import Actor
 from tests.fixtures.databases import sqlite_only
 from tests.web.conftest import FOLLOW_CODE, PROTOCOL, Citizen, jpeg_with_gps, web_settings
-from web.citizen.routes import CATALOGUE_TTL_SECONDS, CitizenPage
+from web.citizen.routes import CitizenPage
 from web.parts import WebParts
-from web.server import start_in_thread
+from web.server import RunningWeb, start_in_thread
 
 POTHOLE = {
     "servico": "VIA-BURACO",
@@ -262,19 +261,58 @@ def test_too_many_forms_from_one_address_get_a_page_saying_when_to_try_again(
         running.stop()
 
 
+def deactivate(database: Database, code: str) -> None:
+    with database.transaction() as session:
+        session.scalars(select(ServiceType).where(ServiceType.code == code)).one().active = False
+
+
+def test_the_page_and_the_api_share_one_catalogue_snapshot(
+    citizen: Citizen, web_server: RunningWeb, migrated_db: Database
+) -> None:
+    offered = 'option value="VIA-BURACO"'
+    assert offered in citizen.client.get("/solicitar").text
+    deactivate(migrated_db, "VIA-BURACO")
+    # Within [web] catalogue_cache_s (10 s by default) the form still offers it...
+    assert offered in citizen.client.get("/solicitar").text
+    catalogue = web_server.parts.catalogue
+    assert catalogue.ttl_seconds == 10
+    with migrated_db.transaction() as session:
+        # ...from the very snapshot the Open311 API files and lists against.
+        assert catalogue.get(session).services["VIA-BURACO"].active
+    catalogue.forget()  # as if its time were up
+    assert offered not in citizen.client.get("/solicitar").text
+    refused = citizen.file(POTHOLE)
+    assert refused.status_code == 400 and "VIA-BURACO" not in counts_by_service(migrated_db)
+
+
+def counts_by_service(database: Database) -> dict[str, int]:
+    with database.transaction() as session:
+        rows = session.execute(
+            select(ServiceType.code, func.count(ServiceRequest.id))
+            .join(ServiceRequest, ServiceRequest.service_type_id == ServiceType.id)
+            .group_by(ServiceType.code)
+        )
+        return {code: count for code, count in rows}
+
+
 @sqlite_only  # a cache in front of the database
-def test_the_forms_read_the_catalogue_at_most_once_a_minute(migrated_db: Database) -> None:
-    page = CitizenPage(WebParts(migrated_db, web_settings()))
+def test_the_forms_groups_are_derived_once_per_snapshot(migrated_db: Database) -> None:
+    parts = WebParts(migrated_db, web_settings(catalogue_cache_s=0))
+    page = CitizenPage(parts)
     first = page._catalogue()
     assert "VIA-BURACO" in first.codes
-    with migrated_db.transaction() as session:
-        pothole = session.scalars(select(ServiceType).where(ServiceType.code == "VIA-BURACO"))
-        pothole.one().active = False
-    assert page._catalogue() is first  # from memory: no database read
-    page._catalogue_cache.expire(time.monotonic() + CATALOGUE_TTL_SECONDS)
+    assert all(c.code in first.codes for choices in first.groups.values() for c in choices)
+    deactivate(migrated_db, "VIA-BURACO")
+    # 0 s: a snapshot per use, so the change shows at once.
     again = page._catalogue()
     assert "VIA-BURACO" not in again.codes
     assert all(c.code != "VIA-BURACO" for choices in again.groups.values() for c in choices)
+    assert parts.catalogue.cached() is None
+    kept = WebParts(migrated_db, web_settings())
+    kept_page = CitizenPage(kept)
+    assert kept.catalogue.cached() is None  # nothing read before the first form
+    assert kept_page._catalogue() is kept_page._catalogue()  # one snapshot, derived once
+    assert kept.catalogue.cached() is not None
 
 
 def test_a_duplicate_sends_the_citizen_to_the_protocol_it_was_merged_into(
@@ -297,5 +335,11 @@ def test_a_duplicate_sends_the_citizen_to_the_protocol_it_was_merged_into(
     assert f"Esta solicitação foi unida ao protocolo {shown}" in page.text
     assert f'<a href="/protocolo/{first}">Acompanhe o protocolo {shown}</a>' in page.text
     assert "Avalie o atendimento" not in page.text  # closed unsolved: nothing to rate here
+    # The status line and the history step both name it, with a link; nothing reads "Concluída".
+    link = f'<a href="/protocolo/{first}">{shown}</a>'
+    assert f"Unida ao protocolo {link} (o mesmo problema)</dd>" in page.text
+    history = page.text[page.text.index('id="titulo-historico"') :]
+    assert f"Unida ao protocolo {link} (o mesmo problema)" in history
+    assert "Concluída" not in page.text
     followed = citizen.client.get(f"/protocolo/{first}")
     assert followed.status_code == 200 and "foi unida ao protocolo" not in followed.text

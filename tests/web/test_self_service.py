@@ -8,10 +8,11 @@ from sqlalchemy import select
 
 from citizen_center.db import Database
 from citizen_center.domain.identifiers import complete_cpf
+from citizen_center.domain.protocol import format_protocol_number
 from citizen_center.domain.workflow import Channel, Status
 from citizen_center.errors import InvalidTransitionError, ValidationError
 from citizen_center.models import AuditLog, utcnow
-from citizen_center.services import citizens, requests, self_service
+from citizen_center.services import citizens, duplicates, requests, self_service
 from citizen_center.services.citizens import AddressInput, CitizenInput
 from citizen_center.services.common import Actor
 from citizen_center.services.self_service import Identification, OnlineFiling
@@ -136,3 +137,52 @@ def test_a_dispute_on_the_page_reopens_on_the_web_channel(migrated_db: Database)
         (Status.REOPENED, Channel.WEB),
     ]
     assert events[-1].note == "Continua lá."
+
+
+def test_a_duplicates_view_names_the_protocol_it_joined_never_concluida(
+    migrated_db: Database,
+) -> None:
+    staff = Actor.system("pf.smsurb")
+    with migrated_db.transaction() as session:
+        first, second = (self_service.file_online(session, filing()).number for _ in range(2))
+        again = self_service.file_online(session, filing())
+        duplicate = requests.get_request(session, again.number)
+        duplicates.mark_duplicate(session, duplicate, second, staff)
+        # The second one is itself joined to the first: the duplicate follows to the root.
+        duplicates.mark_duplicate(session, requests.get_request(session, second), first, staff)
+        view = self_service.citizen_view(session, again.number, utcnow())
+    assert view.merged_into == first
+    assert view.status is Status.CLOSED
+    assert (
+        view.status_label
+        == f"Unida ao protocolo {format_protocol_number(first)} (o mesmo problema)"
+    )
+    assert [(s.label.split(" (")[0], s.joined_to) for s in view.steps] == [
+        ("Recebida", ""),
+        ("Encaminhada à secretaria responsável", ""),
+        (f"Unida ao protocolo {format_protocol_number(second)}", second),
+        (f"Unida ao protocolo {format_protocol_number(first)}", first),
+    ]
+    assert "Concluída" not in {s.label for s in view.steps}
+    # Closed unsolved: nothing to confirm or rate here (the parent is the one worked on).
+    assert not view.can_rate and not view.awaits_confirmation
+
+
+def test_an_undone_duplicate_mark_reads_as_back_with_the_secretariat(
+    migrated_db: Database,
+) -> None:
+    staff = Actor.system("pf.smsurb")
+    with migrated_db.transaction() as session:
+        first = self_service.file_online(session, filing()).number
+        again = self_service.file_online(session, filing())
+        request = requests.get_request(session, again.number)
+        duplicates.mark_duplicate(session, request, first, staff)
+        duplicates.unmark_duplicate(session, request, staff, "Outro buraco, na outra quadra.")
+        view = self_service.citizen_view(session, again.number, utcnow())
+    assert view.merged_into is None and view.status is Status.FORWARDED
+    assert view.status_label == "Encaminhada à secretaria responsável"
+    assert [s.label for s in view.steps][-2:] == [
+        f"Unida ao protocolo {format_protocol_number(first)} (o mesmo problema)",
+        "Não era duplicada: voltou ao atendimento",
+    ]
+    assert all(not s.note for s in view.steps)  # the staff's reason stays inside

@@ -9,16 +9,13 @@ The HTML routes stay out of the OpenAPI description, which is the Open311 API's.
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from cachetools import TTLCache, cachedmethod
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -27,9 +24,9 @@ from starlette.datastructures import FormData, UploadFile
 
 from citizen_center.domain.protocol import format_protocol_number, parse_protocol_number
 from citizen_center.errors import CitizenCenterError, NotFoundError, ValidationError
-from citizen_center.models import ServiceType, utcnow
-from citizen_center.services import duplicates, self_service
-from citizen_center.services.catalogue import active_service_types
+from citizen_center.models import utcnow
+from citizen_center.services import self_service
+from citizen_center.services.catalogue_cache import CatalogueSnapshot, ServiceEntry
 from citizen_center.services.common import Policy
 from citizen_center.services.nearby import NearbyRequest, Point, open_requests_nearby
 from citizen_center.services.photos import MEGABYTE, PreparedPhoto, photo_of, prepare_photo
@@ -59,7 +56,6 @@ DONE_MESSAGES = {
     "contestar": "Sua contestação foi registrada: a solicitação voltou para a secretaria.",
     "avaliar": "Obrigado pela avaliação!",
 }
-CATALOGUE_TTL_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -76,6 +72,18 @@ class Catalogue:
 
     groups: Mapping[str, tuple[ServiceChoice, ...]]
     codes: frozenset[str]
+
+    @classmethod
+    def of(cls, snapshot: CatalogueSnapshot) -> Catalogue:
+        """The form's view of the server's catalogue snapshot (``WebParts.catalogue``)."""
+        active = (s for s in snapshot.services.values() if s.active)
+        groups: dict[str, list[ServiceChoice]] = defaultdict(list)
+        for service in sorted(active, key=lambda s: (s.group_name, s.name)):
+            groups[service.group_name].append(_choice(service))
+        return cls(
+            {group: tuple(choices) for group, choices in groups.items()},
+            frozenset(s.code for choices in groups.values() for s in choices),
+        )
 
 
 def router_for(parts: WebParts) -> APIRouter:
@@ -105,10 +113,8 @@ class CitizenPage:
         self.templates.env.filters["data"] = self._local(DATE_FORMAT)
         self.templates.env.filters["data_hora"] = self._local(DATE_TIME_FORMAT)
         self.templates.env.filters["protocolo"] = format_protocol_number
-        # Every form shows the catalogue, which changes a few times a year (db seed): read from
-        # the database at most once a minute, not on every render and submit.
-        self._catalogue_cache: TTLCache[Any, Catalogue] = TTLCache(1, CATALOGUE_TTL_SECONDS)
-        self._catalogue_lock = threading.Lock()
+        # The form's groups, derived once per catalogue snapshot: (snapshot, its groups).
+        self._derived: tuple[CatalogueSnapshot, Catalogue] | None = None
 
     def _local(self, pattern: str) -> Any:
         tz = self.policy.tz
@@ -166,17 +172,21 @@ class CitizenPage:
         }
         return self.render(request, "file.html", context, status)
 
-    @cachedmethod(attrgetter("_catalogue_cache"), lock=attrgetter("_catalogue_lock"))
     def _catalogue(self) -> Catalogue:
-        with self.parts.database.transaction() as session:
-            services = active_service_types(session)
-            groups: dict[str, list[ServiceChoice]] = defaultdict(list)
-            for service in sorted(services, key=lambda s: (s.group_name, s.name)):
-                groups[service.group_name].append(_choice(service))
-        return Catalogue(
-            {group: tuple(choices) for group, choices in groups.items()},
-            frozenset(s.code for choices in groups.values() for s in choices),
-        )
+        """Every form shows the catalogue, which changes a few times a year (db seed): from the
+        server's one snapshot, the one the Open311 API files against (``[web]
+        catalogue_cache_s`` old at most), not from the database on every render and submit."""
+        snapshot = self.parts.catalogue.cached()
+        if snapshot is None:  # a session (and a connection) only to read it again
+            with self.parts.database.transaction() as session:
+                snapshot = self.parts.catalogue.get(session)
+        derived = self._derived
+        if derived is not None and derived[0] is snapshot:
+            return derived[1]
+        catalogue = Catalogue.of(snapshot)
+        # One assignment: threads deriving from the same snapshot at once get equal results.
+        self._derived = (snapshot, catalogue)
+        return catalogue
 
     async def file_submit(self, request: Request) -> Response:
         refused = self._over_the_limit(request) or self._refuse_oversized(request)
@@ -341,14 +351,13 @@ class CitizenPage:
     ) -> Response:
         try:
             with self.parts.database.transaction() as session:
+                # A duplicate's view names the protocol it was merged into: the page sends the
+                # citizen to that one.
                 view = self_service.citizen_view(session, number, utcnow())
-                # Closed as the duplicate of another: the page sends the citizen to that one.
-                merged_into = duplicates.parent_number(session, number)
         except (ValidationError, NotFoundError) as exc:
             return self.problem(request, 404, "Protocolo não encontrado", str(exc))
         context = {
             "view": view,
-            "merged_into": merged_into,
             "errors": errors or {},
             "action": action,
             "done": done,
@@ -424,7 +433,7 @@ class CitizenPage:
         )
 
 
-def _choice(service: ServiceType) -> ServiceChoice:
+def _choice(service: ServiceEntry) -> ServiceChoice:
     """The service as the list offers it: its keywords and the words callers use for it."""
     said = words_by_service().get(service.code, ())
     return ServiceChoice(

@@ -78,6 +78,7 @@ async def _run(
     clients: int,
     expect: int,
     check: Callable[[bytes], bool],
+    reconnect_every: int,
 ) -> Result:
     parts = urlsplit(base)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
@@ -87,12 +88,15 @@ async def _run(
     async def client() -> None:
         reader, writer = await asyncio.open_connection(host, port)
         try:
-            for request in queue:
+            for sent, request in enumerate(queue, start=1):
                 began = time.perf_counter()
                 status, body = await _exchange(reader, writer, request)
                 latencies.append((time.perf_counter() - began) * 1000)
                 if status != expect or not check(body):
                     raise BadAnswer(f"{request.label}: {status} {body[:500]!r}")
+                if reconnect_every and sent % reconnect_every == 0:
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(host, port)
         finally:
             writer.close()
 
@@ -108,7 +112,10 @@ def run(
     *,
     expect: int = 200,
     check: Callable[[bytes], bool] = lambda body: True,
+    reconnect_every: int = 0,
 ) -> Result:
     """Send ``requests`` from ``clients`` concurrent connections, each taking the next one as
-    soon as its last is answered; any status but ``expect`` (or a body ``check`` refuses) stops."""
-    return asyncio.run(_run(base, requests, clients, expect, check))
+    soon as its last is answered; any status but ``expect`` (or a body ``check`` refuses) stops.
+    With ``reconnect_every``, a client opens a new connection after that many requests, as a
+    reverse proxy's or an HTTP client's pool recycles its keep-alive connections."""
+    return asyncio.run(_run(base, requests, clients, expect, check, reconnect_every))

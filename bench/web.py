@@ -8,7 +8,8 @@ with ``tests.fixtures.postgres.PostgresServer``), migrated and seeded; demo data
 an API client created with ``services.api_clients`` (its key, as ``central156 api-client add``
 gives it). Then, for each ``--workers`` count, the production server is started as production
 runs it — ``central156 web serve`` in its own process, ``[web] workers`` uvicorn workers — and
-driven over HTTP by ``--clients`` concurrent connections from this process (``bench.loadgen``:
+driven over HTTP by ``--clients`` concurrent clients from this process, each opening a new
+connection every ``--reconnect-every`` requests (``bench.loadgen``:
 pre-built requests on raw asyncio sockets, so the generator takes little of the cores it shares
 with the server; every answer's status is checked):
 
@@ -351,7 +352,11 @@ def database_server_pid(url: str) -> int | None:
 
 
 def posts_with_cpu(
-    served: Served, database_pid: int | None, posts: list[loadgen.Prepared], clients: int
+    served: Served,
+    database_pid: int | None,
+    posts: list[loadgen.Prepared],
+    clients: int,
+    reconnect_every: int,
 ) -> tuple[Timings, CpuPerRequest]:
     """The POST phase, with the CPU each side spent on it (from ``/proc``)."""
 
@@ -360,7 +365,9 @@ def posts_with_cpu(
         return tree_cpu_seconds(served.pid), database, time.process_time()
 
     before = spent()
-    posted = timed(loadgen.run(served.base, posts, clients, check=_created))
+    posted = timed(
+        loadgen.run(served.base, posts, clients, check=_created, reconnect_every=reconnect_every)
+    )
     after = spent()
     web, database, generator = (
         1000 * (a - b) / len(posts) for a, b in zip(after, before, strict=True)
@@ -393,7 +400,8 @@ def measure(data: EngineData, workers: int, options: argparse.Namespace, workdir
         print(f"{label} warming up", flush=True)
         loadgen.run(base, ones[:200] + lists[:200], clients)
         print(f"{label} {options.posts:,} POSTs from {clients} clients", flush=True)
-        posted, cpu = posts_with_cpu(served, database_server_pid(data.url), posts, clients)
+        recycle = options.reconnect_every
+        posted, cpu = posts_with_cpu(served, database_server_pid(data.url), posts, clients, recycle)
         if options.posts_only:
             return Run(data.engine, workers, posted, cpu, *(Timings() for _ in range(4)))
         print(f"{label} GETs, one client, then {clients}", flush=True)
@@ -404,8 +412,8 @@ def measure(data: EngineData, workers: int, options: argparse.Namespace, workdir
             post_cpu=cpu,
             one_quiet=timed(loadgen.run(base, ones, 1)),
             list_quiet=timed(loadgen.run(base, lists, 1)),
-            one_loaded=timed(loadgen.run(base, ones, clients)),
-            list_loaded=timed(loadgen.run(base, lists, clients)),
+            one_loaded=timed(loadgen.run(base, ones, clients, reconnect_every=recycle)),
+            list_loaded=timed(loadgen.run(base, lists, clients, reconnect_every=recycle)),
         )
 
 
@@ -486,6 +494,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--workers", default="1,2", help="server processes to try, comma-separated (default 1,2)"
     )
     parser.add_argument("--clients", type=int, default=16, help="concurrent HTTP clients")
+    parser.add_argument(
+        "--reconnect-every",
+        type=int,
+        default=50,
+        metavar="N",
+        help="requests a client sends on one connection before it opens another, as a "
+        "proxy's pool recycles them (default 50; 0: never, see bench/README.md)",
+    )
     parser.add_argument("--posts", type=int, default=3000)
     parser.add_argument("--gets", type=int, default=1000, help="GETs of each kind and phase")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")

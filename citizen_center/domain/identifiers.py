@@ -71,6 +71,11 @@ def format_phone(e164: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
+def same_name(registered: str, typed: str) -> bool:
+    """The same name, spaces and case aside (a shared phone's holders told apart by it)."""
+    return " ".join(registered.split()).casefold() == " ".join(typed.split()).casefold()
+
+
 def _name_words(name: str) -> list[str]:
     plain = unicodedata.normalize("NFKD", name.casefold())
     letters = "".join(c for c in plain if not unicodedata.combining(c))

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from citizen_center.models import AuditLog, table_of
+from citizen_center.models import AuditLog
 from citizen_center.services.common import Actor
 
 # Purposes of reads that show a request with its citizen's data.
@@ -39,29 +38,6 @@ def record_access(
 
 
 # Built once: the statement is compiled once and cached, each call sends only its parameters.
-_INSERT = insert(table_of(AuditLog))
-
-
-def record_accesses(
-    session: Session, actor: Actor, action: str, accesses: Sequence[tuple[int | None, str]]
-) -> None:
-    """``record_access`` for several citizens at once (``(citizen_id, detail)`` each), written
-    now in one statement: for the hot paths that write without the ORM's unit of work."""
-    if not accesses:
-        return
-    rows = [
-        {
-            "user_id": actor.user_id,
-            "actor_label": actor.label,
-            "action": action,
-            "citizen_id": citizen_id,
-            "detail": detail,
-        }
-        for citizen_id, detail in accesses
-    ]
-    session.connection().execute(_INSERT, rows)
-
-
 def record_request_read(
     session: Session, actor: Actor, purpose: str, citizen_id: int | None, number: str
 ) -> None:

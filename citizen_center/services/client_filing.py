@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from citizen_center.domain.identifiers import normalize_phone
+from citizen_center.domain.identifiers import normalize_phone, same_name
 from citizen_center.domain.service_attributes import (
     ServiceAttribute,
     answer_attributes,
@@ -200,8 +200,7 @@ def _same_person(candidates: Sequence[tuple[int, str]], name: str) -> int | None
     """The one candidate with this name; without a name, the only candidate."""
     if not name:
         return candidates[0][0] if len(candidates) == 1 else None
-    wanted = name.casefold()
-    return next((c for c, n in candidates if " ".join(n.split()).casefold() == wanted), None)
+    return next((c for c, n in candidates if same_name(n, name)), None)
 
 
 def identify_reporter(

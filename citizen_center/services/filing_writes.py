@@ -87,7 +87,10 @@ def write_filing(connection: Connection, rows: FilingRows) -> None:
 
 
 _INSERT_CITIZEN = insert(_CITIZEN).returning(_CITIZEN.c.id)
+_INSERT_PHONE = insert(_PHONE)
+_INSERT_AUDIT = insert(_AUDIT)
 _INSERT_REQUEST = insert(_REQUEST).returning(_REQUEST.c.id)
+_INSERT_EVENT = insert(_EVENT)
 
 
 def _audit_row(
@@ -124,13 +127,13 @@ def _write_in_steps(connection: Connection, rows: FilingRows) -> None:
             phones = [
                 {"citizen_id": citizen_id, "e164": p, "label": ""} for p in rows.citizen.phones
             ]
-            connection.execute(insert(_PHONE), phones)
+            connection.execute(_INSERT_PHONE, phones)
         audits.append(_audit_row(rows, "create", citizen_id, ""))
         request["citizen_id"] = citizen_id
     if audits:
-        connection.execute(insert(_AUDIT), audits)
+        connection.execute(_INSERT_AUDIT, audits)
     request_id: int = connection.execute(_INSERT_REQUEST, request).scalar_one()
-    connection.execute(insert(_EVENT), [dict(e) | {"request_id": request_id} for e in rows.events])
+    connection.execute(_INSERT_EVENT, [dict(e) | {"request_id": request_id} for e in rows.events])
 
 
 # --------------------------------------------------------------------------- in one statement

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from citizen_center.domain.identifiers import names_agree, normalize_phone
+from citizen_center.domain.identifiers import names_agree, normalize_phone, same_name
 from citizen_center.domain.protocol import format_protocol_number
 from citizen_center.domain.workflow import PENDING, Channel, Status
 from citizen_center.errors import CitizenCenterError, ValidationError
@@ -153,9 +153,9 @@ def _identified_citizen(session: Session, who: Identification, policy: Policy) -
             # nothing of whose CPF it is); the reporter is registered without it.
             cpf = None
     if not cpf and who.phone.strip():
-        same_name = _same_name(find_citizens_by_phone(session, who.phone, WEB_ACTOR, policy), name)
-        if same_name is not None:
-            return same_name.id
+        match = _same_name(find_citizens_by_phone(session, who.phone, WEB_ACTOR, policy), name)
+        if match is not None:
+            return match.id
     phones = [who.phone] if who.phone.strip() else []
     data = CitizenInput(name=name, cpf=cpf, phones=phones)
     return register_citizen(session, data, WEB_ACTOR, policy).id
@@ -173,8 +173,7 @@ def _confirmed(holder: Citizen, name: str, phone: str, policy: Policy) -> bool:
 
 def _same_name(candidates: list[Citizen], name: str) -> Citizen | None:
     # A shared landline may belong to several people: link only to the one with this name.
-    wanted = name.casefold()
-    return next((c for c in candidates if " ".join(c.name.split()).casefold() == wanted), None)
+    return next((c for c in candidates if same_name(c.name, name)), None)
 
 
 # --- following a protocol -------------------------------------------------------------------
